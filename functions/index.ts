@@ -1,0 +1,2 @@
+/** The entry point the Functions host loads (package.json `main`): one import per function. */
+import './health.js';

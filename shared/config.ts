@@ -1,0 +1,190 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the code reads, in one place. Parsed lazily and memoised: an exception while the app's
+ * modules load would stop the Functions host from registering any function, so nothing here runs at import.
+ */
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** https, or http on a loopback address (local use and tests). */
+const secureUrl = z.url().refine((value) => {
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}, 'must be an https URL (http is accepted only for loopback addresses)');
+
+const list = z
+  .string()
+  .transform((value) =>
+    value
+      .split(/[,;\s]+/)
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string()));
+
+const bool = z.stringbool();
+
+/** Documentation for every setting, shared by the README table and the infrastructure test. */
+export interface SettingDoc {
+  description: string;
+  secret: boolean;
+  default?: string;
+}
+
+export const settingDocs = {
+  UCWA_DISCOVERY_URL: {
+    description:
+      'Autodiscover root, e.g. `https://lyncdiscover.contoso.com/autodiscover/autodiscoverservice.svc/root`.',
+    secret: false,
+  },
+  UCWA_ALLOWED_ORIGINS: {
+    description:
+      'Origins the bearer token may be sent to (comma-separated). Default: the discovery origin and the origins discovery leads to within the same domain.',
+    secret: false,
+  },
+  UCWA_KEEPALIVE: {
+    description:
+      'Request `User.ReadWrite` too and report activity every few minutes so the application never degrades.',
+    secret: false,
+    default: 'false',
+  },
+  AUTH_MODE: {
+    description: 'How the service account signs in: `password`, `device-code` or `sfb-server`.',
+    secret: false,
+    default: 'password',
+  },
+  UCWA_USERNAME: {
+    description: 'Service account user name (`password` and `sfb-server` modes).',
+    secret: false,
+  },
+  UCWA_PASSWORD: {
+    description: 'Service account password (`password` and `sfb-server` modes).',
+    secret: true,
+  },
+  AZURE_TENANT_ID: { description: 'Azure AD tenant (GUID or domain).', secret: false },
+  AZURE_CLIENT_ID: {
+    description: 'Application (client) id of the gatekeeper app registration.',
+    secret: false,
+  },
+  AZURE_CLIENT_SECRET: {
+    description: 'Client secret; when set, MSAL uses a confidential client.',
+    secret: true,
+  },
+  AZURE_AUTHORITY_HOST: {
+    description:
+      'Authority host. A custom host (sovereign cloud, AD FS, local test authority) is trusted explicitly.',
+    secret: false,
+    default: 'https://login.microsoftonline.com',
+  },
+  INBOUND_AUDIENCE: {
+    description: 'Audience that inbound bearer tokens (events webhook, inspect) must carry.',
+    secret: false,
+  },
+  GATEKEEPER_MODE: {
+    description: '`dry-run` (decide and report, act on nothing) or `enforce`.',
+    secret: false,
+    default: 'dry-run',
+  },
+  GATEKEEPER_POLICY: {
+    description:
+      'The policy as JSON, or the path of a JSON file. Default: summarise everything, eject anonymous lobby guests.',
+    secret: false,
+  },
+  WATCHED_MEETINGS: {
+    description: 'Online meeting URIs to join and guard (comma-separated).',
+    secret: false,
+  },
+  CHAT_TEAMS_WEBHOOK_URL: { description: 'Microsoft Teams Workflows webhook URL.', secret: true },
+  CHAT_SLACK_WEBHOOK_URL: { description: 'Slack incoming webhook URL.', secret: true },
+  CHAT_WEBHOOK_URL: { description: 'Generic JSON webhook URL (signed with HMAC-SHA256).', secret: true },
+  CHAT_WEBHOOK_SECRET: { description: 'HMAC-SHA256 key for the generic webhook.', secret: true },
+  AzureWebJobsStorage: {
+    description:
+      'Storage connection string (Azurite locally). In Azure use the identity-based `AzureWebJobsStorage__*` settings instead.',
+    secret: true,
+  },
+  APPLICATIONINSIGHTS_CONNECTION_STRING: {
+    description: 'Application Insights connection string; telemetry is off when unset.',
+    secret: false,
+  },
+} as const satisfies Record<string, SettingDoc>;
+
+export type SettingName = keyof typeof settingDocs;
+
+const optionalString = z.string().min(1).optional();
+
+const settingsSchema = z.object({
+  UCWA_DISCOVERY_URL: secureUrl.optional(),
+  UCWA_ALLOWED_ORIGINS: list.optional(),
+  UCWA_KEEPALIVE: bool.default(false),
+  AUTH_MODE: z.enum(['password', 'device-code', 'sfb-server']).default('password'),
+  UCWA_USERNAME: optionalString,
+  UCWA_PASSWORD: optionalString,
+  AZURE_TENANT_ID: optionalString,
+  AZURE_CLIENT_ID: optionalString,
+  AZURE_CLIENT_SECRET: optionalString,
+  AZURE_AUTHORITY_HOST: secureUrl.default('https://login.microsoftonline.com'),
+  INBOUND_AUDIENCE: optionalString,
+  GATEKEEPER_MODE: z.enum(['enforce', 'dry-run']).default('dry-run'),
+  GATEKEEPER_POLICY: optionalString,
+  WATCHED_MEETINGS: list.default([]),
+  CHAT_TEAMS_WEBHOOK_URL: secureUrl.optional(),
+  CHAT_SLACK_WEBHOOK_URL: secureUrl.optional(),
+  CHAT_WEBHOOK_URL: secureUrl.optional(),
+  CHAT_WEBHOOK_SECRET: optionalString,
+  AzureWebJobsStorage: optionalString,
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
+} satisfies Record<SettingName, z.ZodType>);
+
+export type Settings = z.output<typeof settingsSchema>;
+
+/** A missing or bad setting; the message names it and never echoes its value. */
+export class SettingsError extends Error {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
+    super(`Setting ${setting}: ${problem}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Parse settings from an environment. Empty strings count as unset, as in the Functions portal. */
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  const input: Record<string, string> = {};
+  for (const name of Object.keys(settingDocs)) {
+    const value = env[name]?.trim();
+    if (value) input[name] = value;
+  }
+  const result = settingsSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new SettingsError(String(issue?.path[0] ?? 'unknown'), issue?.message ?? 'invalid');
+  }
+  return result.data;
+}
+
+let memo: Settings | undefined;
+
+/** The process's settings, parsed on first use. */
+export function settings(): Settings {
+  memo ??= parseSettings(process.env);
+  return memo;
+}
+
+/** Tests and the local host change the environment between runs. */
+export function resetSettings(): void {
+  memo = undefined;
+}
+
+/** The setting `name`, or a SettingsError naming it. */
+export function required<K extends keyof Settings>(s: Settings, name: K): NonNullable<Settings[K]> {
+  const value = s[name];
+  if (value === undefined || value === null) throw new SettingsError(name, 'is required but not set');
+  return value as NonNullable<Settings[K]>;
+}

@@ -1,0 +1,293 @@
+import {
+  OriginNotAllowedError,
+  UcwaAuthError,
+  UcwaError,
+  type UcwaErrorBody,
+  UcwaTransportError,
+} from './errors.js';
+import { originOf } from './links.js';
+import type { OriginPolicy } from './origin-policy.js';
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  parseRetryAfter,
+  RETRYABLE_STATUS,
+  type RetryPolicy,
+  sleep,
+} from './retry.js';
+import { checkScopes } from './scopes.js';
+import type { AccessToken, AuthChallenge, TokenSource } from './token-source.js';
+import { parseChallenges } from './www-authenticate.js';
+
+export interface TransportOptions {
+  tokens: TokenSource;
+  origins: OriginPolicy;
+  fetch?: typeof fetch;
+  retry?: Partial<RetryPolicy>;
+  /** Per-attempt timeout for ordinary requests; the event channel passes its own. */
+  timeoutMs?: number;
+  /** Called once per HTTP round trip, for metrics and benchmarks. */
+  onRoundTrip?: (info: RoundTrip) => void;
+  random?: () => number;
+}
+
+export interface RoundTrip {
+  method: string;
+  url: string;
+  status: number | 'network-error';
+  ms: number;
+}
+
+export interface UcwaRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Absolute URL (resolve hrefs with `resolveHref` first). */
+  url: string;
+  /** JSON body (objects) or raw text. */
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  headers?: Record<string, string>;
+  /** Send a bearer token (everything but the discovery root and its redirects). Default true. */
+  auth?: boolean;
+  /** Safe to repeat after a lost response: GET, or an operation whose effect the caller de-duplicates. */
+  idempotent?: boolean;
+  /** false: one attempt only (the caller has its own policy, e.g. splitting a throttled batch). Default true. */
+  retry?: boolean;
+  /** The UCWA resource name, for the scope check before sending (see scopes.ts). */
+  resource?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface UcwaResponse {
+  status: number;
+  url: string;
+  headers: Headers;
+  /** Parsed JSON for JSON bodies, raw text otherwise, undefined when empty. */
+  body: unknown;
+  text: string;
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json/i;
+
+/**
+ * One UCWA HTTP exchange: origin allow-list, per-origin token with one forced refresh on 401, scope check,
+ * timeouts, and bounded retries with full jitter for requests that are safe to repeat.
+ */
+export class UcwaTransport {
+  private readonly fetchImpl: typeof fetch;
+  private readonly retry: RetryPolicy;
+  private readonly tokens = new Map<string, AccessToken>();
+  private readonly challenges = new Map<string, AuthChallenge>();
+  private lastChallenge: AuthChallenge | undefined;
+
+  constructor(private readonly options: TransportOptions) {
+    this.fetchImpl = options.fetch ?? fetch;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  /** Remember what a 401 said about where to get tokens for `origin` (discovery reads it unauthenticated). */
+  noteChallenge(origin: string, challenge: AuthChallenge): void {
+    this.challenges.set(origin, challenge);
+    this.lastChallenge = challenge;
+  }
+
+  /** Scopes of the token currently held for `origin`, if known. */
+  grantedScopes(origin: string): string[] | undefined {
+    return this.tokens.get(origin)?.scopes;
+  }
+
+  async request(request: UcwaRequest): Promise<UcwaResponse> {
+    this.options.origins.check(request.url);
+    const origin = originOf(request.url);
+    const auth = request.auth ?? true;
+    const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'DELETE');
+    const maxAttempts = request.retry === false ? 1 : this.retry.maxAttempts;
+    let refreshed = false;
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      const token = auth ? await this.token(origin, refreshed) : undefined;
+      if (token?.scopes && request.resource) checkScopes(request.resource, token.scopes);
+      let response: UcwaResponse;
+      try {
+        response = await this.send(request, token);
+      } catch (error) {
+        if (request.signal?.aborted) throw error;
+        // A request that never reached the server (refused connection) is always safe to repeat.
+        const repeatable = idempotent || isConnectionRefused(error);
+        if (repeatable && attempt < maxAttempts) {
+          await sleep(backoffDelay(this.retry, attempt - 1, this.options.random), request.signal);
+          continue;
+        }
+        throw new UcwaTransportError(request.method, request.url, describe(error), attempt, { cause: error });
+      }
+
+      if (response.status === 401) {
+        this.noteChallenge(origin, parseChallenges(headerValues(response.headers, 'www-authenticate')));
+      }
+      if (response.status === 401 && auth) {
+        this.tokens.delete(origin);
+        if (!refreshed) {
+          refreshed = true;
+          attempt--;
+          continue;
+        }
+        throw new UcwaAuthError(origin, `UCWA refused a freshly acquired token for ${origin} (401 twice)`);
+      }
+
+      if (response.status >= 400) {
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        // 429 means nothing was executed, so even a POST may be repeated.
+        const repeatable = idempotent || response.status === 429;
+        const withinBudget = retryAfterMs === undefined || retryAfterMs <= this.retry.maxRetryAfterMs;
+        if (repeatable && RETRYABLE_STATUS.has(response.status) && withinBudget && attempt < maxAttempts) {
+          await sleep(
+            retryAfterMs ?? backoffDelay(this.retry, attempt - 1, this.options.random),
+            request.signal,
+          );
+          continue;
+        }
+        throw toUcwaError(request, response, retryAfterMs);
+      }
+
+      if (
+        response.text &&
+        JSON_TYPE.test(response.headers.get('content-type') ?? '') &&
+        response.body === undefined
+      ) {
+        // Malformed JSON from a front end under stress: repeat a safe request, otherwise report.
+        if (idempotent && attempt < maxAttempts) {
+          await sleep(backoffDelay(this.retry, attempt - 1, this.options.random), request.signal);
+          continue;
+        }
+        throw new UcwaTransportError(request.method, request.url, 'malformed JSON in the response', attempt);
+      }
+      return response;
+    }
+  }
+
+  private async token(origin: string, forceRefresh: boolean): Promise<AccessToken> {
+    const cached = this.tokens.get(origin);
+    if (
+      cached &&
+      !forceRefresh &&
+      (cached.expiresOn === undefined || cached.expiresOn - 60_000 > Date.now())
+    ) {
+      return cached;
+    }
+    try {
+      const challenge = this.challenges.get(origin) ?? this.lastChallenge;
+      const token = await this.options.tokens.getToken({
+        origin,
+        ...(forceRefresh ? { forceRefresh } : {}),
+        ...(challenge ? { challenge } : {}),
+      });
+      this.tokens.set(origin, token);
+      return token;
+    } catch (error) {
+      if (error instanceof UcwaAuthError) throw error;
+      throw new UcwaAuthError(origin, `No UCWA token for ${origin}: ${describe(error)}`, { cause: error });
+    }
+  }
+
+  private async send(request: UcwaRequest, token: AccessToken | undefined): Promise<UcwaResponse> {
+    const headers: Record<string, string> = {
+      Accept: request.accept ?? 'application/json',
+      ...request.headers,
+    };
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      const isText = typeof request.body === 'string';
+      body = isText ? (request.body as string) : JSON.stringify(request.body);
+      headers['Content-Type'] =
+        request.contentType ?? (isText ? 'text/plain; charset=utf-8' : 'application/json');
+    } else if (request.method === 'POST' || request.method === 'PUT') {
+      headers['Content-Length'] = '0';
+    }
+    if (token) headers.Authorization = `Bearer ${token.token}`;
+    const timeout = AbortSignal.timeout(request.timeoutMs ?? this.options.timeoutMs ?? 30_000);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const started = performance.now();
+    try {
+      const response = await this.fetchImpl(request.url, {
+        method: request.method,
+        headers,
+        body,
+        signal,
+        redirect: 'manual',
+      });
+      const text = await response.text();
+      this.options.onRoundTrip?.({
+        method: request.method,
+        url: request.url,
+        status: response.status,
+        ms: performance.now() - started,
+      });
+      return {
+        status: response.status,
+        url: request.url,
+        headers: response.headers,
+        text,
+        body: parseBody(response.headers, text),
+      };
+    } catch (error) {
+      this.options.onRoundTrip?.({
+        method: request.method,
+        url: request.url,
+        status: 'network-error',
+        ms: performance.now() - started,
+      });
+      throw error;
+    }
+  }
+}
+
+function parseBody(headers: Headers, text: string): unknown {
+  if (!text) return undefined;
+  if (!JSON_TYPE.test(headers.get('content-type') ?? '')) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function toUcwaError(
+  request: UcwaRequest,
+  response: UcwaResponse,
+  retryAfterMs: number | undefined,
+): UcwaError {
+  const body = response.body;
+  const ucwaBody =
+    typeof body === 'object' && body !== null && typeof (body as UcwaErrorBody).code === 'string'
+      ? (body as UcwaErrorBody)
+      : undefined;
+  return new UcwaError({
+    status: response.status,
+    method: request.method,
+    href: request.url,
+    ...(ucwaBody ? { body: ucwaBody } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
+}
+
+function headerValues(headers: Headers, name: string): string[] {
+  const value = headers.get(name);
+  return value ? [value] : [];
+}
+
+function isConnectionRefused(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  return cause?.code === 'ECONNREFUSED';
+}
+
+function describe(error: unknown): string {
+  if (error instanceof OriginNotAllowedError) return error.message;
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    if (error.name === 'TimeoutError') return 'timed out';
+    return cause?.code ? `${error.message} (${cause.code})` : error.message;
+  }
+  return String(error);
+}
