@@ -1,0 +1,122 @@
+import type { SenderFacts } from './facts.js';
+import type { Policy, Rule } from './policy.js';
+
+/** What the policy is asked about: an incoming invitation's sender, or a participant in a meeting lobby. */
+export type Subject =
+  | { kind: 'invitation'; modality: string; sender: SenderFacts }
+  | { kind: 'lobby'; participant: SenderFacts };
+
+export type Action = 'summarize' | 'eject' | 'decline' | 'accept' | 'ignore';
+
+export interface Decision {
+  action: Action;
+  /** The rule that matched, or `default` / a safety guard's name. */
+  rule: string;
+  reason: string;
+  /** Post to chat: everything but `ignore`. */
+  notify: boolean;
+}
+
+/**
+ * The policy's decision. Pure: no I/O, no clock. Safety guards come after the rules and can only soften an
+ * action: the allow-list, the meeting organizer and the account itself are never acted upon.
+ */
+export function decide(policy: Policy, subject: Subject): Decision {
+  const facts = subject.kind === 'invitation' ? subject.sender : subject.participant;
+  const rule = policy.rules.find((candidate) => matches(candidate, subject));
+  const proposed: Decision = rule
+    ? { action: rule.action, rule: rule.name, reason: describe(rule), notify: rule.action !== 'ignore' }
+    : {
+        action: policy.defaults[subject.kind],
+        rule: 'default',
+        reason: `no rule matched; default for ${subject.kind}`,
+        notify: policy.defaults[subject.kind] !== 'ignore',
+      };
+  if (proposed.action === 'summarize' || proposed.action === 'ignore' || proposed.action === 'accept')
+    return proposed;
+
+  const guard = safetyGuard(policy, facts);
+  return guard
+    ? {
+        action: 'summarize',
+        rule: guard.rule,
+        reason: `${proposed.rule} wanted ${proposed.action}, but ${guard.reason}`,
+        notify: true,
+      }
+    : proposed;
+}
+
+function safetyGuard(policy: Policy, facts: SenderFacts): { rule: string; reason: string } | undefined {
+  if (isAllowListed(policy, facts)) return { rule: 'allow-list', reason: 'the sender is allow-listed' };
+  if (facts.organizer === true) return { rule: 'organizer', reason: 'the organizer is never acted upon' };
+  if (facts.local === true) return { rule: 'self', reason: 'the gatekeeper never acts on its own account' };
+  return undefined;
+}
+
+export function isAllowListed(policy: Policy, facts: SenderFacts): boolean {
+  const uri = normaliseUri(facts.uri);
+  if (uri && policy.allow.uris.some((allowed) => normaliseUri(allowed) === uri)) return true;
+  const domain = domainOf(facts);
+  return domain !== undefined && policy.allow.domains.some((allowed) => inDomain(domain, allowed));
+}
+
+function matches(rule: Rule, subject: Subject): boolean {
+  if (rule.on !== 'any' && rule.on !== subject.kind) return false;
+  const facts = subject.kind === 'invitation' ? subject.sender : subject.participant;
+  const when = rule.when;
+  const flags = ['anonymous', 'inLobby', 'local', 'organizer'] as const;
+  for (const flag of flags) {
+    if (when[flag] !== undefined && facts[flag] !== when[flag]) return false;
+  }
+  if (when.role && !includesIgnoringCase(when.role, facts.role)) return false;
+  if (when.sourceNetwork && !includesIgnoringCase(when.sourceNetwork, facts.sourceNetwork)) return false;
+  if (when.uri) {
+    const uri = normaliseUri(facts.uri);
+    if (!uri || !when.uri.some((candidate) => normaliseUri(candidate) === uri)) return false;
+  }
+  if (when.domain) {
+    const domain = domainOf(facts);
+    if (!domain || !when.domain.some((candidate) => inDomain(domain, candidate))) return false;
+  }
+  if (when.modality) {
+    const modality = subject.kind === 'invitation' ? subject.modality : undefined;
+    if (!includesIgnoringCase(when.modality, modality)) return false;
+  }
+  return true;
+}
+
+function describe(rule: Rule): string {
+  const conditions = Object.entries(rule.when)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('|') : String(value)}`);
+  return conditions.length > 0
+    ? `matched ${conditions.join(', ')}`
+    : `matched every ${rule.on === 'any' ? 'subject' : rule.on}`;
+}
+
+function includesIgnoringCase(list: readonly string[], value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  return list.some((item) => item.toLowerCase() === lower);
+}
+
+/** `SIP:Alice@Contoso.com` → `alice@contoso.com`. */
+export function normaliseUri(uri: string | undefined): string | undefined {
+  const trimmed = uri?.trim().toLowerCase().replace(/^sip:/, '');
+  return trimmed ? trimmed : undefined;
+}
+
+/** The domain of a SIP URI, lower-case; undefined for anonymous or malformed URIs. */
+export function domainOfUri(uri: string | undefined): string | undefined {
+  const at = normaliseUri(uri)?.split(';')[0]?.split('@');
+  return at && at.length === 2 && at[1] ? at[1] : undefined;
+}
+
+function domainOf(facts: SenderFacts): string | undefined {
+  return facts.domain?.toLowerCase() ?? domainOfUri(facts.uri);
+}
+
+function inDomain(domain: string, parent: string): boolean {
+  const p = parent.toLowerCase().replace(/^\./, '');
+  return domain === p || domain.endsWith(`.${p}`);
+}
