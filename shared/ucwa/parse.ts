@@ -43,6 +43,7 @@ const schemas = {
   attendees: participantCollectionSchema,
   participants: participantCollectionSchema,
   conversation: conversationSchema,
+  conversations: genericResourceSchema,
   onlineMeeting: onlineMeetingSchema,
   messaging: messagingSchema,
   message: messageSchema,

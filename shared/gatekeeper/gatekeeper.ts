@@ -1,0 +1,451 @@
+import type { Notice } from '../chat/notice.js';
+import { type Decision, decide } from '../policy/decide.js';
+import type { SenderFacts } from '../policy/facts.js';
+import type { Policy } from '../policy/policy.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { Claim, IdempotencyStore } from '../store/idempotency-store.js';
+import type { Telemetry } from '../telemetry.js';
+import type { UcwaClient } from '../ucwa/client.js';
+import { LinkNotOfferedError, UcwaError } from '../ucwa/errors.js';
+import type { ChannelEvent } from '../ucwa/event-channel.js';
+import { hrefOf } from '../ucwa/links.js';
+import type { Invitation, InvitationRel, Participant } from '../ucwa/schemas.js';
+import { isTransient } from './failures.js';
+import {
+  type EventMeaning,
+  embeddedSender,
+  firstMessageOf,
+  meaningOf,
+  modalityOf,
+  senderFacts,
+} from './inspect.js';
+import type { Logger } from './logger.js';
+
+export type Mode = 'enforce' | 'dry-run';
+
+export interface GatekeeperDeps {
+  ucwa: UcwaClient;
+  policy: Policy;
+  mode: Mode;
+  idempotency: IdempotencyStore;
+  audit: AuditLog;
+  outbox: { enqueue(notice: Notice): Promise<void> };
+  telemetry: Telemetry;
+  log: Logger;
+  now?: () => Date;
+}
+
+/** Where events came from: the server's own channel, or a relay whose pushed data is never trusted for actions. */
+export interface EventSource {
+  trusted: boolean;
+  /** When the batch arrived, for event-to-action latency. */
+  receivedAt: number;
+}
+
+export interface HandleResult {
+  handled: number;
+  rejected: number;
+  ignored: number;
+}
+
+/** An inspection without side effects (`inspect` function, digest). */
+export interface Inspection {
+  subject: 'invitation' | 'lobby';
+  href: string;
+  sender: SenderFacts;
+  invitation?: Notice['invitation'];
+  decision: Decision;
+  mode: Mode;
+}
+
+/** After a `done` outcome, a participant seen again this much later knocked again (brief §9.2): act anew. */
+const REKNOCK_AFTER_MS = 30_000;
+
+/**
+ * The gatekeeper's use cases over one batch of UCWA events: inspect invitations and lobby arrivals, decide
+ * with the policy, act once (idempotency keys survive crashes and replays), audit, and queue chat notices.
+ * A transient failure (network, 5xx, throttling, storage) propagates so the batch is retried; a permanent one
+ * (malformed payload, missing capability) is logged, counted and skipped, so one bad event never blocks the rest.
+ */
+export class Gatekeeper {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: GatekeeperDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async handleEvents(events: readonly ChannelEvent[], source: EventSource): Promise<HandleResult> {
+    const result: HandleResult = { handled: 0, rejected: 0, ignored: 0 };
+    for (const event of events) {
+      let meaning: EventMeaning;
+      try {
+        meaning = meaningOf(event);
+      } catch (error) {
+        this.reject(event, error);
+        result.rejected++;
+        continue;
+      }
+      if (meaning.kind === 'ignored' || meaning.kind === 'lobby-left') {
+        result.ignored++;
+        continue;
+      }
+      try {
+        if (meaning.kind === 'invitation') await this.onInvitation(meaning, source);
+        else await this.onLobby(meaning, source);
+        result.handled++;
+      } catch (error) {
+        if (isTransient(error) || (error instanceof UcwaError && error.applicationGone)) throw error;
+        this.reject(event, error);
+        result.rejected++;
+      }
+    }
+    return result;
+  }
+
+  /** Inspect an invitation or participant href and say what the policy would do, without side effects. */
+  async inspect(href: string): Promise<Inspection> {
+    const isParticipant = /\/participants\/[^/]+$/.test(new URL(href).pathname);
+    if (isParticipant) {
+      const participant = await this.deps.ucwa.get('participant', href);
+      const sender = senderFacts(participant);
+      return {
+        subject: 'lobby',
+        href,
+        sender,
+        decision: decide(this.deps.policy, { kind: 'lobby', participant: sender }),
+        mode: this.deps.mode,
+      };
+    }
+    const invitation = await this.deps.ucwa.get('invitation', href);
+    const rel = (invitation.rel ?? 'messagingInvitation') as InvitationRel;
+    const sender = await this.senderOf(invitation);
+    const modality = modalityOf(rel);
+    return {
+      subject: 'invitation',
+      href,
+      sender,
+      invitation: this.invitationSummary(invitation, modality),
+      decision: decide(this.deps.policy, { kind: 'invitation', modality, sender }),
+      mode: this.deps.mode,
+    };
+  }
+
+  // --- invitations --------------------------------------------------------------------------------------
+
+  private async onInvitation(meaning: Extract<EventMeaning, { kind: 'invitation' }>, source: EventSource) {
+    const { ucwa, policy, mode } = this.deps;
+    // The started event's embedded invitation carries accept/decline, which later updates may drop (brief §6.1).
+    const invitation =
+      source.trusted && meaning.embedded ? meaning.embedded : await ucwa.get(meaning.rel, meaning.href);
+    const key = `invitation|${hrefOf(invitation, 'self') ? ucwa.resolve(hrefOf(invitation, 'self') ?? '') : meaning.href}|${invitation.operationId ?? ''}`;
+    const claim = await this.deps.idempotency.claim(key, this.now());
+    if (claim.kind !== 'claimed') return;
+
+    const modality = modalityOf(meaning.rel);
+    const sender = await this.senderOf(invitation);
+    const decision = decide(policy, { kind: 'invitation', modality, sender });
+    let outcome: NonNullable<Notice['outcome']> = { status: 'done' };
+    if (decision.action === 'accept' || decision.action === 'decline') {
+      outcome = await this.actOnInvitation(invitation, decision.action);
+    }
+    this.deps.telemetry.event('InvitationInspected', {
+      modality,
+      sourceNetwork: sender.sourceNetwork ?? 'Unknown',
+      anonymous: String(sender.anonymous ?? false),
+      action: decision.action,
+      mode,
+    });
+    await this.deps.audit.record({
+      at: this.now(),
+      key,
+      subject: 'invitation',
+      participant: sender.uri ?? '',
+      facts: auditFacts(sender),
+      rule: decision.rule,
+      decision: decision.action,
+      mode,
+      outcome: outcome.status,
+      ...(outcome.detail ? { detail: outcome.detail } : {}),
+    });
+    if (decision.notify) {
+      await this.deps.outbox.enqueue({
+        id: key,
+        kind: 'invitation',
+        at: this.now().toISOString(),
+        mode,
+        sender,
+        invitation: this.invitationSummary(invitation, modality),
+        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+        outcome,
+      });
+    }
+    await this.deps.idempotency.complete(key, claim.etag, outcome.status, this.now());
+  }
+
+  private async actOnInvitation(
+    invitation: Invitation,
+    action: 'accept' | 'decline',
+  ): Promise<NonNullable<Notice['outcome']>> {
+    if (!hrefOf(invitation, action))
+      return { status: 'not-permitted', detail: `the invitation offers no ${action} link` };
+    if (this.deps.mode === 'dry-run') return { status: 'would-do' };
+    try {
+      if (action === 'accept') await this.deps.ucwa.accept(invitation);
+      else await this.deps.ucwa.decline(invitation);
+      return { status: 'done' };
+    } catch (error) {
+      if (error instanceof UcwaError && error.action === 'target-gone') {
+        return { status: 'already-left', detail: 'the invitation was gone' };
+      }
+      if (isTransient(error)) throw error;
+      return { status: 'failed', detail: errorText(error) };
+    }
+  }
+
+  private async senderOf(invitation: Invitation): Promise<SenderFacts> {
+    const embedded = embeddedSender(invitation);
+    if (embedded) return senderFacts(embedded);
+    const from = hrefOf(invitation, 'from');
+    if (!from) return {};
+    try {
+      return senderFacts(await this.deps.ucwa.get('from', from));
+    } catch (error) {
+      if (error instanceof UcwaError && error.action === 'target-gone') return {};
+      throw error;
+    }
+  }
+
+  private invitationSummary(invitation: Invitation, modality: string): NonNullable<Notice['invitation']> {
+    const firstMessage = firstMessageOf(invitation);
+    return {
+      modality,
+      ...(invitation.subject ? { subject: invitation.subject } : {}),
+      ...(invitation.importance ? { importance: invitation.importance } : {}),
+      ...(firstMessage ? { firstMessage } : {}),
+    };
+  }
+
+  // --- lobby ----------------------------------------------------------------------------------------------
+
+  private async onLobby(
+    meaning: Extract<EventMeaning, { kind: 'lobby' }>,
+    source: EventSource,
+  ): Promise<void> {
+    // The channel's embedded participant is the server's current view; a relay's push is re-read first.
+    const participant =
+      source.trusted && meaning.embedded ? meaning.embedded : await this.reread(meaning.participantHref);
+    if (participant)
+      await this.guard(participant, meaning.participantHref, meaning.conversationHref, source.receivedAt);
+  }
+
+  /**
+   * Decide about one lobby participant and act once. `reread` fetches the participant's current state; it is
+   * used whenever an earlier attempt may already have acted (a taken-over or re-opened claim).
+   */
+  async guard(
+    seen: Participant,
+    participantHref: string,
+    conversationHref: string,
+    receivedAt: number,
+  ): Promise<void> {
+    const { policy, mode } = this.deps;
+    const facts = senderFacts(seen);
+    const decision = decide(policy, { kind: 'lobby', participant: facts });
+    if (decision.action !== 'eject') {
+      await this.recordOnce(
+        `lobby|${participantHref}|${decision.action}`,
+        facts,
+        decision,
+        conversationHref,
+        participantHref,
+        {
+          status: decision.action === 'summarize' ? 'done' : 'skipped',
+        },
+      );
+      return;
+    }
+
+    const key = `eject|${participantHref}`;
+    let claim: Claim = await this.deps.idempotency.claim(key, this.now());
+    let participant: Participant | undefined = seen;
+    if (claim.kind === 'busy') return;
+    if (claim.kind === 'done') {
+      // A replayed event (nothing to do), the same participant knocking again after an earlier removal, or
+      // the account having become a leader since it could not act.
+      const age = this.now().getTime() - Date.parse(claim.doneAt);
+      const knockedAgain =
+        (claim.outcome === 'done' || claim.outcome === 'already-left') && age >= REKNOCK_AFTER_MS;
+      const nowPermitted = claim.outcome === 'not-permitted' && offersRemoval(seen);
+      if (mode === 'dry-run' || !(knockedAgain || nowPermitted)) return;
+      participant = await this.reread(participantHref);
+      if (!participant) return;
+      claim = await this.deps.idempotency.takeOver(key, claim.etag, this.now());
+      if (claim.kind !== 'claimed') return;
+    } else if (claim.takenOver) {
+      // A crashed attempt may have acted already: trust only the server's current view.
+      participant = await this.reread(participantHref);
+    }
+    if (claim.kind !== 'claimed') return;
+
+    const outcome = participant
+      ? await this.eject(participant, conversationHref, claim.etag, key)
+      : { status: 'already-left' as const, detail: 'the participant had already left' };
+    this.deps.telemetry.event(
+      outcome.status === 'failed' ? 'ActionFailed' : 'ParticipantEjected',
+      { outcome: outcome.status, mode, rule: decision.rule, sourceNetwork: facts.sourceNetwork ?? 'Unknown' },
+      { latencyMs: Date.now() - receivedAt },
+    );
+    if (outcome.status === 'done') this.deps.telemetry.metric('EventToActionMs', Date.now() - receivedAt);
+    const finalFacts = participant ? senderFacts(participant) : facts;
+    await this.deps.audit.record({
+      at: this.now(),
+      key,
+      subject: 'lobby',
+      meeting: conversationHref,
+      participant: participantHref,
+      facts: auditFacts(finalFacts),
+      rule: decision.rule,
+      decision: decision.action,
+      mode,
+      outcome: outcome.status,
+      ...(outcome.detail ? { detail: outcome.detail } : {}),
+    });
+    const notNew =
+      outcome.status === 'not-permitted' && !(await this.firstTime(`no-rights|${conversationHref}`));
+    if (!notNew) {
+      await this.deps.outbox.enqueue({
+        id: `${key}|${claim.etag}`,
+        kind: 'lobby',
+        at: this.now().toISOString(),
+        mode,
+        sender: finalFacts,
+        meeting: { uri: conversationHref },
+        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+        outcome,
+      });
+    }
+    await this.deps.idempotency.complete(key, claim.etag, outcome.status, this.now());
+  }
+
+  /** eject, or reject while still in the lobby; neither offered means the account is not a leader there. */
+  private async eject(
+    participant: Participant,
+    conversationHref: string,
+    etag: string,
+    key: string,
+  ): Promise<NonNullable<Notice['outcome']>> {
+    const verb = removalVerb(participant);
+    if (!verb) {
+      return {
+        status: 'not-permitted',
+        detail: `no eject or reject link: the gatekeeper is not a leader of ${conversationHref}`,
+      };
+    }
+    if (this.deps.mode === 'dry-run') return { status: 'would-do', detail: `would ${verb}` };
+    try {
+      if (verb === 'eject') await this.deps.ucwa.eject(participant);
+      else await this.deps.ucwa.reject(participant);
+      return { status: 'done', detail: verb === 'eject' ? 'ejected' : 'rejected from the lobby' };
+    } catch (error) {
+      if (error instanceof UcwaError && error.action === 'target-gone') {
+        return { status: 'already-left', detail: 'the participant had already left' };
+      }
+      if (error instanceof LinkNotOfferedError) return { status: 'not-permitted', detail: error.message };
+      if (isTransient(error)) {
+        await this.deps.idempotency.abandon(key, etag);
+        throw error;
+      }
+      return { status: 'failed', detail: errorText(error) };
+    }
+  }
+
+  private async reread(participantHref: string): Promise<Participant | undefined> {
+    try {
+      return await this.deps.ucwa.get('participant', participantHref);
+    } catch (error) {
+      if (error instanceof UcwaError && error.action === 'target-gone') return undefined;
+      throw error;
+    }
+  }
+
+  /** Record a non-action decision once per participant and decision (quiet unless the policy notifies). */
+  private async recordOnce(
+    key: string,
+    facts: SenderFacts,
+    decision: Decision,
+    conversationHref: string,
+    participantHref: string,
+    outcome: NonNullable<Notice['outcome']>,
+  ): Promise<void> {
+    const claim = await this.deps.idempotency.claim(key, this.now());
+    if (claim.kind !== 'claimed') return;
+    await this.deps.audit.record({
+      at: this.now(),
+      key,
+      subject: 'lobby',
+      meeting: conversationHref,
+      participant: participantHref,
+      facts: auditFacts(facts),
+      rule: decision.rule,
+      decision: decision.action,
+      mode: this.deps.mode,
+      outcome: outcome.status,
+    });
+    if (decision.notify) {
+      await this.deps.outbox.enqueue({
+        id: key,
+        kind: 'lobby',
+        at: this.now().toISOString(),
+        mode: this.deps.mode,
+        sender: facts,
+        meeting: { uri: conversationHref },
+        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+        outcome,
+      });
+    }
+    await this.deps.idempotency.complete(key, claim.etag, outcome.status, this.now());
+  }
+
+  /** True the first time `key` is seen (e.g. one "not a leader" notice per meeting). */
+  private async firstTime(key: string): Promise<boolean> {
+    const claim = await this.deps.idempotency.claim(key, this.now());
+    if (claim.kind !== 'claimed') return false;
+    await this.deps.idempotency.complete(key, claim.etag, 'noted', this.now());
+    return true;
+  }
+
+  private reject(event: ChannelEvent, error: unknown): void {
+    this.deps.log.warn('Rejected a UCWA event', {
+      rel: event.link.rel,
+      type: event.type,
+      error: errorText(error),
+    });
+    this.deps.telemetry.event('EventRejected', {
+      rel: event.link.rel,
+      type: String(event.type),
+      error: errorName(error),
+    });
+  }
+}
+
+function removalVerb(participant: Participant): 'eject' | 'reject' | undefined {
+  return hrefOf(participant, 'eject') ? 'eject' : hrefOf(participant, 'reject') ? 'reject' : undefined;
+}
+
+function offersRemoval(participant: Participant): boolean {
+  return removalVerb(participant) !== undefined;
+}
+
+/** Audit facts: what the server said about the participant, without phone numbers. */
+function auditFacts(facts: SenderFacts): Record<string, unknown> {
+  const { workPhoneNumber: _w, otherPhoneNumber: _o, ...rest } = facts;
+  return rest;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}

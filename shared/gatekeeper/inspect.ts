@@ -1,0 +1,102 @@
+import { domainOfUri } from '../policy/decide.js';
+import type { SenderFacts } from '../policy/facts.js';
+import { decodeDataUri } from '../ucwa/data-uri.js';
+import type { ChannelEvent } from '../ucwa/event-channel.js';
+import { embeddedOf, hrefOf } from '../ucwa/links.js';
+import { parseAs } from '../ucwa/parse.js';
+import { INVITATION_RELS, type Invitation, type InvitationRel, type Participant } from '../ucwa/schemas.js';
+
+/** The facts the policy and the chat summary use, from a participant resource (brief §7). */
+export function senderFacts(participant: Participant): SenderFacts {
+  const facts: SenderFacts = {};
+  const copy = <K extends keyof SenderFacts & keyof Participant>(key: K) => {
+    const value = participant[key];
+    if (value !== undefined) (facts as Record<string, unknown>)[key] = value;
+  };
+  for (const key of [
+    'name',
+    'uri',
+    'anonymous',
+    'inLobby',
+    'local',
+    'organizer',
+    'role',
+    'sourceNetwork',
+    'workPhoneNumber',
+    'otherPhoneNumber',
+  ] as const) {
+    copy(key);
+  }
+  const domain = domainOfUri(participant.uri);
+  if (domain) facts.domain = domain;
+  facts.links = Object.keys(participant._links ?? {}).filter((rel) => rel !== 'self');
+  return facts;
+}
+
+/** `messagingInvitation` → `messaging`. */
+export function modalityOf(rel: InvitationRel): string {
+  return rel.replace(/Invitation$/, '');
+}
+
+/** The first message of a messaging invitation, decoded from its `message` data URI (brief §6.1). */
+export function firstMessageOf(invitation: Invitation): string | undefined {
+  const href = hrefOf(invitation, 'message');
+  return href ? decodeDataUri(href)?.text : undefined;
+}
+
+/** The sender embedded in the invitation (`_embedded.from`), when the server embedded it. */
+export function embeddedSender(invitation: Invitation): Participant | undefined {
+  const from = embeddedOf(invitation, 'from')[0];
+  return from === undefined ? undefined : parseAs('participant', from);
+}
+
+/** What an event means to the gatekeeper. Pure: reads only the event. */
+export type EventMeaning =
+  | { kind: 'invitation'; rel: InvitationRel; href: string; embedded: Invitation | undefined }
+  | {
+      kind: 'lobby';
+      change: 'added' | 'updated';
+      participantHref: string;
+      lobbyHref: string;
+      conversationHref: string;
+      embedded: Participant | undefined;
+    }
+  | { kind: 'lobby-left'; participantHref: string; conversationHref: string }
+  | { kind: 'ignored' };
+
+function isInvitationRel(rel: string): rel is InvitationRel {
+  return (INVITATION_RELS as readonly string[]).includes(rel);
+}
+
+/**
+ * Incoming invitations are `started` events from `communication`; lobby arrivals are participant `added` or
+ * `updated` events `in` a lobby (brief §5.5, §9.2). Embedded resources are parsed here, so a malformed one
+ * fails this event (as a UcwaSchemaError), not the batch.
+ */
+export function meaningOf(event: ChannelEvent): EventMeaning {
+  const { link } = event;
+  if (event.sender.rel === 'communication' && event.type === 'started' && isInvitationRel(link.rel)) {
+    const raw = event._embedded?.[link.rel];
+    const embedded = raw === undefined ? undefined : parseAs(link.rel, raw);
+    if (embedded?.direction && embedded.direction !== 'Incoming') return { kind: 'ignored' };
+    return { kind: 'invitation', rel: link.rel, href: link.href, embedded };
+  }
+  if (link.rel === 'participant' && event.in?.rel === 'lobby') {
+    if (event.type === 'deleted') {
+      return { kind: 'lobby-left', participantHref: link.href, conversationHref: event.sender.href };
+    }
+    const change = event.type === 'added' ? 'added' : event.type === 'updated' ? 'updated' : undefined;
+    if (change) {
+      const raw = event._embedded?.participant;
+      return {
+        kind: 'lobby',
+        change,
+        participantHref: link.href,
+        lobbyHref: event.in.href,
+        conversationHref: event.sender.href,
+        embedded: raw === undefined ? undefined : parseAs('participant', raw),
+      };
+    }
+  }
+  return { kind: 'ignored' };
+}

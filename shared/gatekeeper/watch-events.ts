@@ -1,0 +1,136 @@
+import type { ChannelLease } from '../store/channel-lease.js';
+import { type ChannelState, ConcurrencyError, type CursorStore } from '../store/cursor-store.js';
+import type { Telemetry } from '../telemetry.js';
+import type { ApplicationHandle, UcwaClient } from '../ucwa/client.js';
+import { UcwaError } from '../ucwa/errors.js';
+import type { Gatekeeper } from './gatekeeper.js';
+import type { Logger } from './logger.js';
+
+export interface WatchDeps {
+  ucwa: UcwaClient;
+  gatekeeper: Gatekeeper;
+  cursors: CursorStore;
+  lease: ChannelLease;
+  telemetry: Telemetry;
+  log: Logger;
+  /** Meetings to (re)join whenever the application is new: WATCHED_MEETINGS. */
+  watchedMeetings: readonly string[];
+  /** Deliver queued chat notices; called after every handled batch. */
+  drainOutbox?: () => Promise<unknown>;
+}
+
+export interface WatchResult {
+  outcome: 'stopped-at-deadline' | 'another-consumer' | 'aborted';
+  batches: number;
+  events: number;
+  recreated: number;
+}
+
+/** The lease is renewed at least this often; it lasts 60 s. */
+const RENEW_EVERY_MS = 20_000;
+
+/**
+ * Hold the UCWA event channel until `deadline`, then let go: one timer run's worth of the watch. The cursor
+ * (`next`) is saved after each batch is handled, so the next run continues exactly there; a crash re-reads
+ * the unhandled batch. Only the holder of the channel lease polls.
+ */
+export async function watchEvents(
+  deps: WatchDeps,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<WatchResult> {
+  const result: WatchResult = { outcome: 'stopped-at-deadline', batches: 0, events: 0, recreated: 0 };
+  if (!(await deps.lease.acquire())) {
+    deps.log.warn('Another consumer holds the UCWA event channel; this run does nothing');
+    return { ...result, outcome: 'another-consumer' };
+  }
+  const stop = AbortSignal.any([
+    AbortSignal.timeout(Math.max(0, deadline - Date.now())),
+    ...(signal ? [signal] : []),
+  ]);
+  let renewedAt = Date.now();
+  try {
+    let { state, etag } = await deps.cursors.read();
+    let app = await attach(deps, state);
+    if (app.origin === 'created' || !state.cursor || state.applicationHref !== app.href) {
+      state = { ...state, applicationHref: app.href, cursor: app.eventsHref };
+      etag = await deps.cursors.write(state, etag);
+      if (app.origin === 'created') await rejoin(deps);
+    }
+    let channel = await deps.ucwa.eventChannel(state.cursor);
+
+    while (!stop.aborted) {
+      if (Date.now() - renewedAt > RENEW_EVERY_MS) {
+        if (!(await deps.lease.renew())) return { ...result, outcome: 'another-consumer' };
+        renewedAt = Date.now();
+      }
+      let batch: Awaited<ReturnType<typeof channel.poll>>;
+      try {
+        batch = await channel.poll(stop);
+      } catch (error) {
+        if (stop.aborted) break;
+        if (error instanceof UcwaError && error.applicationGone) {
+          // The server dropped the application: make a new one, rejoin, start its channel from the beginning.
+          result.recreated++;
+          deps.telemetry.event('ApplicationRecreated', { reason: error.subcode ?? error.code });
+          deps.log.warn('UCWA application gone; re-creating it', {
+            status: error.status,
+            subcode: error.subcode,
+          });
+          app = await deps.ucwa.recreateApplication(stop);
+          state = { ...state, applicationHref: app.href, cursor: app.eventsHref };
+          etag = await deps.cursors.write(state, etag);
+          await rejoin(deps);
+          channel = await deps.ucwa.eventChannel(state.cursor);
+          continue;
+        }
+        if (error instanceof UcwaError && error.action === 'duplicate-consumer') {
+          deps.log.error(
+            'Another client replaced our pending event request (409 PGetReplaced): a second consumer is using this application',
+          );
+        }
+        throw error;
+      }
+      result.batches++;
+      result.events += batch.events.length;
+      if (batch.kind === 'resume') {
+        // The server reset transient state after a silence: be available again and rejoin the meetings.
+        await deps.ucwa.attachApplication(app.href, stop);
+        await rejoin(deps);
+      }
+      await deps.gatekeeper.handleEvents(batch.events, { trusted: true, receivedAt: Date.now() });
+      const now = new Date().toISOString();
+      state = {
+        ...state,
+        cursor: batch.next,
+        lastPollAt: now,
+        ...(batch.events.length > 0 ? { lastEventAt: now } : {}),
+      };
+      try {
+        etag = await deps.cursors.write(state, etag);
+      } catch (error) {
+        if (error instanceof ConcurrencyError) return { ...result, outcome: 'another-consumer' };
+        throw error;
+      }
+      await deps.drainOutbox?.();
+    }
+    return { ...result, outcome: signal?.aborted ? 'aborted' : 'stopped-at-deadline' };
+  } finally {
+    await deps.lease.release();
+  }
+}
+
+async function attach(deps: WatchDeps, state: ChannelState): Promise<ApplicationHandle> {
+  return state.applicationHref ? deps.ucwa.attachApplication(state.applicationHref) : deps.ucwa.application();
+}
+
+/** Join every watched meeting; one that cannot be joined is reported and skipped. */
+async function rejoin(deps: WatchDeps): Promise<void> {
+  for (const uri of deps.watchedMeetings) {
+    try {
+      await deps.ucwa.joinOnlineMeeting(uri);
+    } catch (error) {
+      deps.log.error('Could not join a watched meeting', { meeting: uri, error: (error as Error).message });
+    }
+  }
+}

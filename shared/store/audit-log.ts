@@ -1,0 +1,62 @@
+import type { TableClient } from '@azure/data-tables';
+import { rowKeyOf } from './keys.js';
+import { ensureTable } from './storage.js';
+
+/** One decision and what came of it. Facts are the participant's reported properties (no phone numbers). */
+export interface AuditEntry {
+  at: Date;
+  /** The idempotency key of the action, or of the summary. */
+  key: string;
+  subject: 'invitation' | 'lobby';
+  meeting?: string;
+  participant?: string;
+  facts: Record<string, unknown>;
+  rule: string;
+  decision: string;
+  mode: 'enforce' | 'dry-run';
+  outcome: string;
+  detail?: string;
+}
+
+/**
+ * The audit table: partition per UTC day, rows in time order (RowKey starts with the ISO time). Callers
+ * write one entry per completed claim, so a replayed batch whose actions are already done adds nothing.
+ */
+export class AuditLog {
+  constructor(private readonly table: TableClient) {}
+
+  async record(entry: AuditEntry): Promise<void> {
+    await ensureTable(this.table);
+    const iso = entry.at.toISOString();
+    await this.table.upsertEntity(
+      {
+        partitionKey: iso.slice(0, 10),
+        rowKey: `${iso}_${rowKeyOf(`${entry.key}|${entry.outcome}`).slice(0, 16)}`,
+        time: iso,
+        key: entry.key,
+        subject: entry.subject,
+        meeting: entry.meeting ?? '',
+        participant: entry.participant ?? '',
+        facts: JSON.stringify(entry.facts),
+        rule: entry.rule,
+        decision: entry.decision,
+        mode: entry.mode,
+        outcome: entry.outcome,
+        detail: entry.detail ?? '',
+      },
+      'Replace',
+    );
+  }
+
+  /** Entries of one UTC day (`YYYY-MM-DD`), oldest first. */
+  async day(date: string): Promise<Record<string, unknown>[]> {
+    await ensureTable(this.table);
+    const rows: Record<string, unknown>[] = [];
+    for await (const row of this.table.listEntities({
+      queryOptions: { filter: `PartitionKey eq '${date.replace(/'/g, "''")}'` },
+    })) {
+      rows.push(row);
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,59 @@
+import type { TableClient } from '@azure/data-tables';
+import { ensureTable, statusOf } from './storage.js';
+
+/** Where the event channel stands, shared by every run of the gatekeeper. */
+export interface ChannelState {
+  /** The application created by an earlier run; re-attached while the server keeps it. */
+  applicationHref?: string;
+  /** The next P-GET href, saved only after the batch before it was handled. */
+  cursor?: string;
+  /** ISO time of the last event seen, for `health`. */
+  lastEventAt?: string;
+  /** ISO time of the last completed P-GET, for `health`. */
+  lastPollAt?: string;
+  /** Conversation hrefs of meetings the gatekeeper joined and guards. */
+  meetings?: string[];
+}
+
+/** Someone else wrote the state since it was read: another consumer holds the channel. */
+export class ConcurrencyError extends Error {
+  override name = 'ConcurrencyError';
+}
+
+const PARTITION = 'channel';
+
+/** The channel state as one table entity, updated with ETag concurrency. */
+export class CursorStore {
+  constructor(
+    private readonly table: TableClient,
+    private readonly row = 'events',
+  ) {}
+
+  async read(): Promise<{ state: ChannelState; etag: string | undefined }> {
+    await ensureTable(this.table);
+    try {
+      const entity = await this.table.getEntity<{ state: string }>(PARTITION, this.row);
+      return { state: JSON.parse(entity.state) as ChannelState, etag: entity.etag };
+    } catch (error) {
+      if (statusOf(error) === 404) return { state: {}, etag: undefined };
+      throw error;
+    }
+  }
+
+  /** Write `state` if nobody wrote since `etag` (undefined: the row must not exist yet). Returns the new ETag. */
+  async write(state: ChannelState, etag: string | undefined): Promise<string> {
+    await ensureTable(this.table);
+    const entity = { partitionKey: PARTITION, rowKey: this.row, state: JSON.stringify(state) };
+    try {
+      const result = etag
+        ? await this.table.updateEntity(entity, 'Replace', { etag })
+        : await this.table.createEntity(entity);
+      return result.etag ?? '';
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412 || status === 409)
+        throw new ConcurrencyError('the channel state changed under this run');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { TableClient } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
+
+/**
+ * Where state lives: a connection string (Azurite locally), or in Azure the identity-based
+ * `AzureWebJobsStorage__*` settings the Functions host uses too, with the user-assigned managed identity.
+ */
+export interface StorageTarget {
+  connectionString?: string;
+  tableServiceUri?: string;
+  blobServiceUri?: string;
+  /** Client id of the user-assigned managed identity (`AzureWebJobsStorage__clientId`). */
+  clientId?: string;
+}
+
+export class StorageConfigError extends Error {
+  override name = 'StorageConfigError';
+}
+
+/** Read the storage target from the environment the Functions host gives the app. */
+export function storageTargetFromEnv(env: Record<string, string | undefined> = process.env): StorageTarget {
+  const pick = (name: string) => env[name]?.trim() || undefined;
+  const target: StorageTarget = {};
+  const connectionString = pick('AzureWebJobsStorage');
+  if (connectionString) target.connectionString = connectionString;
+  const tableServiceUri = pick('AzureWebJobsStorage__tableServiceUri');
+  if (tableServiceUri) target.tableServiceUri = tableServiceUri;
+  const blobServiceUri = pick('AzureWebJobsStorage__blobServiceUri');
+  if (blobServiceUri) target.blobServiceUri = blobServiceUri;
+  const clientId = pick('AzureWebJobsStorage__clientId');
+  if (clientId) target.clientId = clientId;
+  return target;
+}
+
+const isHttp = (connectionString: string) =>
+  /(^|;)\s*(TableEndpoint|BlobEndpoint|DefaultEndpointsProtocol)\s*=\s*http[:;]/i.test(connectionString) ||
+  /UseDevelopmentStorage=true/i.test(connectionString);
+
+let credential: Promise<TokenCredential> | undefined;
+
+/** The managed identity credential, loaded only when identity-based storage is used (keeps cold start light). */
+async function managedIdentity(clientId: string | undefined): Promise<TokenCredential> {
+  credential ??= import('@azure/identity').then(({ ManagedIdentityCredential }) =>
+    clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential(),
+  );
+  return credential;
+}
+
+export async function tableClient(target: StorageTarget, table: string): Promise<TableClient> {
+  if (target.connectionString) {
+    return TableClient.fromConnectionString(target.connectionString, table, {
+      allowInsecureConnection: isHttp(target.connectionString),
+    });
+  }
+  if (target.tableServiceUri)
+    return new TableClient(target.tableServiceUri, table, await managedIdentity(target.clientId));
+  throw new StorageConfigError(
+    'Setting AzureWebJobsStorage (or AzureWebJobsStorage__tableServiceUri) is required for state',
+  );
+}
+
+export async function blobServiceClient(target: StorageTarget): Promise<BlobServiceClient> {
+  if (target.connectionString) return BlobServiceClient.fromConnectionString(target.connectionString);
+  if (target.blobServiceUri)
+    return new BlobServiceClient(target.blobServiceUri, await managedIdentity(target.clientId));
+  throw new StorageConfigError(
+    'Setting AzureWebJobsStorage (or AzureWebJobsStorage__blobServiceUri) is required for state',
+  );
+}
+
+/** Create the table once per process; 409 (exists) is fine. */
+const created = new Map<string, Promise<void>>();
+export function ensureTable(client: TableClient): Promise<void> {
+  const key = `${client.url}|${client.tableName}`;
+  let pending = created.get(key);
+  if (!pending) {
+    pending = client.createTable().catch((error: unknown) => {
+      created.delete(key);
+      throw error;
+    });
+    created.set(key, pending);
+  }
+  return pending;
+}
+
+/** The HTTP status of an Azure SDK error, if it has one. */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}

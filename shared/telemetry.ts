@@ -1,0 +1,102 @@
+/**
+ * The only module that knows `applicationinsights`. It is imported lazily, and only when
+ * APPLICATIONINSIGHTS_CONNECTION_STRING is set: the package costs about half a second to load, which must not
+ * land on every cold start. Properties are plain strings; callers never pass tokens or unmasked phone numbers.
+ */
+export interface Telemetry {
+  event(
+    name: TelemetryEvent,
+    properties?: Record<string, string>,
+    measurements?: Record<string, number>,
+  ): void;
+  metric(name: TelemetryMetric, value: number, properties?: Record<string, string>): void;
+  exception(error: unknown, properties?: Record<string, string>): void;
+  flush(): Promise<void>;
+}
+
+export type TelemetryEvent =
+  | 'InvitationInspected'
+  | 'ParticipantEjected'
+  | 'SummaryPosted'
+  | 'ActionFailed'
+  | 'EventRejected'
+  | 'ApplicationRecreated';
+
+export type TelemetryMetric =
+  | 'EventToActionMs'
+  | 'UcwaRoundTripsPerEvent'
+  | 'InboundAuthFailures'
+  | 'OutboxPending';
+
+/** Telemetry that goes nowhere: the default without a connection string. */
+export const noTelemetry: Telemetry = {
+  event: () => undefined,
+  metric: () => undefined,
+  exception: () => undefined,
+  flush: async () => undefined,
+};
+
+/** Everything recorded, in memory: for tests and the local demo. */
+export class MemoryTelemetry implements Telemetry {
+  readonly events: {
+    name: string;
+    properties: Record<string, string>;
+    measurements: Record<string, number>;
+  }[] = [];
+  readonly metrics: { name: string; value: number; properties: Record<string, string> }[] = [];
+  readonly exceptions: { error: unknown; properties: Record<string, string> }[] = [];
+
+  event(
+    name: TelemetryEvent,
+    properties: Record<string, string> = {},
+    measurements: Record<string, number> = {},
+  ) {
+    this.events.push({ name, properties, measurements });
+  }
+  metric(name: TelemetryMetric, value: number, properties: Record<string, string> = {}) {
+    this.metrics.push({ name, value, properties });
+  }
+  exception(error: unknown, properties: Record<string, string> = {}) {
+    this.exceptions.push({ error, properties });
+  }
+  async flush() {}
+}
+
+let shared: Promise<Telemetry> | undefined;
+
+/** Application Insights when configured, else nothing. Never throws: telemetry must not break the product. */
+export function telemetry(
+  connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING,
+): Promise<Telemetry> {
+  if (!connectionString) return Promise.resolve(noTelemetry);
+  shared ??= import('applicationinsights')
+    .then((ai) => {
+      ai.setup(connectionString)
+        .setAutoCollectConsole(false)
+        .setAutoCollectDependencies(false)
+        .setSendLiveMetrics(false)
+        .start();
+      const client = ai.defaultClient;
+      const result: Telemetry = {
+        event: (name, properties, measurements) =>
+          client.trackEvent({
+            name,
+            ...(properties ? { properties } : {}),
+            ...(measurements ? { measurements } : {}),
+          }),
+        metric: (name, value, properties) =>
+          client.trackMetric({ name, value, ...(properties ? { properties } : {}) }),
+        exception: (error, properties) =>
+          client.trackException({
+            exception: error instanceof Error ? error : new Error(String(error)),
+            ...(properties ? { properties } : {}),
+          }),
+        flush: async () => {
+          await client.flush();
+        },
+      };
+      return result;
+    })
+    .catch(() => noTelemetry);
+  return shared;
+}
