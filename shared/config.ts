@@ -108,8 +108,26 @@ export const settingDocs = {
       'Storage connection string (Azurite locally). In Azure use the identity-based `AzureWebJobsStorage__*` settings instead.',
     secret: true,
   },
+  AzureWebJobsStorage__tableServiceUri: {
+    description:
+      'Identity-based storage in Azure: the Table service URI (state: cursor, idempotency, audit, outbox).',
+    secret: false,
+  },
+  AzureWebJobsStorage__blobServiceUri: {
+    description: 'Identity-based storage in Azure: the Blob service URI (MSAL token cache, channel lease).',
+    secret: false,
+  },
+  AzureWebJobsStorage__clientId: {
+    description: 'Client id of the user-assigned managed identity used for identity-based storage.',
+    secret: false,
+  },
   APPLICATIONINSIGHTS_CONNECTION_STRING: {
     description: 'Application Insights connection string; telemetry is off when unset.',
+    secret: false,
+  },
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: {
+    description:
+      '`ClientId=<managed identity client id>;Authorization=AAD`: send telemetry with Entra ID (required when local auth is disabled).',
     secret: false,
   },
 } as const satisfies Record<string, SettingDoc>;
@@ -138,7 +156,11 @@ const settingsSchema = z.object({
   CHAT_WEBHOOK_URL: secureUrl.optional(),
   CHAT_WEBHOOK_SECRET: optionalString,
   AzureWebJobsStorage: optionalString,
+  AzureWebJobsStorage__tableServiceUri: z.url().optional(),
+  AzureWebJobsStorage__blobServiceUri: z.url().optional(),
+  AzureWebJobsStorage__clientId: optionalString,
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalString,
 } satisfies Record<SettingName, z.ZodType>);
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -100,3 +100,16 @@ export function telemetry(
     .catch(() => noTelemetry);
   return shared;
 }
+
+/** `ClientId=<id>;Authorization=AAD` → the client id (`''` for a system-assigned identity); undefined without AAD. */
+export function aadClientId(authenticationString: string | undefined): string | undefined {
+  if (!authenticationString) return undefined;
+  const parts = new Map(
+    authenticationString.split(';').map((part) => {
+      const at = part.indexOf('=');
+      return [part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim()] as const;
+    }),
+  );
+  if (parts.get('authorization')?.toLowerCase() !== 'aad') return undefined;
+  return parts.get('clientid') ?? '';
+}
