@@ -1,0 +1,321 @@
+import { randomBytes } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type ChatSinkServer, startChatSink } from '../../dev/chat-sink/index.js';
+import {
+  type ChatSink,
+  type DeliveryResult,
+  Outbox,
+  type OutboxOptions,
+  outboxRowKey,
+  slackSink,
+  teamsSink,
+} from '../../shared/chat/index.js';
+import type { Notice } from '../../shared/chat/notice.js';
+import type { GatekeeperDeps } from '../../shared/gatekeeper/gatekeeper.js';
+import { invitationNotice } from './notices.js';
+
+/** One table per test in the run's Azurite (test/global-setup.ts), reached over real HTTP. */
+function tableClient(): TableClient {
+  return TableClient.fromConnectionString(
+    inject('azuriteConnectionString'),
+    `outbox${randomBytes(6).toString('hex')}`,
+    {
+      allowInsecureConnection: true,
+    },
+  );
+}
+
+/** Deterministic: no jitter, a short base so synthetic clocks pass it easily. */
+const OPTIONS: OutboxOptions = { random: () => 0, backoff: { baseMs: 1000, maxMs: 60_000 } };
+const T0 = new Date('2025-01-02T03:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const MINUTE = 60_000;
+
+function notice(id: string): Notice {
+  return invitationNotice({ id });
+}
+
+/** Two servers, so one channel can be down while the other is up. */
+let teamsServer: ChatSinkServer;
+let slackServer: ChatSinkServer;
+let sinks: ChatSink[];
+
+beforeAll(async () => {
+  [teamsServer, slackServer] = await Promise.all([startChatSink(), startChatSink()]);
+  sinks = [teamsSink(`${teamsServer.teamsUrl}/secret`), slackSink(`${slackServer.slackUrl}/secret`)];
+});
+afterAll(async () => {
+  await Promise.all([teamsServer.close(), slackServer.close()]);
+});
+afterEach(() => {
+  for (const server of [teamsServer, slackServer]) {
+    server.up();
+    server.clear();
+  }
+});
+
+/** Notice ids each chat server received, in order. */
+function receivedIds(server: ChatSinkServer): string[] {
+  return server.received.map((message) => {
+    if (message.channel === 'teams') {
+      const card = message.body as { attachments: Array<{ content: { body: Array<{ text?: string }> } }> };
+      const footer = card.attachments[0]?.content.body.at(-1)?.text ?? '';
+      return /^Notice (\S+)/.exec(footer)?.[1] ?? '?';
+    }
+    const slack = message.body as { blocks: Array<{ type: string; elements?: Array<{ text: string }> }> };
+    const footer = slack.blocks.at(-1)?.elements?.[0]?.text ?? '';
+    return /^Notice (\S+)/.exec(footer)?.[1] ?? '?';
+  });
+}
+
+describe('Outbox over Azurite', () => {
+  it('is what the gatekeeper expects as its outbox', () => {
+    const outbox: GatekeeperDeps['outbox'] = new Outbox(tableClient(), OPTIONS);
+    expect(typeof outbox.enqueue).toBe('function');
+  });
+
+  it('delivers each notice once to each of two sinks, and then keeps a tombstone', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    await expect(outbox.add(notice('n1'), T0)).resolves.toBe('enqueued');
+    await expect(outbox.add(notice('n2'), at(1))).resolves.toBe('enqueued');
+
+    await expect(outbox.drain({ sinks, now: at(MINUTE) })).resolves.toEqual({
+      delivered: 4,
+      retried: 0,
+      failedPermanently: 0,
+      pending: 0,
+      skipped: 0,
+    });
+    expect(receivedIds(teamsServer)).toEqual(['n1', 'n2']);
+    expect(receivedIds(slackServer)).toEqual(['n1', 'n2']);
+
+    await expect(outbox.drain({ sinks, now: at(2 * MINUTE) })).resolves.toMatchObject({
+      delivered: 0,
+      pending: 0,
+    });
+    const item = await outbox.get('n1');
+    expect(item?.state).toBe('done');
+    expect(item?.sinks.teams).toMatchObject({ state: 'delivered', attempts: 1 });
+    expect(item?.sinks.slack).toMatchObject({ state: 'delivered', attempts: 1 });
+    expect(teamsServer.received).toHaveLength(2);
+  });
+
+  it('treats a second enqueue of the same id as a no-op, before and after delivery', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    await expect(outbox.add(notice('same'), T0)).resolves.toBe('enqueued');
+    await expect(outbox.add(notice('same'), T0)).resolves.toBe('duplicate');
+    await outbox.drain({ sinks, now: at(1) });
+    await expect(outbox.add(notice('same'), at(2))).resolves.toBe('duplicate');
+    await expect(outbox.drain({ sinks, now: at(3) })).resolves.toMatchObject({ delivered: 0, pending: 0 });
+    expect(receivedIds(teamsServer)).toEqual(['same']);
+    expect(receivedIds(slackServer)).toEqual(['same']);
+  });
+
+  it('survives a sink down for three drains: every notice reaches every sink exactly once', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    for (const id of ['a', 'b', 'c']) await outbox.enqueue(notice(id), T0);
+    slackServer.down();
+
+    const first = await outbox.drain({ sinks, now: at(0) });
+    expect(first).toEqual({ delivered: 3, retried: 3, failedPermanently: 0, pending: 3, skipped: 0 });
+    // Before the backoff ends nothing is tried again.
+    await expect(outbox.drain({ sinks, now: at(100) })).resolves.toMatchObject({
+      delivered: 0,
+      retried: 0,
+      pending: 3,
+    });
+    await expect(outbox.drain({ sinks, now: at(10 * MINUTE) })).resolves.toMatchObject({
+      delivered: 0,
+      retried: 3,
+    });
+    await expect(outbox.drain({ sinks, now: at(20 * MINUTE) })).resolves.toMatchObject({
+      delivered: 0,
+      retried: 3,
+    });
+    expect((await outbox.get('a'))?.sinks.slack).toMatchObject({
+      state: 'pending',
+      attempts: 3,
+      lastError: expect.stringMatching(/^Slack webhook http:\/\/127\.0\.0\.1:\d+ unreachable/),
+    });
+    expect(JSON.stringify((await outbox.get('a'))?.sinks)).not.toContain('/secret');
+
+    slackServer.up();
+    await expect(outbox.drain({ sinks, now: at(30 * MINUTE) })).resolves.toEqual({
+      delivered: 3,
+      retried: 0,
+      failedPermanently: 0,
+      pending: 0,
+      skipped: 0,
+    });
+    await expect(outbox.drain({ sinks, now: at(40 * MINUTE) })).resolves.toMatchObject({
+      delivered: 0,
+      pending: 0,
+    });
+    expect(receivedIds(teamsServer).sort()).toEqual(['a', 'b', 'c']);
+    expect(receivedIds(slackServer).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('backs off exponentially and honours Retry-After', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    await outbox.enqueue(notice('r'), T0);
+    slackServer.fail(1, 503);
+    await outbox.drain({ sinks, now: T0 });
+    // random() = 0: half of base * 2^(attempts-1).
+    expect((await outbox.get('r'))?.sinks.slack?.nextAttemptAt).toBe(at(500).toISOString());
+    expect((await outbox.get('r'))?.nextAttemptAt).toEqual(at(500));
+    slackServer.fail(1, 503);
+    await outbox.drain({ sinks, now: at(500) });
+    expect((await outbox.get('r'))?.sinks.slack?.nextAttemptAt).toBe(at(500 + 1000).toISOString());
+    slackServer.fail(1, 429, { retryAfter: '120' });
+    await outbox.drain({ sinks, now: at(1500) });
+    expect((await outbox.get('r'))?.sinks.slack?.nextAttemptAt).toBe(at(1500 + 120_000).toISOString());
+    await outbox.drain({ sinks, now: at(1500 + 120_000) });
+    expect((await outbox.get('r'))?.state).toBe('done');
+    expect(receivedIds(teamsServer)).toEqual(['r']);
+    expect(receivedIds(slackServer)).toEqual(['r']);
+  });
+
+  it('stops retrying a sink that failed permanently, and finishes the item', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    await outbox.enqueue(notice('p'), T0);
+    slackServer.fail(1, 404);
+    await expect(outbox.drain({ sinks, now: T0 })).resolves.toMatchObject({
+      delivered: 1,
+      failedPermanently: 1,
+      pending: 0,
+    });
+    const item = await outbox.get('p');
+    expect(item?.state).toBe('done');
+    expect(item?.sinks.slack).toMatchObject({
+      state: 'failed',
+      lastError: expect.stringContaining('answered 404'),
+    });
+    await expect(outbox.drain({ sinks, now: at(MINUTE) })).resolves.toMatchObject({
+      delivered: 0,
+      failedPermanently: 0,
+    });
+  });
+
+  it('lets two concurrent drainers deliver each notice once', async () => {
+    const client = tableClient();
+    const a = new Outbox(client, { ...OPTIONS, owner: 'a' });
+    const b = new Outbox(
+      TableClient.fromConnectionString(inject('azuriteConnectionString'), client.tableName, {
+        allowInsecureConnection: true,
+      }),
+      { ...OPTIONS, owner: 'b' },
+    );
+    const ids = Array.from({ length: 8 }, (_, i) => `c${i}`);
+    for (const id of ids) await a.enqueue(notice(id), T0);
+
+    const [ra, rb] = await Promise.all([a.drain({ sinks, now: at(1) }), b.drain({ sinks, now: at(1) })]);
+    expect(ra.delivered + rb.delivered).toBe(ids.length * 2);
+    expect(receivedIds(teamsServer).sort()).toEqual(ids);
+    expect(receivedIds(slackServer).sort()).toEqual(ids);
+  });
+
+  it('skips an item whose claim loses the ETag race, and hides claimed items from other drainers', async () => {
+    const client = tableClient();
+    const a = new Outbox(client, { ...OPTIONS, owner: 'a' });
+    const b = new Outbox(client, { ...OPTIONS, owner: 'b' });
+    const ids = ['g0', 'g1', 'g2'];
+    for (const [i, id] of ids.entries()) await a.enqueue(notice(id), at(i));
+
+    // Drainer A pauses in its first post until B has drained everything it could see.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let paused = false;
+    let reachedGate: () => void = () => {};
+    const atGate = new Promise<void>((resolve) => {
+      reachedGate = resolve;
+    });
+    const [firstSink, ...otherSinks] = sinks;
+    if (!firstSink) throw new Error('no sinks');
+    const gated: ChatSink = {
+      name: firstSink.name,
+      async deliver(n, options): Promise<DeliveryResult> {
+        if (!paused) {
+          paused = true;
+          reachedGate();
+          await gate;
+        }
+        return firstSink.deliver(n, options);
+      },
+    };
+    const drainA = a.drain({ sinks: [gated, ...otherSinks], now: at(10) });
+    await atGate;
+    // A holds g0 (claimed, lease pushed nextAttemptAt out); B sees only g1 and g2.
+    const rb = await b.drain({ sinks, now: at(10) });
+    expect(rb).toMatchObject({ delivered: 4, skipped: 0, pending: 1 });
+    release();
+    const ra = await drainA;
+    // A's stale ETags for g1 and g2 lose with 412: skipped, not delivered again.
+    expect(ra).toMatchObject({ delivered: 2, skipped: 2, pending: 0 });
+    expect(receivedIds(teamsServer).sort()).toEqual(ids);
+    expect(receivedIds(slackServer).sort()).toEqual(ids);
+  });
+
+  it('delivers to a sink added later only the notices still pending', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    const [teams, slack] = sinks;
+    if (!teams || !slack) throw new Error('no sinks');
+    await outbox.enqueue(notice('early'), T0);
+    await outbox.drain({ sinks: [teams], now: T0 });
+    await outbox.enqueue(notice('late'), at(1));
+    slackServer.down();
+    await outbox.drain({ sinks: [teams, slack], now: at(2) });
+    slackServer.up();
+    await outbox.drain({ sinks: [teams, slack], now: at(MINUTE) });
+    expect(receivedIds(teamsServer)).toEqual(['early', 'late']);
+    expect(receivedIds(slackServer)).toEqual(['late']);
+  });
+
+  it('does nothing without sinks, rather than finishing items no one received', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    await outbox.enqueue(notice('wait'), T0);
+    await expect(outbox.drain({ sinks: [], now: T0 })).resolves.toMatchObject({ delivered: 0, pending: 1 });
+    await expect(outbox.drain({ sinks, now: T0 })).resolves.toMatchObject({ delivered: 2, pending: 0 });
+  });
+
+  it('stores ids with reserved characters under a hashed RowKey, and oversized notices compactly', async () => {
+    const client = tableClient();
+    const outbox = new Outbox(client, OPTIONS);
+    const id = 'evt/1\\2#3?4 ünïcode';
+    const big = invitationNotice({
+      id,
+      invitation: { modality: 'messaging', firstMessage: 'x'.repeat(200_000) },
+      sender: { name: 'n', links: Array.from({ length: 500 }, (_, i) => `link${i}`) },
+    });
+    await expect(outbox.add(big, T0)).resolves.toBe('enqueued');
+    const entity = await client.getEntity<{ noticeId: string; notice: string }>('notice', outboxRowKey(id));
+    expect(entity.rowKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(entity.noticeId).toBe(id);
+    expect(entity.notice.length).toBeLessThan(30_000);
+    await expect(outbox.drain({ sinks, now: T0 })).resolves.toMatchObject({ delivered: 2 });
+    expect(teamsServer.received).toHaveLength(1);
+  });
+
+  it('purges tombstones older than a cutoff', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    await outbox.enqueue(notice('old'), T0);
+    await outbox.enqueue(notice('pending'), at(1));
+    await outbox.drain({ sinks, now: T0, maxItems: 1 });
+    await expect(outbox.purge(at(1))).resolves.toBe(1);
+    expect(await outbox.get('old')).toBeUndefined();
+    expect((await outbox.get('pending'))?.state).toBe('pending');
+  });
+
+  it('stops between items when the signal aborts', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    await outbox.enqueue(notice('s1'), T0);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(outbox.drain({ sinks, now: T0, signal: controller.signal })).resolves.toMatchObject({
+      delivered: 0,
+      pending: 1,
+    });
+  });
+});
