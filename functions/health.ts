@@ -1,7 +1,10 @@
-import { app } from '@azure/functions';
 import { checkHealth } from '../shared/health.js';
+import type { HttpFunction } from './definition.js';
 
-app.http('health', {
+/** GET /api/health: settings valid, and later UCWA reachability and channel freshness. No secrets. */
+export const health: HttpFunction = {
+  kind: 'http',
+  name: 'health',
   route: 'health',
   methods: ['GET'],
   authLevel: 'anonymous',
@@ -9,4 +12,4 @@ app.http('health', {
     const report = checkHealth();
     return { status: report.status === 'ok' ? 200 : 503, jsonBody: report };
   },
-});
+};

@@ -1,2 +1,12 @@
-/** The entry point the Functions host loads (package.json `main`): one import per function. */
-import './health.js';
+/** The entry point the Functions host loads (package.json `main`). Registration only: nothing runs at import. */
+import { app } from '@azure/functions';
+import { functionDefinitions } from './registry.js';
+
+for (const definition of functionDefinitions) {
+  if (definition.kind === 'http') {
+    const { name, route, methods, authLevel, handler } = definition;
+    app.http(name, { route, methods, authLevel, handler });
+  } else {
+    app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
+  }
+}

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  InvocationContext as ContextType,
+  HttpRequest as HttpRequestType,
+  HttpResponseInit,
+  Timer,
+} from '@azure/functions';
+import functions from '@azure/functions';
+import { Cron } from 'croner';
+import type { FunctionDefinition, HttpFunction, TimerFunction } from '../../functions/definition.js';
+
+// `@azure/functions` is CommonJS: in plain Node ESM its classes come from the default export only.
+const { HttpRequest, InvocationContext } = functions;
+
+export interface LocalHostOptions {
+  definitions: readonly FunctionDefinition[];
+  port?: number;
+  host?: string;
+  /** Start the timers (on by default); tests drive them through the admin endpoint instead. */
+  timers?: boolean;
+  /** Where function logs go: `(functionName, level, message)`. */
+  log?: (functionName: string, level: string, message: string) => void;
+  /** Largest request body accepted, like the host's limit (bytes). */
+  maxBodyBytes?: number;
+}
+
+export interface LocalHost {
+  url: string;
+  /** What the host serves: the same shape the test compares with the real entry point's registrations. */
+  served: { name: string; kind: 'http' | 'timer'; route?: string; methods?: string[]; schedule?: string }[];
+  /** Run a function now, as `POST /admin/functions/<name>` does; resolves when it finished. */
+  invoke(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A small stand-in for the Azure Functions host, for local runs: HTTP functions on
+ * `/api/<route>`, timers on their NCRONTAB schedules (one run at a time per function, as the host's singleton
+ * timers), and the admin endpoint `POST /admin/functions/<name>` (202, no key locally, as with Core Tools).
+ * Handlers receive real `HttpRequest` and `InvocationContext` objects.
+ */
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const log = options.log ?? ((name, level, message) => console.log(`[${name}] ${level}: ${message}`));
+  const maxBodyBytes = options.maxBodyBytes ?? 100 * 1024 * 1024;
+  const http = options.definitions.filter((d): d is HttpFunction => d.kind === 'http');
+  const timers = options.definitions.filter((d): d is TimerFunction => d.kind === 'timer');
+  const running = new Map<string, Promise<void>>();
+
+  const context = (name: string): ContextType =>
+    new InvocationContext({
+      invocationId: randomUUID(),
+      functionName: name,
+      logHandler: (level, ...args) => log(name, level, args.map(String).join(' ')),
+    });
+
+  /** Timer runs never overlap: a trigger that fires while the previous run is still going is skipped. */
+  const runTimer = (definition: TimerFunction, isPastDue = false): Promise<void> => {
+    const current = running.get(definition.name);
+    if (current) return current;
+    const cron = new Cron(definition.schedule, { timezone: 'UTC', paused: true });
+    const timer: Timer = {
+      isPastDue,
+      schedule: { adjustForDST: false },
+      scheduleStatus: {
+        last: new Date().toISOString(),
+        next: cron.nextRun()?.toISOString() ?? '',
+        lastUpdated: new Date().toISOString(),
+      },
+    };
+    cron.stop();
+    const run = definition
+      .handler(timer, context(definition.name))
+      .catch((error: unknown) =>
+        log(definition.name, 'error', `failed: ${(error as Error).stack ?? String(error)}`),
+      )
+      .finally(() => running.delete(definition.name));
+    running.set(definition.name, run);
+    return run;
+  };
+
+  const invoke = async (name: string): Promise<void> => {
+    const definition = options.definitions.find((d) => d.name.toLowerCase() === name.toLowerCase());
+    if (!definition) throw new Error(`no function named ${name}`);
+    if (definition.kind === 'timer') return runTimer(definition);
+    const request = new HttpRequest({
+      method: definition.methods[0] ?? 'GET',
+      url: 'http://localhost/admin',
+    });
+    await definition.handler(request, context(definition.name));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log('host', 'error', (error as Error).stack ?? String(error));
+      if (!res.headersSent) problem(res, 500, 'The function failed; see the host log.');
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
+    if (admin && req.method === 'POST') {
+      const name = decodeURIComponent(admin[1] ?? '');
+      if (!options.definitions.some((d) => d.name.toLowerCase() === name.toLowerCase())) {
+        return problem(res, 404, `No function named ${name}.`);
+      }
+      await readBody(req, maxBodyBytes);
+      void invoke(name).catch(() => undefined);
+      res.writeHead(202).end();
+      return;
+    }
+    if (!url.pathname.startsWith('/api/')) return problem(res, 404, 'Not found.');
+    const path = url.pathname.slice('/api/'.length);
+    const match = http
+      .map((d) => ({ d, params: matchRoute(d.route, path) }))
+      .find((m) => m.params !== undefined);
+    if (!match?.params) return problem(res, 404, 'No function serves this route.');
+    if (!match.d.methods.includes((req.method ?? 'GET') as 'GET' | 'POST'))
+      return problem(res, 405, 'Method not allowed.');
+    const body = await readBody(req, maxBodyBytes);
+    if (body === undefined) return problem(res, 413, 'The request body is too large.');
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const request: HttpRequestType = new HttpRequest({
+      method: req.method ?? 'GET',
+      url: url.toString(),
+      headers,
+      query: Object.fromEntries(url.searchParams),
+      params: match.params,
+      ...(body.length > 0 ? { body: { bytes: body } } : {}),
+    });
+    const response = await match.d.handler(request, context(match.d.name));
+    await send(res, response);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 7071, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+
+  const jobs =
+    options.timers === false
+      ? []
+      : timers.map(
+          (definition) =>
+            new Cron(
+              definition.schedule,
+              { timezone: 'UTC', protect: true },
+              () => void runTimer(definition),
+            ),
+        );
+
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
+    served: options.definitions.map((d) =>
+      d.kind === 'http'
+        ? { name: d.name, kind: d.kind, route: d.route, methods: [...d.methods] }
+        : { name: d.name, kind: d.kind, schedule: d.schedule },
+    ),
+    invoke,
+    close: async () => {
+      for (const job of jobs) job.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled(running.values());
+    },
+  };
+}
+
+/** `ucwa/events` against `ucwa/events`; `{name}` segments capture. */
+function matchRoute(route: string, path: string): Record<string, string> | undefined {
+  const want = route.split('/').filter(Boolean);
+  const have = path.split('/').filter(Boolean);
+  if (want.length !== have.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, segment] of want.entries()) {
+    const actual = have[index] ?? '';
+    const param = /^\{(\w+)\??\}$/.exec(segment);
+    if (param?.[1]) params[param[1]] = decodeURIComponent(actual);
+    else if (segment.toLowerCase() !== actual.toLowerCase()) return undefined;
+  }
+  return params;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function send(res: ServerResponse, response: HttpResponseInit): Promise<void> {
+  const headers = new Headers(response.headers as ConstructorParameters<typeof Headers>[0]);
+  let body: string | Uint8Array | undefined;
+  if (response.jsonBody !== undefined) {
+    body = JSON.stringify(response.jsonBody);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  } else if (typeof response.body === 'string' || response.body instanceof Uint8Array) {
+    body = response.body;
+  }
+  res.writeHead(response.status ?? 200, Object.fromEntries(headers));
+  res.end(body);
+}
+
+function problem(res: ServerResponse, status: number, detail: string): void {
+  res.writeHead(status, { 'content-type': 'application/problem+json' });
+  res.end(JSON.stringify({ type: 'about:blank', title: detail, status }));
+}

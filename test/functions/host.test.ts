@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LocalHost, startLocalHost } from '../../dev/host/local-host.js';
+import { functionDefinitions } from '../../functions/registry.js';
+import { captureRegistrations } from '../helpers/registrations.js';
+
+let host: LocalHost | undefined;
+afterEach(async () => {
+  await host?.close();
+  host = undefined;
+});
+
+describe('local Functions host', () => {
+  it('serves exactly what the real entry point registers', async () => {
+    const registered = await captureRegistrations();
+    host = await startLocalHost({
+      definitions: functionDefinitions,
+      port: 0,
+      timers: false,
+      log: () => undefined,
+    });
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect(registered.length).toBeGreaterThan(0);
+    expect([...host.served].sort(byName)).toEqual([...registered].sort(byName));
+  });
+
+  it('answers HTTP functions on /api/<route> and refuses other methods and routes', async () => {
+    host = await startLocalHost({
+      definitions: functionDefinitions,
+      port: 0,
+      timers: false,
+      log: () => undefined,
+    });
+    const health = await fetch(`${host.url}/api/health`);
+    expect([200, 503]).toContain(health.status);
+    expect(await health.json()).toHaveProperty('checks.settings');
+    expect((await fetch(`${host.url}/api/health`, { method: 'POST' })).status).toBe(405);
+    const missing = await fetch(`${host.url}/api/nothing-here`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('runs a function now through the admin endpoint (202), as the real host does', async () => {
+    let ran = 0;
+    host = await startLocalHost({
+      definitions: [
+        { kind: 'timer', name: 'tick', schedule: '0 0 0 1 1 *', handler: async () => void ran++ },
+      ],
+      port: 0,
+      timers: false,
+      log: () => undefined,
+    });
+    const response = await fetch(`${host.url}/admin/functions/tick`, {
+      method: 'POST',
+      body: '{"input":""}',
+    });
+    expect(response.status).toBe(202);
+    await expect.poll(() => ran).toBe(1);
+    expect((await fetch(`${host.url}/admin/functions/nope`, { method: 'POST', body: '{}' })).status).toBe(
+      404,
+    );
+  });
+});
