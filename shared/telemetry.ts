@@ -67,15 +67,25 @@ let shared: Promise<Telemetry> | undefined;
 /** Application Insights when configured, else nothing. Never throws: telemetry must not break the product. */
 export function telemetry(
   connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING,
+  authenticationString = process.env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
 ): Promise<Telemetry> {
   if (!connectionString) return Promise.resolve(noTelemetry);
   shared ??= import('applicationinsights')
-    .then((ai) => {
-      ai.setup(connectionString)
+    .then(async (ai) => {
+      const configuration = ai
+        .setup(connectionString)
         .setAutoCollectConsole(false)
         .setAutoCollectDependencies(false)
-        .setSendLiveMetrics(false)
-        .start();
+        .setSendLiveMetrics(false);
+      const clientId = aadClientId(authenticationString);
+      if (clientId !== undefined) {
+        // The resource accepts only Entra-authenticated ingestion (local auth disabled).
+        const { ManagedIdentityCredential } = await import('./auth/managed-identity-credential.js');
+        ai.defaultClient.config.aadTokenCredential = new ManagedIdentityCredential(
+          clientId ? { clientId } : {},
+        );
+      }
+      configuration.start();
       const client = ai.defaultClient;
       const result: Telemetry = {
         event: (name, properties, measurements) =>

@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
-import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { ManagedIdentityCredential } from '../auth/managed-identity-credential.js';
 
 /**
  * Where state lives: a connection string (Azurite locally), or in Azure the identity-based
@@ -37,33 +37,28 @@ const isHttp = (connectionString: string) =>
   /(^|;)\s*(TableEndpoint|BlobEndpoint|DefaultEndpointsProtocol)\s*=\s*http[:;]/i.test(connectionString) ||
   /UseDevelopmentStorage=true/i.test(connectionString);
 
-let credential: Promise<TokenCredential> | undefined;
-
-/** The managed identity credential, loaded only when identity-based storage is used (keeps cold start light). */
-async function managedIdentity(clientId: string | undefined): Promise<TokenCredential> {
-  credential ??= import('@azure/identity').then(({ ManagedIdentityCredential }) =>
-    clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential(),
-  );
-  return credential;
+function managedIdentity(clientId: string | undefined): ManagedIdentityCredential {
+  return new ManagedIdentityCredential(clientId ? { clientId } : {});
 }
 
-export async function tableClient(target: StorageTarget, table: string): Promise<TableClient> {
+/** Builds the client only; the first request happens on use. */
+export function tableClient(target: StorageTarget, table: string): TableClient {
   if (target.connectionString) {
     return TableClient.fromConnectionString(target.connectionString, table, {
       allowInsecureConnection: isHttp(target.connectionString),
     });
   }
   if (target.tableServiceUri)
-    return new TableClient(target.tableServiceUri, table, await managedIdentity(target.clientId));
+    return new TableClient(target.tableServiceUri, table, managedIdentity(target.clientId));
   throw new StorageConfigError(
     'Setting AzureWebJobsStorage (or AzureWebJobsStorage__tableServiceUri) is required for state',
   );
 }
 
-export async function blobServiceClient(target: StorageTarget): Promise<BlobServiceClient> {
+export function blobServiceClient(target: StorageTarget): BlobServiceClient {
   if (target.connectionString) return BlobServiceClient.fromConnectionString(target.connectionString);
   if (target.blobServiceUri)
-    return new BlobServiceClient(target.blobServiceUri, await managedIdentity(target.clientId));
+    return new BlobServiceClient(target.blobServiceUri, managedIdentity(target.clientId));
   throw new StorageConfigError(
     'Setting AzureWebJobsStorage (or AzureWebJobsStorage__blobServiceUri) is required for state',
   );

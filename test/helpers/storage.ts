@@ -10,10 +10,10 @@ export function azuriteTarget(): StorageTarget {
 }
 
 /** A table of its own for one test, so tests never see each other's rows. */
-export function uniqueTable(prefix: string): Promise<TableClient> {
+export function uniqueTable(prefix: string): TableClient {
   return tableClient(azuriteTarget(), `${prefix}${randomUUID().replaceAll('-', '')}`.slice(0, 63));
 }
 
-export function azuriteBlobs(): Promise<BlobServiceClient> {
+export function azuriteBlobs(): BlobServiceClient {
   return blobServiceClient(azuriteTarget());
 }

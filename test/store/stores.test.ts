@@ -8,7 +8,7 @@ import { azuriteBlobs, uniqueTable } from '../helpers/storage.js';
 
 describe('CursorStore (Azurite)', () => {
   it('reads nothing at first, then what was written, with ETag concurrency', async () => {
-    const store = new CursorStore(await uniqueTable('cursor'));
+    const store = new CursorStore(uniqueTable('cursor'));
     const first = await store.read();
     expect(first).toEqual({ state: {}, etag: undefined });
     const etag = await store.write({ cursor: 'https://pool/ucwa/events?ack=2' }, undefined);
@@ -27,7 +27,7 @@ describe('IdempotencyStore (Azurite)', () => {
     `eject|https://pool/ucwa/oauth/v1/applications/1/communication/conversations/2/participants/${randomUUID()}`;
 
   it('claims once; a second claim is busy, then done after completion', async () => {
-    const store = new IdempotencyStore(await uniqueTable('idem'));
+    const store = new IdempotencyStore(uniqueTable('idem'));
     const k = key();
     const claim = await store.claim(k);
     expect(claim).toMatchObject({ kind: 'claimed', takenOver: false });
@@ -38,14 +38,14 @@ describe('IdempotencyStore (Azurite)', () => {
   });
 
   it('lets one of two concurrent claimers win', async () => {
-    const store = new IdempotencyStore(await uniqueTable('idem'));
+    const store = new IdempotencyStore(uniqueTable('idem'));
     const k = key();
     const claims = await Promise.all([store.claim(k), store.claim(k), store.claim(k)]);
     expect(claims.filter((claim) => claim.kind === 'claimed')).toHaveLength(1);
   });
 
   it('takes over a stale or abandoned claim, once', async () => {
-    const store = new IdempotencyStore(await uniqueTable('idem'), 1_000);
+    const store = new IdempotencyStore(uniqueTable('idem'), 1_000);
     const k = key();
     const t0 = new Date('2026-01-01T00:00:00Z');
     await store.claim(k, t0);
@@ -62,7 +62,7 @@ describe('IdempotencyStore (Azurite)', () => {
   });
 
   it('re-opens a done key only with the current ETag', async () => {
-    const store = new IdempotencyStore(await uniqueTable('idem'));
+    const store = new IdempotencyStore(uniqueTable('idem'));
     const k = key();
     const claim = await store.claim(k);
     if (claim.kind !== 'claimed') throw new Error('unreachable');
@@ -76,7 +76,7 @@ describe('IdempotencyStore (Azurite)', () => {
 
 describe('AuditLog (Azurite)', () => {
   it('keeps entries per UTC day in time order', async () => {
-    const audit = new AuditLog(await uniqueTable('audit'));
+    const audit = new AuditLog(uniqueTable('audit'));
     const base = {
       key: 'k',
       subject: 'lobby' as const,
@@ -96,7 +96,7 @@ describe('AuditLog (Azurite)', () => {
 
 describe('ChannelLease (Azurite)', () => {
   it('admits one holder at a time and frees on release', async () => {
-    const blobs = await azuriteBlobs();
+    const blobs = azuriteBlobs();
     const container = `locks-${randomUUID()}`.slice(0, 40);
     const a = new ChannelLease(blobs, container, 'event-channel', 15);
     const b = new ChannelLease(blobs, container, 'event-channel', 15);

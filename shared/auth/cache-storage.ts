@@ -1,0 +1,16 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import { blobServiceClient, type StorageTarget } from '../store/storage.js';
+import { DEFAULT_CACHE_CONTAINER } from './blob-cache-plugin.js';
+
+/**
+ * The container of the token cache, in the same storage as the rest of the state: the `AzureWebJobsStorage`
+ * connection string locally, the identity-based `AzureWebJobsStorage__blobServiceUri` in Azure. Undefined
+ * when no blob storage is configured. Builds clients only; no request is sent.
+ */
+export function tokenCacheContainer(
+  target: StorageTarget,
+  containerName: string = DEFAULT_CACHE_CONTAINER,
+): ContainerClient | undefined {
+  if (!target.connectionString && !target.blobServiceUri) return undefined;
+  return blobServiceClient(target).getContainerClient(containerName);
+}

@@ -1,0 +1,40 @@
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { ManagedIdentityApplication } from '@azure/msal-node';
+import { type AuthLog, msalLoggerOptions } from './auth-log.js';
+
+/**
+ * An Azure SDK credential backed by MSAL's managed identity support (App Service / Functions, IMDS, ...).
+ * It spares the project `@azure/identity`, which would bring a second MSAL and a browser MSAL with it.
+ */
+export class ManagedIdentityCredential implements TokenCredential {
+  #app: ManagedIdentityApplication | undefined;
+
+  constructor(
+    private readonly options: {
+      /** Client id of a user-assigned identity; omit for the system-assigned one. */
+      clientId?: string;
+      log?: AuthLog;
+    } = {},
+  ) {}
+
+  async getToken(scopes: string | string[], _options?: GetTokenOptions): Promise<AccessToken | null> {
+    const scope = Array.isArray(scopes) ? scopes[0] : scopes;
+    if (!scope) throw new TypeError('a scope is required');
+    // Managed identity endpoints take a resource, not scopes: `https://storage.azure.com/.default` → resource.
+    const resource = scope.replace(/\/\.default$/, '');
+    this.#app ??= new ManagedIdentityApplication({
+      ...(this.options.clientId
+        ? { managedIdentityIdParams: { userAssignedClientId: this.options.clientId } }
+        : {}),
+      ...(this.options.log
+        ? { system: { loggerOptions: msalLoggerOptions(this.options.log, 'warning') } }
+        : {}),
+    });
+    const result = await this.#app.acquireToken({ resource });
+    return {
+      token: result.accessToken,
+      expiresOnTimestamp: result.expiresOn?.getTime() ?? Date.now() + 300_000,
+      tokenType: 'Bearer',
+    };
+  }
+}

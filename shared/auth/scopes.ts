@@ -1,0 +1,47 @@
+import { decodeJwt } from 'jose';
+
+/** The delegated permissions of the Skype for Business Online service principal that this project uses. */
+export const UcwaScope = {
+  ConversationsInitiate: 'Conversations.Initiate',
+  ConversationsReceive: 'Conversations.Receive',
+  UserReadWrite: 'User.ReadWrite',
+} as const;
+
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
+
+/** `scheme://host[:port]` of an http(s) URL: the resource (audience) a UCWA token is issued for. */
+export function resourceOrigin(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new TypeError(`not an http(s) origin: ${parsed.protocol}`);
+  }
+  return parsed.origin;
+}
+
+/** The scopes to request for `origin`: Initiate and Receive, plus User.ReadWrite for keep-alive. */
+export function ucwaScopes(origin: string, options: { keepalive?: boolean } = {}): string[] {
+  const names: string[] = [UcwaScope.ConversationsInitiate, UcwaScope.ConversationsReceive];
+  if (options.keepalive) names.push(UcwaScope.UserReadWrite);
+  return names.map((name) => `${origin}/${name}`);
+}
+
+/**
+ * The delegated scopes actually granted, without resource prefix: from the token's `scp` claim when it is
+ * a JWT, else from the scopes MSAL recorded for the response.
+ */
+export function grantedScopes(
+  accessToken: string,
+  responseScopes: readonly string[],
+  origin: string,
+): string[] {
+  try {
+    const { scp } = decodeJwt(accessToken);
+    if (typeof scp === 'string') return scp.split(' ').filter(Boolean);
+  } catch {
+    // Not a JWT (opaque token): fall back to what the token response said.
+  }
+  const prefix = `${origin.toLowerCase()}/`;
+  return responseScopes
+    .filter((scope) => !OIDC_SCOPES.has(scope))
+    .map((scope) => (scope.toLowerCase().startsWith(prefix) ? scope.slice(prefix.length) : scope));
+}

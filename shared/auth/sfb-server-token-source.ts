@@ -1,0 +1,195 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { isLoopbackHost } from '../config.js';
+import type { AccessToken, TokenRequest, TokenSource } from '../ucwa/token-source.js';
+import { type AuthLog, consoleAuthLog, filteredLog } from './auth-log.js';
+import { TokenSourceError } from './errors.js';
+import type { SfbServerModeOptions } from './options.js';
+import { resourceOrigin } from './scopes.js';
+
+const tokenResponse = z.object({
+  access_token: z.string().min(1),
+  expires_in: z.coerce.number().positive(),
+});
+
+/** Error codes the MsRtcOAuth endpoint documents; anything else is reported by HTTP status only. */
+const KNOWN_ERRORS = new Set([
+  'invalid_request',
+  'invalid_grant',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'server_error',
+  'unauthorized_client',
+]);
+
+/** `lyncweb.contoso.com` → `contoso.com`; undefined for IP addresses and two-label names. */
+function parentDomain(hostname: string): string | undefined {
+  if (isIP(hostname)) return undefined;
+  const labels = hostname.toLowerCase().split('.');
+  return labels.length >= 3 ? labels.slice(1).join('.') : undefined;
+}
+
+/**
+ * The password goes to a URL the UCWA server named in its challenge, so that URL must be in the UCWA
+ * origin's own domain (or explicitly allowed), and https unless on a loopback address.
+ */
+export function isTrustedTokenEndpoint(
+  href: string,
+  origin: string,
+  allowedOrigins: readonly string[] = [],
+): boolean {
+  let endpoint: URL;
+  try {
+    endpoint = new URL(href);
+  } catch {
+    return false;
+  }
+  const secure =
+    endpoint.protocol === 'https:' || (endpoint.protocol === 'http:' && isLoopbackHost(endpoint.hostname));
+  if (!secure) return false;
+  if (allowedOrigins.some((allowed) => allowed.toLowerCase() === endpoint.origin.toLowerCase())) return true;
+  const ucwaHost = new URL(origin).hostname.toLowerCase();
+  const endpointHost = endpoint.hostname.toLowerCase();
+  if (endpointHost === ucwaHost) return true;
+  const parent = parentDomain(ucwaHost);
+  return parent !== undefined && (endpointHost === parent || endpointHost.endsWith(`.${parent}`));
+}
+
+interface CachedToken {
+  token: string;
+  expiresOn: number;
+  renewAt: number;
+}
+
+/**
+ * Tokens from Skype for Business Server's own OAuth endpoint (`MsRtcOAuth href=...`), password grant.
+ * The endpoint comes from the 401 challenge; the source remembers it per UCWA origin and caches each
+ * endpoint's token until shortly before it expires.
+ */
+export class SfbServerTokenSource implements TokenSource {
+  readonly #options: SfbServerModeOptions;
+  readonly #log: AuthLog;
+  readonly #endpointByOrigin = new Map<string, string>();
+  readonly #tokens = new Map<string, CachedToken>();
+  readonly #inflight = new Map<string, Promise<CachedToken>>();
+
+  constructor(options: SfbServerModeOptions) {
+    this.#options = options;
+    this.#log = filteredLog(options.log ?? consoleAuthLog, options.logLevel ?? 'warning', [options.password]);
+  }
+
+  async getToken(request: TokenRequest): Promise<AccessToken> {
+    let origin: string;
+    try {
+      origin = resourceOrigin(request.origin);
+    } catch {
+      throw new TokenSourceError('invalid_origin', 'The token origin is not an http(s) URL.');
+    }
+    const endpoint = this.#endpointFor(origin, request);
+    const cached = this.#tokens.get(endpoint);
+    if (!request.forceRefresh && cached && cached.renewAt > Date.now()) {
+      return { token: cached.token, expiresOn: cached.expiresOn };
+    }
+    const key = `${request.forceRefresh ? 'force' : 'normal'} ${endpoint}`;
+    let pending = this.#inflight.get(key);
+    if (!pending) {
+      pending = this.#requestToken(endpoint, origin).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, pending);
+    }
+    const fresh = await pending;
+    return { token: fresh.token, expiresOn: fresh.expiresOn };
+  }
+
+  #endpointFor(origin: string, request: TokenRequest): string {
+    const challenge = request.challenge;
+    if (
+      challenge?.grantTypes &&
+      challenge.grantTypes.length > 0 &&
+      !challenge.grantTypes.includes('password')
+    ) {
+      throw new TokenSourceError(
+        'unsupported_grant_type',
+        `The server's token endpoint does not offer the password grant (offers: ${challenge.grantTypes.join(', ')}).`,
+        origin,
+      );
+    }
+    const href = challenge?.msRtcOAuthHref ?? this.#endpointByOrigin.get(origin);
+    if (!href) {
+      throw new TokenSourceError(
+        'no_token_endpoint',
+        `No MsRtcOAuth token endpoint is known for ${origin}; it comes from the server's 401 challenge.`,
+        origin,
+      );
+    }
+    if (!isTrustedTokenEndpoint(href, origin, this.#options.allowedTokenOrigins)) {
+      throw new TokenSourceError(
+        'untrusted_token_endpoint',
+        `Refusing to send credentials to the token endpoint named by ${origin}: it is outside that origin's domain or not https.`,
+        origin,
+      );
+    }
+    const endpoint = new URL(href).href;
+    this.#endpointByOrigin.set(origin, endpoint);
+    return endpoint;
+  }
+
+  async #requestToken(endpoint: string, origin: string): Promise<CachedToken> {
+    const body = new URLSearchParams({
+      grant_type: 'password',
+      username: this.#options.username,
+      password: this.#options.password,
+    });
+    const fetchImpl = this.#options.fetch ?? fetch;
+    let response: Response;
+    try {
+      response = await fetchImpl(endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+          accept: 'application/json',
+        },
+        body: body.toString(),
+        // A redirect would carry the password to wherever the server points: refuse it.
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 15_000),
+      });
+    } catch {
+      this.#log('error', `token request to ${new URL(endpoint).origin} failed: network error`);
+      throw new TokenSourceError(
+        'network_error',
+        `The token endpoint for ${origin} could not be reached.`,
+        origin,
+      );
+    }
+    const payload: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) {
+      const error = (payload as { error?: unknown } | undefined)?.error;
+      const code = typeof error === 'string' && KNOWN_ERRORS.has(error) ? error : `http_${response.status}`;
+      this.#log('warning', `token endpoint for ${origin} refused the request: ${code}`);
+      throw new TokenSourceError(
+        code,
+        `Skype for Business Server refused the token request for ${origin} (${code}, HTTP ${response.status}).`,
+        origin,
+      );
+    }
+    const parsed = tokenResponse.safeParse(payload);
+    if (!parsed.success) {
+      throw new TokenSourceError(
+        'invalid_response',
+        `The token endpoint for ${origin} sent no usable token.`,
+        origin,
+      );
+    }
+    const now = Date.now();
+    const lifetimeMs = parsed.data.expires_in * 1000;
+    const marginMs = Math.min((this.#options.refreshMarginSeconds ?? 300) * 1000, lifetimeMs / 10);
+    const token: CachedToken = {
+      token: parsed.data.access_token,
+      expiresOn: now + lifetimeMs,
+      renewAt: now + lifetimeMs - marginMs,
+    };
+    this.#tokens.set(endpoint, token);
+    this.#log('info', `token for ${origin} ready (expires in ${parsed.data.expires_in} s)`);
+    return token;
+  }
+}

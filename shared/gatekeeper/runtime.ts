@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { BearerVerifier } from '../auth/inbound/bearer-verifier.js';
+import { createBearerVerifier } from '../auth/inbound/bearer-verifier.js';
+import { bearerVerifierOptionsFromSettings } from '../auth/inbound/verifier-from-settings.js';
+import { createTokenSourceFromSettings } from '../auth/token-source-factory.js';
+import { OUTBOX_TABLE, Outbox } from '../chat/outbox.js';
+import type { ChatSink } from '../chat/sink.js';
+import { createChatSinks } from '../chat/sinks.js';
+import { settings as loadSettings, required, type Settings, SettingsError } from '../config.js';
+import { DEFAULT_POLICY, type Policy, PolicyError, parsePolicy } from '../policy/policy.js';
+import { AuditLog } from '../store/audit-log.js';
+import { ChannelLease } from '../store/channel-lease.js';
+import { CursorStore } from '../store/cursor-store.js';
+import { IdempotencyStore } from '../store/idempotency-store.js';
+import {
+  blobServiceClient,
+  ensureTable,
+  type StorageTarget,
+  storageTargetFromEnv,
+  tableClient,
+} from '../store/storage.js';
+import { telemetry as loadTelemetry, type Telemetry } from '../telemetry.js';
+import { UcwaClient, type UcwaClientOptions } from '../ucwa/client.js';
+import type { TokenSource } from '../ucwa/token-source.js';
+import { Gatekeeper } from './gatekeeper.js';
+import { consoleLogger, type Logger } from './logger.js';
+
+/** Everything a function needs, built once per process from the settings. */
+export interface Runtime {
+  settings: Settings;
+  policy: Policy;
+  ucwa: UcwaClient;
+  gatekeeper: Gatekeeper;
+  cursors: CursorStore;
+  lease: ChannelLease;
+  audit: AuditLog;
+  outbox: Outbox;
+  sinks: ChatSink[];
+  telemetry: Telemetry;
+  log: Logger;
+  /** Verifies inbound bearer tokens; built on first use (needs AZURE_TENANT_ID and INBOUND_AUDIENCE). */
+  inbound(): BearerVerifier;
+  /** Deliver queued notices to every sink (bounded; the rest waits for the next run). */
+  drainOutbox(): Promise<unknown>;
+}
+
+/** What tests and the local demo replace. */
+export interface RuntimeOverrides {
+  tokens?: TokenSource;
+  telemetry?: Telemetry;
+  log?: Logger;
+  storage?: StorageTarget;
+  fetch?: typeof fetch;
+  ucwa?: Partial<Pick<UcwaClientOptions, 'eventChannel' | 'retry' | 'timeoutMs' | 'onRoundTrip'>>;
+  now?: () => Date;
+}
+
+/** The gatekeeper's user agent; UCWA may refuse unknown ones (410 UserAgentNotAllowed). */
+export const USER_AGENT = 'ucwa-gatekeeper/0.1';
+
+export async function createRuntime(settings: Settings, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const discoveryUrl = required(settings, 'UCWA_DISCOVERY_URL');
+  const policy = loadPolicy(settings.GATEKEEPER_POLICY);
+  const log = overrides.log ?? consoleLogger;
+  const storage =
+    overrides.storage ??
+    storageTargetFromEnv({ ...process.env, AzureWebJobsStorage: settings.AzureWebJobsStorage });
+  const telemetry =
+    overrides.telemetry ??
+    (await loadTelemetry(
+      settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
+      settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+    ));
+  const outboxTable = tableClient(storage, OUTBOX_TABLE);
+  await ensureTable(outboxTable);
+
+  const ucwa = new UcwaClient({
+    discoveryUrl,
+    tokens:
+      overrides.tokens ?? createTokenSourceFromSettings(settings, { ...process.env, ...storageEnv(storage) }),
+    ...(settings.UCWA_ALLOWED_ORIGINS ? { allowedOrigins: settings.UCWA_ALLOWED_ORIGINS } : {}),
+    application: {
+      userAgent: USER_AGENT,
+      // Stable per account and deployment: re-posting after a cold start maps to the same application.
+      endpointId: createHash('sha256')
+        .update(`${discoveryUrl}|${settings.UCWA_USERNAME ?? ''}`)
+        .digest('hex')
+        .slice(0, 32),
+      culture: 'en-us',
+    },
+    availability: {
+      signInAs: 'Online',
+      supportedModalities: ['Messaging'],
+      supportedMessageFormats: ['Plain'],
+    },
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    ...overrides.ucwa,
+  });
+  const idempotency = new IdempotencyStore(tableClient(storage, 'idempotency'));
+  const audit = new AuditLog(tableClient(storage, 'audit'));
+  const outbox = new Outbox(outboxTable);
+  const sinks = createChatSinks(settings, overrides.fetch ? { fetch: overrides.fetch } : {});
+  const gatekeeper = new Gatekeeper({
+    ucwa,
+    policy,
+    mode: settings.GATEKEEPER_MODE,
+    idempotency,
+    audit,
+    outbox,
+    telemetry,
+    log,
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+  let verifier: BearerVerifier | undefined;
+  return {
+    settings,
+    policy,
+    ucwa,
+    gatekeeper,
+    cursors: new CursorStore(tableClient(storage, 'cursor')),
+    lease: new ChannelLease(blobServiceClient(storage)),
+    audit,
+    outbox,
+    sinks,
+    telemetry,
+    log,
+    inbound: () => {
+      verifier ??= createBearerVerifier(
+        bearerVerifierOptionsFromSettings(settings, {
+          onFailure: ({ reason }) => telemetry.metric('InboundAuthFailures', 1, { reason }),
+        }),
+      );
+      return verifier;
+    },
+    drainOutbox: () => outbox.drain({ sinks, maxItems: 50 }),
+  };
+}
+
+/** GATEKEEPER_POLICY: the policy as JSON, or the path of a JSON file; unset means the default policy. */
+export function loadPolicy(value: string | undefined): Policy {
+  if (!value) return DEFAULT_POLICY;
+  let json = value;
+  if (!value.trimStart().startsWith('{')) {
+    try {
+      json = readFileSync(value, 'utf8');
+    } catch {
+      throw new SettingsError('GATEKEEPER_POLICY', `is neither JSON nor a readable file path`);
+    }
+  }
+  try {
+    return parsePolicy(json);
+  } catch (error) {
+    if (error instanceof PolicyError)
+      throw new SettingsError('GATEKEEPER_POLICY', error.message.replace(/^GATEKEEPER_POLICY:? ?/, ''));
+    throw error;
+  }
+}
+
+let shared: Promise<Runtime> | undefined;
+
+/** The process's runtime, built on first use; a failed build is retried on the next call. */
+export function runtime(): Promise<Runtime> {
+  shared ??= Promise.resolve()
+    .then(() => createRuntime(loadSettings()))
+    .catch((error: unknown) => {
+      shared = undefined;
+      throw error;
+    });
+  return shared;
+}
+
+/** The storage target as the environment variables the token cache factory reads. */
+function storageEnv(target: StorageTarget): Record<string, string | undefined> {
+  return {
+    AzureWebJobsStorage: target.connectionString,
+    AzureWebJobsStorage__blobServiceUri: target.blobServiceUri,
+    AzureWebJobsStorage__tableServiceUri: target.tableServiceUri,
+    AzureWebJobsStorage__clientId: target.clientId,
+  };
+}

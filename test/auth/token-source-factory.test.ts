@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { authorityConfig, isMicrosoftAuthorityHost } from '../../shared/auth/authority.js';
+import { BlobCachePlugin } from '../../shared/auth/blob-cache-plugin.js';
+import { MsalTokenSource } from '../../shared/auth/msal-token-source.js';
+import { grantedScopes, resourceOrigin, ucwaScopes } from '../../shared/auth/scopes.js';
+import { SfbServerTokenSource } from '../../shared/auth/sfb-server-token-source.js';
+import {
+  createTokenSourceFromSettings,
+  deviceCodeOptionsFromSettings,
+  tokenSourceOptionsFromSettings,
+} from '../../shared/auth/token-source-factory.js';
+import { parseSettings, SettingsError } from '../../shared/config.js';
+
+const AZURE = {
+  AZURE_TENANT_ID: 'tenant-1',
+  AZURE_CLIENT_ID: 'client-1',
+  UCWA_USERNAME: 'gk@contoso.com',
+  UCWA_PASSWORD: 'pw-not-real',
+};
+
+describe('token source options from settings', () => {
+  it('password mode: confidential when a secret is set, blob cache from AzureWebJobsStorage', () => {
+    const settings = parseSettings({
+      ...AZURE,
+      AZURE_CLIENT_SECRET: 's',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    });
+    const options = tokenSourceOptionsFromSettings(settings, {});
+    expect(options).toMatchObject({
+      mode: 'password',
+      tenantId: 'tenant-1',
+      clientId: 'client-1',
+      clientSecret: 's',
+      username: 'gk@contoso.com',
+      authorityHost: 'https://login.microsoftonline.com',
+      keepalive: false,
+    });
+    expect(options.mode !== 'sfb-server' && options.cachePlugin).toBeInstanceOf(BlobCachePlugin);
+    expect(createTokenSourceFromSettings(settings, {})).toBeInstanceOf(MsalTokenSource);
+  });
+
+  it('password mode without storage keeps the cache in memory', () => {
+    const options = tokenSourceOptionsFromSettings(parseSettings({ ...AZURE, UCWA_KEEPALIVE: 'true' }), {});
+    expect(options).toMatchObject({ mode: 'password', keepalive: true });
+    expect('cachePlugin' in options).toBe(false);
+  });
+
+  it('names the missing setting, never a value', () => {
+    const attempt = () =>
+      tokenSourceOptionsFromSettings(parseSettings({ ...AZURE, UCWA_PASSWORD: undefined }), {});
+    expect(attempt).toThrow(SettingsError);
+    expect(attempt).toThrow(/UCWA_PASSWORD/);
+    expect(() => tokenSourceOptionsFromSettings(parseSettings({ AUTH_MODE: 'password' }), {})).toThrow(
+      /AZURE_TENANT_ID/,
+    );
+  });
+
+  it('device-code mode needs the blob cache, identity-based storage will do', () => {
+    const settings = parseSettings({ ...AZURE, AUTH_MODE: 'device-code', UCWA_PASSWORD: undefined });
+    expect(() => tokenSourceOptionsFromSettings(settings, {})).toThrow(/AzureWebJobsStorage/);
+    const options = tokenSourceOptionsFromSettings(settings, {
+      AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net',
+    });
+    expect(options).toMatchObject({ mode: 'device-code', username: 'gk@contoso.com' });
+  });
+
+  it('auth:login uses device-code options whatever AUTH_MODE says', () => {
+    const settings = parseSettings({ ...AZURE, AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
+    expect(deviceCodeOptionsFromSettings(settings, {}).mode).toBe('device-code');
+  });
+
+  it('sfb-server mode needs only the account, and passes the allowed origins on', () => {
+    const settings = parseSettings({
+      AUTH_MODE: 'sfb-server',
+      UCWA_USERNAME: 'CONTOSO\\gk',
+      UCWA_PASSWORD: 'pw',
+      UCWA_ALLOWED_ORIGINS: 'https://sts.contoso.com',
+    });
+    expect(tokenSourceOptionsFromSettings(settings, {})).toEqual({
+      mode: 'sfb-server',
+      username: 'CONTOSO\\gk',
+      password: 'pw',
+      allowedTokenOrigins: ['https://sts.contoso.com'],
+    });
+    expect(createTokenSourceFromSettings(settings, {})).toBeInstanceOf(SfbServerTokenSource);
+  });
+});
+
+describe('authority and scopes', () => {
+  it('trusts a custom authority host explicitly, with its port', () => {
+    expect(authorityConfig('https://127.0.0.1:8443', 't')).toEqual({
+      authority: 'https://127.0.0.1:8443/t',
+      knownAuthorities: ['127.0.0.1:8443'],
+      issuer: 'https://127.0.0.1:8443/t/v2.0',
+    });
+    expect(authorityConfig(undefined, 't').knownAuthorities).toEqual([]);
+    expect(isMicrosoftAuthorityHost('https://login.microsoftonline.us')).toBe(true);
+    expect(isMicrosoftAuthorityHost('https://adfs.contoso.com')).toBe(false);
+  });
+
+  it('builds per-origin scopes and reads granted scopes', () => {
+    expect(resourceOrigin('https://WebPool.contoso.com:443/ucwa/oauth/v1/applications')).toBe(
+      'https://webpool.contoso.com',
+    );
+    expect(ucwaScopes('https://h:1')).toEqual([
+      'https://h:1/Conversations.Initiate',
+      'https://h:1/Conversations.Receive',
+    ]);
+    // Opaque token: MSAL's scopes, prefix and OIDC scopes removed.
+    expect(
+      grantedScopes(
+        'opaque',
+        ['https://h:1/Conversations.Receive', 'openid', 'offline_access'],
+        'https://h:1',
+      ),
+    ).toEqual(['Conversations.Receive']);
+  });
+});
