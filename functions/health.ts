@@ -1,7 +1,8 @@
+import { runtime } from '../shared/gatekeeper/runtime.js';
 import { checkHealth } from '../shared/health.js';
 import type { HttpFunction } from './definition.js';
 
-/** GET /api/health: settings valid, and later UCWA reachability and channel freshness. No secrets. */
+/** GET /api/health: settings valid, UCWA reachable, last event time, token expiry. No secrets. */
 export const health: HttpFunction = {
   kind: 'http',
   name: 'health',
@@ -9,7 +10,7 @@ export const health: HttpFunction = {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: async () => {
-    const report = checkHealth();
+    const report = await checkHealth(process.env, runtime);
     return { status: report.status === 'ok' ? 200 : 503, jsonBody: report };
   },
 };

@@ -1,5 +1,17 @@
 import type { FunctionDefinition } from './definition.js';
+import { digest } from './digest.js';
 import { health } from './health.js';
+import { inspect } from './inspect.js';
+import { sweepLobbies } from './sweepLobbies.js';
+import { ucwaEvents } from './ucwaEvents.js';
+import { watchEvents } from './watchEvents.js';
 
 /** Every function of the app: the one list both the Functions host and the local host read. */
-export const functionDefinitions: readonly FunctionDefinition[] = [health];
+export const functionDefinitions: readonly FunctionDefinition[] = [
+  watchEvents,
+  ucwaEvents,
+  sweepLobbies,
+  digest,
+  inspect,
+  health,
+];

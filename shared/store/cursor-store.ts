@@ -11,8 +11,8 @@ export interface ChannelState {
   lastEventAt?: string;
   /** ISO time of the last completed P-GET, for `health`. */
   lastPollAt?: string;
-  /** Conversation hrefs of meetings the gatekeeper joined and guards. */
-  meetings?: string[];
+  /** End of the period the last digest covered (row `digest`). */
+  digestedUntil?: string;
 }
 
 /** Someone else wrote the state since it was read: another consumer holds the channel. */
@@ -25,7 +25,7 @@ const PARTITION = 'channel';
 /** The channel state as one table entity, updated with ETag concurrency. */
 export class CursorStore {
   constructor(
-    private readonly table: TableClient,
+    readonly table: TableClient,
     private readonly row = 'events',
   ) {}
 

@@ -96,17 +96,19 @@ function toBatch(cursor: string, requestUrl: string, document: EventsDocument): 
   const kind = resync ? 'resync' : resume ? 'resume' : 'next';
   const link = resync ?? resume ?? next;
   if (!link) throw new Error('UCWA events response has no next, resume or resync link');
-  const events: ChannelEvent[] =
-    kind === 'resync'
-      ? []
-      : document.sender.flatMap((sender) => {
-          const senderRef = { rel: sender.rel, href: resolveHref(sender.href, requestUrl) };
-          return sender.events.map((event) => ({
-            ...event,
-            link: { ...event.link, href: resolveHref(event.link.href, requestUrl) },
-            ...(event.in ? { in: { ...event.in, href: resolveHref(event.in.href, requestUrl) } } : {}),
-            sender: senderRef,
-          }));
-        });
+  const events = kind === 'resync' ? [] : channelEvents(document, requestUrl);
   return { cursor, next: resolveHref(link, requestUrl), kind, events, document };
+}
+
+/** The events of a document in order, each with its sender and every href made absolute against `base`. */
+export function channelEvents(document: EventsDocument, base: string): ChannelEvent[] {
+  return document.sender.flatMap((sender) => {
+    const senderRef = { rel: sender.rel, href: resolveHref(sender.href, base) };
+    return sender.events.map((event) => ({
+      ...event,
+      link: { ...event.link, href: resolveHref(event.link.href, base) },
+      ...(event.in ? { in: { ...event.in, href: resolveHref(event.in.href, base) } } : {}),
+      sender: senderRef,
+    }));
+  });
 }

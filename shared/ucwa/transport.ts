@@ -92,6 +92,11 @@ export class UcwaTransport {
     this.lastChallenge = challenge;
   }
 
+  /** When the token held for `origin` expires (epoch ms), if known. */
+  tokenExpiresOn(origin: string): number | undefined {
+    return this.tokens.get(origin)?.expiresOn;
+  }
+
   /** Scopes of the token currently held for `origin`, if known. */
   grantedScopes(origin: string): string[] | undefined {
     return this.tokens.get(origin)?.scopes;

@@ -1,0 +1,13 @@
+import { inspect as inspectHref } from '../shared/gatekeeper/http-api.js';
+import type { HttpFunction } from './definition.js';
+import { httpHandler } from './http-adapter.js';
+
+/** POST /api/inspect: what the gatekeeper sees and would decide for an href (Gatekeeper.Inspect role). */
+export const inspect: HttpFunction = {
+  kind: 'http',
+  name: 'inspect',
+  route: 'inspect',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: httpHandler(inspectHref),
+};

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { GatekeeperRole } from '../auth/inbound/bearer-verifier.js';
+import { PROBLEM_CONTENT_TYPE, problem } from '../auth/inbound/problem-details.js';
+import { SettingsError } from '../config.js';
+import { OriginNotAllowedError, UcwaError, UcwaSchemaError } from '../ucwa/errors.js';
+import { type ChannelEvent, channelEvents } from '../ucwa/event-channel.js';
+import { parseEvents } from '../ucwa/parse.js';
+import { isTransient } from './failures.js';
+import type { Runtime } from './runtime.js';
+
+/** A host-agnostic HTTP answer; the function adapters turn it into an HttpResponseInit. */
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  jsonBody: unknown;
+}
+
+export interface ApiRequest {
+  authorization: string | null | undefined;
+  contentType: string | null | undefined;
+  /** The raw body, or undefined when it was larger than MAX_BODY_BYTES. */
+  body: string | undefined;
+}
+
+/** UCWA event documents are small; anything bigger is not one. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+function fail(status: number, detail: string, headers: Record<string, string> = {}): ApiResponse {
+  return {
+    status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
+    jsonBody: problem(status, detail),
+  };
+}
+
+/** Shared front door: bearer token with the role, then a JSON body within the size limit. */
+async function admit(
+  rt: Runtime,
+  request: ApiRequest,
+  role: string,
+): Promise<{ json: unknown } | ApiResponse> {
+  const verification = await rt.inbound().verify(request.authorization, { anyRole: [role] });
+  if (!verification.ok) {
+    const { status, headers, body } = verification.failure;
+    return { status, headers, jsonBody: body };
+  }
+  if (request.body === undefined) return fail(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+  if (!/^application\/(?:[\w.+-]*\+)?json\b/i.test(request.contentType ?? '')) {
+    return fail(415, 'The body must be application/json.');
+  }
+  try {
+    return { json: JSON.parse(request.body) as unknown };
+  } catch {
+    return fail(400, 'The body is not valid JSON.');
+  }
+}
+
+/**
+ * `POST /api/ucwa/events`: a UCWA events document pushed by a relay, handled by the same code as the event
+ * channel — but pushed data is never trusted for actions: every target is re-read from UCWA with our token,
+ * and every href must point into the gatekeeper's own application.
+ */
+export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<ApiResponse> {
+  const admitted = await admit(rt, request, GatekeeperRole.EventsSend);
+  if (!('json' in admitted)) return admitted;
+  let events: ChannelEvent[];
+  const { state } = await rt.cursors.read();
+  if (!state.applicationHref)
+    return fail(409, 'The gatekeeper has no UCWA application yet; nothing to deliver to.');
+  const applicationHref = state.applicationHref;
+  try {
+    events = channelEvents(parseEvents(admitted.json), applicationHref);
+  } catch (error) {
+    if (error instanceof UcwaSchemaError)
+      return fail(422, `Not a UCWA events document: ${error.path || 'root'} is invalid.`);
+    throw error;
+  }
+  const foreign = events
+    .flatMap((event) => [event.link.href, event.sender.href, ...(event.in ? [event.in.href] : [])])
+    .find((href) => !href.startsWith(`${applicationHref}/`));
+  if (foreign) return fail(422, "An href points outside the gatekeeper's UCWA application.");
+  try {
+    await rt.ucwa.attachApplication(applicationHref);
+    const result = await rt.gatekeeper.handleEvents(events, { trusted: false, receivedAt: Date.now() });
+    await rt
+      .drainOutbox()
+      .catch((error: unknown) => rt.log.warn('Chat delivery failed; will retry', { error: String(error) }));
+    return { status: 202, jsonBody: result };
+  } catch (error) {
+    if (isTransient(error) || (error instanceof UcwaError && error.applicationGone)) {
+      rt.log.warn('Pushed events could not be handled now', { error: (error as Error).message });
+      return fail(503, 'UCWA or storage is unavailable; retry later.', { 'retry-after': '30' });
+    }
+    throw error;
+  }
+}
+
+const inspectBody = z.strictObject({ href: z.url().max(2048) });
+
+/** `POST /api/inspect`: the inspection and the policy's decision for an invitation or participant, no side effects. */
+export async function inspect(rt: Runtime, request: ApiRequest): Promise<ApiResponse> {
+  const admitted = await admit(rt, request, GatekeeperRole.Inspect);
+  if (!('json' in admitted)) return admitted;
+  const parsed = inspectBody.safeParse(admitted.json);
+  if (!parsed.success)
+    return fail(400, 'The body must be {"href": "<absolute UCWA invitation or participant URL>"}.');
+  const { state } = await rt.cursors.read();
+  if (!state.applicationHref || !parsed.data.href.startsWith(`${state.applicationHref}/`)) {
+    return fail(422, "The href is not inside the gatekeeper's UCWA application.");
+  }
+  try {
+    await rt.ucwa.attachApplication(state.applicationHref);
+    return { status: 200, jsonBody: await rt.gatekeeper.inspect(parsed.data.href) };
+  } catch (error) {
+    if (error instanceof OriginNotAllowedError) return fail(422, error.message);
+    if (error instanceof UcwaError && error.action === 'target-gone')
+      return fail(404, 'UCWA has no such resource (any more).');
+    if (error instanceof UcwaSchemaError)
+      return fail(502, `UCWA answered with an unexpected payload at ${error.path}.`);
+    if (isTransient(error))
+      return fail(503, 'UCWA or storage is unavailable; retry later.', { 'retry-after': '30' });
+    throw error;
+  }
+}
+
+/** How the function adapters report a configuration problem: 500 naming the setting, never its value. */
+export function configurationFailure(error: unknown): ApiResponse | undefined {
+  return error instanceof SettingsError ? fail(500, error.message) : undefined;
+}

@@ -1,0 +1,88 @@
+import type { Notice } from '../chat/notice.js';
+import { CursorStore } from '../store/cursor-store.js';
+import { buildDigest } from './digest.js';
+import type { Runtime } from './runtime.js';
+import { type SweepResult, sweepLobbies } from './sweep-lobbies.js';
+import { type WatchResult, watchEvents } from './watch-events.js';
+
+/**
+ * The timer jobs, each a use case over the runtime. A failing job posts one alert per job, error kind and
+ * hour to chat (loud when something breaks, never a flood), then fails so the host records it too.
+ */
+async function loudly<T>(rt: Runtime, job: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    const hour = new Date().toISOString().slice(0, 13);
+    const alert: Notice = {
+      id: `alert|${job}|${name}|${hour}`,
+      kind: 'alert',
+      at: new Date().toISOString(),
+      mode: rt.settings.GATEKEEPER_MODE,
+      alert: {
+        title: `${job} failed: ${name}`,
+        detail: error instanceof Error ? error.message : String(error),
+      },
+    };
+    rt.telemetry.exception(error, { job });
+    await rt.outbox.enqueue(alert).catch(() => undefined);
+    await rt.drainOutbox().catch(() => undefined);
+    throw error;
+  } finally {
+    await rt.telemetry.flush().catch(() => undefined);
+  }
+}
+
+/** Hold the event channel until `deadline` (shortly before the next run is due). */
+export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): Promise<WatchResult> {
+  return loudly(rt, 'watchEvents', async () => {
+    const result = await watchEvents(
+      {
+        ucwa: rt.ucwa,
+        gatekeeper: rt.gatekeeper,
+        cursors: rt.cursors,
+        lease: rt.lease,
+        telemetry: rt.telemetry,
+        log: rt.log,
+        watchedMeetings: rt.settings.WATCHED_MEETINGS,
+        drainOutbox: () => rt.drainOutbox(),
+      },
+      deadline,
+      signal,
+    );
+    await rt.drainOutbox();
+    return result;
+  });
+}
+
+export function runSweep(rt: Runtime): Promise<SweepResult> {
+  return loudly(rt, 'sweepLobbies', async () => {
+    const result = await sweepLobbies({
+      ucwa: rt.ucwa,
+      gatekeeper: rt.gatekeeper,
+      cursors: rt.cursors,
+      log: rt.log,
+      watchedMeetings: rt.settings.WATCHED_MEETINGS,
+    });
+    await rt.drainOutbox();
+    return result;
+  });
+}
+
+/**
+ * Post a digest of the audit since the last one, when anything happened; quiet otherwise. The period's end is
+ * saved only after the notice is queued, so a crash repeats the same period (same notice id, no duplicate).
+ */
+export function runDigest(rt: Runtime, now = new Date()): Promise<Notice | undefined> {
+  return loudly(rt, 'digest', async () => {
+    const store = new CursorStore(rt.cursors.table, 'digest');
+    const { state, etag } = await store.read();
+    const start = state.digestedUntil ? new Date(state.digestedUntil) : new Date(now.getTime() - 60 * 60_000);
+    const notice = await buildDigest(rt.audit, start, now, rt.settings.GATEKEEPER_MODE);
+    if (notice) await rt.outbox.enqueue(notice);
+    await store.write({ digestedUntil: now.toISOString() }, etag);
+    await rt.drainOutbox();
+    return notice;
+  });
+}
