@@ -23,10 +23,13 @@ async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
 }
 
 /** An HTTP function over a use case: configuration errors become a 500 naming the setting. */
-export function httpHandler(useCase: (rt: Runtime, request: ApiRequest) => Promise<ApiResponse>) {
+export function httpHandler(
+  useCase: (rt: Runtime, request: ApiRequest) => Promise<ApiResponse>,
+  getRuntime: () => Promise<Runtime> = runtime,
+) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
-      const response = await useCase(await runtime(), await toApiRequest(request));
+      const response = await useCase(await getRuntime(), await toApiRequest(request));
       return {
         status: response.status,
         jsonBody: response.jsonBody,

@@ -17,11 +17,12 @@ const secureUrl = z.url().refine((value) => {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }, 'must be an https URL (http is accepted only for loopback addresses)');
 
+/** Comma- or whitespace-separated: not `;`, which meeting URIs contain (`;gruu;opaque=…`). */
 const list = z
   .string()
   .transform((value) =>
     value
-      .split(/[,;\s]+/)
+      .split(/[,\s]+/)
       .map((item) => item.trim())
       .filter(Boolean),
   )

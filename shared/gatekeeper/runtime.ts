@@ -54,6 +54,8 @@ export interface RuntimeOverrides {
   fetch?: typeof fetch;
   ucwa?: Partial<Pick<UcwaClientOptions, 'eventChannel' | 'retry' | 'timeoutMs' | 'onRoundTrip'>>;
   now?: () => Date;
+  /** Prefix for table names and the lease blob, so several gatekeepers (tests, demo) can share one account. */
+  namespace?: string;
 }
 
 /** The gatekeeper's user agent; UCWA may refuse unknown ones (410 UserAgentNotAllowed). */
@@ -63,6 +65,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
   const discoveryUrl = required(settings, 'UCWA_DISCOVERY_URL');
   const policy = loadPolicy(settings.GATEKEEPER_POLICY);
   const log = overrides.log ?? consoleLogger;
+  const ns = overrides.namespace ?? '';
   const storage =
     overrides.storage ??
     storageTargetFromEnv({ ...process.env, AzureWebJobsStorage: settings.AzureWebJobsStorage });
@@ -72,7 +75,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
       settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
       settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
     ));
-  const outboxTable = tableClient(storage, OUTBOX_TABLE);
+  const outboxTable = tableClient(storage, `${ns}${OUTBOX_TABLE}`);
   await ensureTable(outboxTable);
 
   const ucwa = new UcwaClient({
@@ -97,8 +100,8 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
     ...overrides.ucwa,
   });
-  const idempotency = new IdempotencyStore(tableClient(storage, 'idempotency'));
-  const audit = new AuditLog(tableClient(storage, 'audit'));
+  const idempotency = new IdempotencyStore(tableClient(storage, `${ns}idempotency`));
+  const audit = new AuditLog(tableClient(storage, `${ns}audit`));
   const outbox = new Outbox(outboxTable);
   const sinks = createChatSinks(settings, overrides.fetch ? { fetch: overrides.fetch } : {});
   const gatekeeper = new Gatekeeper({
@@ -118,8 +121,8 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     policy,
     ucwa,
     gatekeeper,
-    cursors: new CursorStore(tableClient(storage, 'cursor')),
-    lease: new ChannelLease(blobServiceClient(storage)),
+    cursors: new CursorStore(tableClient(storage, `${ns}cursor`)),
+    lease: new ChannelLease(blobServiceClient(storage), 'gatekeeper-locks', `${ns}event-channel`),
     audit,
     outbox,
     sinks,
