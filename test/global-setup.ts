@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { startAzurite } from '../dev/azurite.js';
 import { createTestCa, type TestCa } from '../dev/idp/test-ca.js';
-import { startAzurite } from './helpers/azurite.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

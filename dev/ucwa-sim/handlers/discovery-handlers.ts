@@ -1,0 +1,52 @@
+import { jsonResponse, type SimResponse, textResponse } from '../http-types.js';
+import type { ResolvedOptions } from '../options.js';
+import { applicationsBase, DISCOVERY_ROOT, discoveryUserPath, xframePath } from '../paths.js';
+
+/**
+ * Autodiscovery (brief §2.1): every root but the last answers only a `redirect` to the next autodiscover root,
+ * on another origin; the last one links `user` (and `xframe`). `user` links the applications URL on the pool.
+ */
+export function rootResponse(opts: ResolvedOptions, discoveryOrigins: string[], hop: number): SimResponse {
+  const next = discoveryOrigins[hop + 1];
+  if (next) return jsonResponse(200, { _links: { redirect: { href: `${next}${DISCOVERY_ROOT}` } } });
+  const here = discoveryOrigins[hop] ?? '';
+  const href = (path: string) => (opts.hrefStyle === 'absolute' ? `${here}${path}` : path);
+  return jsonResponse(200, {
+    rel: 'root',
+    _links: {
+      self: { href: href(DISCOVERY_ROOT) },
+      user: { href: href(discoveryUserPath(opts.pathFamily, opts.domain)) },
+      xframe: { href: href(xframePath(opts.pathFamily)) },
+    },
+  });
+}
+
+export function userResponse(opts: ResolvedOptions, origin: string, poolOrigin: string): SimResponse {
+  const href = (path: string) => (opts.hrefStyle === 'absolute' ? `${origin}${path}` : path);
+  return jsonResponse(200, {
+    rel: 'user',
+    _links: {
+      self: { href: href(discoveryUserPath(opts.pathFamily, opts.domain)) },
+      applications: { href: `${poolOrigin}${applicationsBase(opts.pathFamily)}` },
+      xframe: { href: href(xframePath(opts.pathFamily)) },
+    },
+  });
+}
+
+export function isUserPath(opts: ResolvedOptions, pathname: string): boolean {
+  const wanted = discoveryUserPath(opts.pathFamily, opts.domain).split('?')[0]?.toLowerCase();
+  return pathname.toLowerCase() === wanted;
+}
+
+export function isXframePath(opts: ResolvedOptions, pathname: string): boolean {
+  return pathname.toLowerCase() === xframePath(opts.pathFamily).toLowerCase();
+}
+
+/** The browser-only cross-domain frame; served without a token, like the real one (an HTML page). */
+export function xframeResponse(): SimResponse {
+  return textResponse(
+    200,
+    'text/html; charset=utf-8',
+    '<!DOCTYPE html><html><head><title>XFrame</title></head><body></body></html>',
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * UCWA 2.0 simulator: a real HTTP server that behaves like a Skype for Business Server front end, for the
+ * demo, the benchmarks and the client's tests. It deliberately shares no code with `shared/ucwa`.
+ */
+import { Dispatcher } from './dispatch.js';
+import { FaultSet } from './faults.js';
+import { resolveOptions } from './options.js';
+import { DISCOVERY_ROOT } from './paths.js';
+import { Recorder } from './recorder.js';
+import { ScenarioApi } from './scenario.js';
+import { HttpFrontEnd } from './server.js';
+import { Timers } from './timers.js';
+import { normalizeOrigin, TokenStore } from './tokens.js';
+import type { RecordedAction, RecordedRequest, SimulatorOptions, UcwaSimulator } from './types.js';
+import { World } from './world.js';
+
+export { parseScenarioFile, scenarioFileSchema } from './scenario-file.js';
+export { SCOPES_BY_RESOURCE } from './scopes.js';
+export type * from './types.js';
+
+export async function startUcwaSimulator(options: SimulatorOptions = {}): Promise<UcwaSimulator> {
+  const opts = resolveOptions(options);
+  const timers = new Timers();
+  const recorder = new Recorder();
+  const faults = new FaultSet();
+  const tokens = new TokenStore(opts.acceptJwt, opts.tokenLifetimeSec);
+  let dispatcher: Dispatcher | undefined;
+  const front = new HttpFrontEnd(
+    () => {
+      if (!dispatcher) throw new Error('simulator not started');
+      return dispatcher;
+    },
+    faults,
+    recorder,
+    timers,
+    opts.latencyMs,
+  );
+
+  const portFor = (index: number): number => (opts.port > 0 ? opts.port + index : 0);
+  const discovery: string[] = [];
+  let pool: string;
+  try {
+    for (let hop = 0; hop <= opts.discoveryRedirects; hop++)
+      discovery.push(await front.listen(opts.host, portFor(hop)));
+    const last = discovery[discovery.length - 1] ?? '';
+    pool = opts.separatePoolOrigin ? await front.listen(opts.host, portFor(discovery.length)) : last;
+  } catch (error) {
+    await front.close();
+    throw error;
+  }
+
+  const world = new World(opts, timers, recorder, pool);
+  dispatcher = new Dispatcher(opts, world, tokens, faults, recorder, timers, { discovery, pool });
+  const scenario = new ScenarioApi(world, timers);
+  const allOrigins = new Set([...discovery, pool].map(normalizeOrigin));
+  let closing: Promise<void> | undefined;
+
+  return {
+    discoveryUrl: `${discovery[0] ?? pool}${DISCOVERY_ROOT}`,
+    origins: { discovery: [...discovery], pool },
+    credentials: { username: opts.account.username, password: opts.account.password },
+    issueToken: (issue = {}) => {
+      if (issue.origin && !allOrigins.has(normalizeOrigin(issue.origin))) {
+        throw new Error(`${issue.origin} is not one of the simulator's origins`);
+      }
+      return tokens.issue({
+        ...(issue.origin ? { origin: issue.origin } : {}),
+        ...(issue.scopes ? { scopes: issue.scopes } : {}),
+        ...(issue.lifetimeSec !== undefined ? { lifetimeSec: issue.lifetimeSec } : {}),
+      }).token;
+    },
+    revokeTokens: () => tokens.revokeAll(),
+    scenario,
+    faults,
+    setLatency: (ms) => {
+      front.latencyMs = Math.max(0, ms);
+    },
+    requests: recorder.requests,
+    actions: recorder.actions,
+    currentApplicationId: () => world.currentApplication()?.id,
+    expireApplication: (how = '404') => {
+      const app = world.currentApplication();
+      if (app) world.removeApplication(app, how);
+    },
+    on: (
+      event: 'request' | 'response' | 'action',
+      listener: (x: RecordedRequest & RecordedAction) => void,
+    ) => {
+      recorder.emitter.on(event, listener);
+    },
+    off: (event, listener) => {
+      recorder.emitter.off(event, listener as (...args: unknown[]) => void);
+    },
+    openHandles: () => ({ timers: timers.activeCount, ...front.openHandles }),
+    close: () => {
+      closing ??= (async () => {
+        timers.closeAll();
+        world.closeAll();
+        await front.close();
+        recorder.emitter.removeAllListeners();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+/** True while any process of the group is alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start', () => {
+  it('runs the demo end to end, and Ctrl-C leaves no process behind', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', NODE_EXTRA_CA_CERTS: '' };
+    for (const name of Object.keys(env))
+      if (/^(UCWA_|AZURE_|CHAT_|GATEKEEPER_|AzureWebJobsStorage)/.test(name)) delete env[name];
+    // Its own process group, as a terminal gives a foreground job: Ctrl-C signals the whole group.
+    const child = spawn('npm', ['start', '--silent'], {
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pgid = child.pid ?? 0;
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await expect.poll(() => output, { timeout: 60_000, interval: 250 }).toContain('Demo complete');
+
+      // Every IM and the call summarised; every anonymous guest ejected; the colleague left alone.
+      expect(output).toContain('messaging from Lene Aaling');
+      expect(output).toContain('messaging from Jan Novak');
+      expect(output).toContain('messaging from Free Gift Cards');
+      expect(output).toContain('audioVideo from Jan Novak');
+      expect(
+        output.match(/→ eject \(eject-anonymous-in-lobby\) · done: ejected/g)?.length,
+      ).toBeGreaterThanOrEqual(2);
+      expect(output).toMatch(/Tally: 4 invitations · \d+ anonymous knocks · \d+ ejected · 0 failures/);
+
+      process.kill(-pgid, 'SIGINT');
+      await exited;
+      await expect.poll(() => groupAlive(pgid), { timeout: 10_000 }).toBe(false);
+    } finally {
+      if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+    }
+  }, 90_000);
+});

@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+const anonymousGuest = (n: number) => ({
+  anonymous: true,
+  name: `Anonymous ${n}`,
+  sourceNetwork: 'PublicCloud' as const,
+  uri: `sip:anon${n}@public.example`,
+});
+const colleague = {
+  anonymous: false,
+  name: 'Alice Colleague',
+  sourceNetwork: 'SameEnterprise' as const,
+  uri: 'sip:alice@contoso.com',
+};
+
+function ejectsOf(w: World, uri: string) {
+  return w.sim.actions.filter((a) => (a.kind === 'eject' || a.kind === 'reject') && a.participantUri === uri);
+}
+
+async function auditRows(w: World) {
+  return w.rt.audit.day(new Date().toISOString().slice(0, 10));
+}
+
+/** A meeting the gatekeeper guards (joined through WATCHED_MEETINGS) — the account is a leader unless told. */
+async function guardedMeeting(settings: Record<string, string> = {}, accountIsLeader = true) {
+  world = await startWorld({ settings: { WATCHED_MEETINGS: MEETING_URI, ...settings } });
+  const meeting = world.sim.scenario.meeting({
+    onlineMeetingUri: MEETING_URI,
+    subject: 'Quarterly review',
+    accountIsLeader,
+  });
+  return { w: world, meeting };
+}
+
+describe('the gatekeeper, against the simulator, Azurite and a chat sink', () => {
+  it('1. summarises an IM from an anonymous PublicCloud sender once, to Teams and Slack, with an audit row', async () => {
+    world = await startWorld();
+    const w = world;
+    const ready = w.sim.scenario
+      .whenAvailable()
+      .then(() => w.sim.scenario.incomingIm(anonymousGuest(1), 'Hello, buy now'));
+    await w.watchUntil(() => w.received('slack').length >= 1 && w.received('teams').length >= 1);
+    await ready;
+    const teams = JSON.stringify(w.received('teams'));
+    expect(w.received('teams')).toHaveLength(1);
+    expect(w.received('slack')).toHaveLength(1);
+    expect(teams).toContain('Anonymous 1');
+    expect(teams).toContain('PublicCloud');
+    expect(teams).toContain('Hello, buy now');
+    const rows = await auditRows(w);
+    expect(rows.filter((r) => r.subject === 'invitation')).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ decision: 'summarize', mode: 'enforce', outcome: 'done' });
+    expect(w.telemetry.events.map((e) => e.name)).toContain('InvitationInspected');
+  });
+
+  it('2. ejects the two anonymous guests once each and leaves the colleague alone', async () => {
+    const { w, meeting } = await guardedMeeting();
+    const knocked = (async () => {
+      await meeting.whenJoined();
+      meeting.knock(anonymousGuest(1), { embedParticipant: true });
+      meeting.knock(colleague);
+      meeting.knock(anonymousGuest(2));
+    })();
+    await w.watchUntil(
+      () =>
+        ejectsOf(w, 'sip:anon1@public.example').length + ejectsOf(w, 'sip:anon2@public.example').length >=
+          2 && w.received('teams').length >= 2,
+    );
+    await knocked;
+    expect(ejectsOf(w, 'sip:anon1@public.example')).toHaveLength(1);
+    expect(ejectsOf(w, 'sip:anon2@public.example')).toHaveLength(1);
+    expect(ejectsOf(w, colleague.uri)).toHaveLength(0);
+    expect(meeting.participants().find((p) => p.facts.uri === colleague.uri)?.where).toBe('lobby');
+    expect(w.received('teams')).toHaveLength(2);
+    const rows = await auditRows(w);
+    expect(
+      rows
+        .filter((r) => r.subject === 'lobby')
+        .map((r) => [r.decision, r.outcome])
+        .sort(),
+    ).toEqual([
+      ['eject', 'done'],
+      ['eject', 'done'],
+      ['ignore', 'skipped'],
+    ]);
+  });
+
+  it('3. dry-run ejects nobody and says what it would have done', async () => {
+    const { w, meeting } = await guardedMeeting({ GATEKEEPER_MODE: 'dry-run' });
+    const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1)));
+    await w.watchUntil(() => w.received('slack').length >= 1);
+    await knocked;
+    expect(w.sim.actions.filter((a) => a.kind === 'eject' || a.kind === 'reject')).toHaveLength(0);
+    const slack = JSON.stringify(w.received('slack'));
+    expect(slack).toMatch(/dry.run/i);
+    expect((await auditRows(w)).map((r) => r.outcome)).toContain('would-do');
+  });
+
+  it('4. leaves an allow-listed anonymous sender alone', async () => {
+    const policy = JSON.stringify({
+      rules: [{ name: 'eject-anonymous', on: 'lobby', when: { anonymous: true }, action: 'eject' }],
+      allow: { uris: ['sip:anon1@public.example'] },
+    });
+    const { w, meeting } = await guardedMeeting({ GATEKEEPER_POLICY: policy });
+    const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1)));
+    await w.watchUntil(() => w.received('teams').length >= 1);
+    await knocked;
+    expect(ejectsOf(w, 'sip:anon1@public.example')).toHaveLength(0);
+    expect((await auditRows(w))[0]).toMatchObject({ rule: 'allow-list', decision: 'summarize' });
+  });
+
+  it('5. after a crash between the eject and the cursor save, a new run neither ejects again nor loses an event', async () => {
+    const { w, meeting } = await guardedMeeting();
+    const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1)));
+    // Crash: the first cursor save after an ejection fails.
+    const write = w.rt.cursors.write.bind(w.rt.cursors);
+    let crashed = false;
+    w.rt.cursors.write = async (state, etag) => {
+      if (!crashed && ejectsOf(w, 'sip:anon1@public.example').length > 0) {
+        crashed = true;
+        throw new Error('simulated crash before the cursor was saved');
+      }
+      return write(state, etag);
+    };
+    await expect(w.watchUntil(() => crashed)).rejects.toThrow(/simulated crash/);
+    await knocked;
+    // The next run re-reads the unhandled batch, and a new knock arrives meanwhile.
+    meeting.knock(anonymousGuest(2));
+    await w.watchUntil(() => ejectsOf(w, 'sip:anon2@public.example').length >= 1);
+    expect(ejectsOf(w, 'sip:anon1@public.example')).toHaveLength(1);
+    expect(ejectsOf(w, 'sip:anon2@public.example')).toHaveLength(1);
+    const teams = w.received('teams').map((m) => JSON.stringify(m));
+    expect(teams.filter((m) => m.includes('Anonymous 1'))).toHaveLength(1);
+  });
+
+  it('6. a chat webhook down for three runs delays summaries but delivers each exactly once', async () => {
+    world = await startWorld();
+    const w = world;
+    w.chat.down(503);
+    const sent = w.sim.scenario.whenAvailable().then(() => {
+      w.sim.scenario.incomingIm(anonymousGuest(1), 'first');
+      w.sim.scenario.incomingIm(colleague, 'second');
+    });
+    await w.watchUntil(
+      () =>
+        w.sim.scenario.pendingEvents().length === 0 &&
+        w.telemetry.events.filter((e) => e.name === 'InvitationInspected').length >= 2,
+    );
+    await sent;
+    // Three more runs while the webhooks are down, each one a later time.
+    let later = Date.now();
+    for (let run = 0; run < 3; run++) {
+      later += 3_600_000;
+      await w.rt.outbox.drain({ sinks: w.rt.sinks, now: new Date(later) });
+    }
+    expect(w.chat.received).toHaveLength(0);
+    w.chat.up();
+    later += 3_600_000;
+    await w.rt.outbox.drain({ sinks: w.rt.sinks, now: new Date(later) });
+    await w.rt.outbox.drain({ sinks: w.rt.sinks, now: new Date(later + 3_600_000) });
+    expect(w.received('teams')).toHaveLength(2);
+    expect(w.received('slack')).toHaveLength(2);
+  });
+
+  it('7. re-creates an application that expired mid-run, rejoins the meeting and handles what comes next', async () => {
+    const { w, meeting } = await guardedMeeting();
+    let expired = false;
+    const script = (async () => {
+      await meeting.whenJoined();
+      meeting.knock(anonymousGuest(1));
+      while (ejectsOf(w, 'sip:anon1@public.example').length === 0)
+        await new Promise((r) => setTimeout(r, 20));
+      w.sim.expireApplication('404');
+      expired = true;
+      // The new application rejoins; then more guests knock.
+      while (w.sim.actions.filter((a) => a.kind === 'joinOnlineMeeting').length < 2)
+        await new Promise((r) => setTimeout(r, 20));
+      await meeting.whenJoined();
+      meeting.knock(anonymousGuest(2));
+      w.sim.scenario.incomingIm(anonymousGuest(3), 'after the restart');
+    })();
+    const result = await w.watchUntil(
+      () => expired && ejectsOf(w, 'sip:anon2@public.example').length >= 1 && w.received('teams').length >= 3,
+      12_000,
+    );
+    await script;
+    expect(result.recreated).toBe(1);
+    expect(w.sim.actions.filter((a) => a.kind === 'createApplication')).toHaveLength(2);
+    expect(ejectsOf(w, 'sip:anon2@public.example')).toHaveLength(1);
+    expect(JSON.stringify(w.received('teams'))).toContain('after the restart');
+  });
+
+  it('9a. rejects a lobby participant that offers only reject', async () => {
+    const { w, meeting } = await guardedMeeting();
+    const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1), { offer: ['reject'] }));
+    await w.watchUntil(
+      () => ejectsOf(w, 'sip:anon1@public.example').length >= 1 && w.received('teams').length >= 1,
+    );
+    await knocked;
+    expect(ejectsOf(w, 'sip:anon1@public.example').map((a) => a.kind)).toEqual(['reject']);
+  });
+
+  it('9b. in a meeting where it is not a leader, says so once and does not retry', async () => {
+    const { w, meeting } = await guardedMeeting({}, false);
+    const knocked = (async () => {
+      await meeting.whenJoined();
+      meeting.knock(anonymousGuest(1));
+      meeting.knock(anonymousGuest(2));
+    })();
+    await w.watchUntil(() => false, 2_500);
+    await knocked;
+    expect(w.sim.actions.filter((a) => a.kind === 'eject' || a.kind === 'reject')).toHaveLength(0);
+    const notices = w.received('teams').map((m) => JSON.stringify(m));
+    expect(notices.filter((m) => /not a leader/i.test(m))).toHaveLength(1);
+    const rows = await auditRows(w);
+    expect(rows.filter((r) => r.outcome === 'not-permitted')).toHaveLength(2);
+    // A sweep finds them still waiting but does not act or notify again.
+    const { runSweep } = await import('../../shared/gatekeeper/jobs.js');
+    await runSweep(w.rt);
+    expect((await auditRows(w)).filter((r) => r.outcome === 'not-permitted')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { type ChatSinkServer, startChatSink } from '../../dev/chat-sink/index.js';
+import type { SimulatorOptions, UcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import { parseSettings } from '../../shared/config.js';
+import { runWatch } from '../../shared/gatekeeper/jobs.js';
+import type { Logger } from '../../shared/gatekeeper/logger.js';
+import { createRuntime, type Runtime } from '../../shared/gatekeeper/runtime.js';
+import type { WatchResult } from '../../shared/gatekeeper/watch-events.js';
+import { MemoryTelemetry } from '../../shared/telemetry.js';
+import { simTokens, startSim } from './ucwa-sim.js';
+
+export const MEETING_URI = 'sip:organizer@contoso.com;gruu;opaque=app:conf:focus:id:WORLD1';
+
+export interface World {
+  sim: UcwaSimulator;
+  chat: ChatSinkServer;
+  rt: Runtime;
+  telemetry: MemoryTelemetry;
+  logs: { level: string; message: string; properties?: Record<string, unknown> }[];
+  /** Hold the event channel until `done()` holds (or `maxMs` passed); one watch run. */
+  watchUntil(done: () => boolean, maxMs?: number): Promise<WatchResult>;
+  /** Chat messages received per channel. */
+  received(channel: 'teams' | 'slack' | 'webhook'): unknown[];
+  close(): Promise<void>;
+}
+
+export interface WorldOptions {
+  sim?: SimulatorOptions;
+  settings?: Record<string, string>;
+}
+
+/** The simulator, the local chat sink, Azurite (own tables) and a gatekeeper runtime wired to them. */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const sim = await startSim(options.sim);
+  const chat = await startChatSink();
+  const telemetry = new MemoryTelemetry();
+  const logs: World['logs'] = [];
+  const log: Logger = {
+    info: (message, properties) =>
+      logs.push({ level: 'info', message, ...(properties ? { properties } : {}) }),
+    warn: (message, properties) =>
+      logs.push({ level: 'warn', message, ...(properties ? { properties } : {}) }),
+    error: (message, properties) =>
+      logs.push({ level: 'error', message, ...(properties ? { properties } : {}) }),
+  };
+  const settings = parseSettings({
+    UCWA_DISCOVERY_URL: sim.discoveryUrl,
+    GATEKEEPER_MODE: 'enforce',
+    CHAT_TEAMS_WEBHOOK_URL: chat.teamsUrl,
+    CHAT_SLACK_WEBHOOK_URL: chat.slackUrl,
+    AzureWebJobsStorage: inject('azuriteConnectionString'),
+    ...options.settings,
+  });
+  const rt = await createRuntime(settings, {
+    tokens: simTokens(sim),
+    telemetry,
+    log,
+    namespace: `t${randomUUID().replaceAll('-', '').slice(0, 12)}`,
+    ucwa: { eventChannel: { timeoutSec: 1, marginMs: 5_000 }, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+  });
+  return {
+    sim,
+    chat,
+    rt,
+    telemetry,
+    logs,
+    async watchUntil(done, maxMs = 8_000) {
+      const controller = new AbortController();
+      const started = Date.now();
+      const timer = setInterval(() => {
+        if (done() || Date.now() - started > maxMs) controller.abort();
+      }, 20);
+      try {
+        return await runWatch(rt, Date.now() + maxMs + 1_000, controller.signal);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+    received: (channel) => chat.received.filter((m) => m.channel === channel).map((m) => m.body),
+    async close() {
+      await sim.close();
+      await chat.close();
+    },
+  };
+}

@@ -1,0 +1,304 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import {
+  type ChannelEvent,
+  hrefOf,
+  OriginNotAllowedError,
+  parseUcwaResource,
+  ScopeError,
+  UcwaError,
+  UcwaTransportError,
+} from '../../shared/ucwa/index.js';
+import { simClient, simTokens, startSim } from '../helpers/ucwa-sim.js';
+
+let sim: UcwaSimulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function sim0(options: Parameters<typeof startSim>[0] = {}): Promise<UcwaSimulator> {
+  sim = await startSim(options);
+  return sim;
+}
+
+const guest = (n: number) => ({
+  anonymous: true,
+  name: `Guest ${n}`,
+  sourceNetwork: 'PublicCloud' as const,
+  uri: `sip:guest${n}@anon.example`,
+});
+
+describe('discovery', () => {
+  it('follows two redirects across origins to the applications URL on the pool', async () => {
+    const s = await sim0({ discoveryRedirects: 2 });
+    const client = simClient(s);
+    const discovery = await client.discover();
+    expect(discovery.applicationsUrl.startsWith(s.origins.pool)).toBe(true);
+    const roots = s.requests.filter((r) => r.path.startsWith('/autodiscover') && !r.path.includes('user'));
+    expect(new Set(roots.map((r) => r.origin))).toEqual(new Set(s.origins.discovery));
+    // Discovery roots never get the token; the user resource is read anonymously first (401 challenge), then with it.
+    expect(roots.every((r) => r.authorization === undefined)).toBe(true);
+    const user = s.requests.filter((r) => r.path.includes('/user'));
+    expect(user.map((r) => [r.status, r.authorization !== undefined])).toEqual([
+      [401, false],
+      [200, true],
+    ]);
+    // Cached: no second discovery.
+    await client.discover();
+    expect(s.requests.filter((r) => r.path.includes('/user'))).toHaveLength(2);
+  });
+
+  it('serves bodies that parse with the client schemas', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    const app = await client.application();
+    const root = await fetch(s.discoveryUrl).then((r) => r.json());
+    expect(() => parseUcwaResource('root', root)).not.toThrow();
+    expect(() => parseUcwaResource('application', app.resource)).not.toThrow();
+    const meeting = s.scenario.meeting({
+      onlineMeetingUri: 'sip:org@contoso.com;gruu;opaque=app:conf:focus:id:P1',
+      accountIsLeader: true,
+    });
+    await client.joinOnlineMeeting('sip:org@contoso.com;gruu;opaque=app:conf:focus:id:P1');
+    await meeting.whenJoined();
+    const knock = meeting.knock(guest(1));
+    const channel = await client.eventChannel();
+    const events: ChannelEvent[] = [];
+    while (!events.some((e) => e.in?.rel === 'lobby')) events.push(...(await channel.poll()).events);
+    const participant = await client.get('participant', knock.participantHref);
+    const conversation = await client.get(
+      'conversation',
+      events.find((e) => e.in?.rel === 'lobby')?.sender.href ?? '',
+    );
+    const lobby = await client.get('lobby', hrefOf(conversation, 'lobby') ?? '');
+    expect(participant.anonymous).toBe(true);
+    expect(lobby._embedded?.participant).toBeDefined();
+  });
+});
+
+describe('application lifecycle', () => {
+  it('creates the application, makes it available, and re-creates it after it expired', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    const first = await client.application();
+    expect(first.origin).toBe('created');
+    await s.scenario.whenAvailable();
+    s.expireApplication('410');
+    const channel = await client.eventChannel();
+    const error = await channel.poll().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UcwaError);
+    expect((error as UcwaError).applicationGone).toBe(true);
+    const second = await client.recreateApplication();
+    expect(second.href).not.toBe(first.href);
+    expect(s.actions.filter((a) => a.kind === 'createApplication')).toHaveLength(2);
+    expect(s.actions.filter((a) => a.kind === 'makeMeAvailable')).toHaveLength(2);
+    // A stored href of a gone application leads to a new one too.
+    s.expireApplication('404');
+    const third = await simClient(s).attachApplication(second.href);
+    expect(third.origin).toBe('created');
+  });
+});
+
+describe('event channel', () => {
+  it('delivers three batches and a resync without losing or duplicating an event', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    await client.application();
+    const channel = await client.eventChannel();
+    const seen: string[] = [];
+    const drain = async () => {
+      for (let i = 0; i < 5; i++) {
+        const batch = await channel.poll();
+        for (const e of batch.events) if (e.link.rel === 'messagingInvitation') seen.push(e.link.href);
+        if (batch.events.length === 0 && batch.kind === 'next') return batch;
+      }
+      return undefined;
+    };
+    await drain();
+    const sent: string[] = [];
+    sent.push(s.scenario.incomingIm(guest(1), 'one').invitationHref);
+    await drain();
+    sent.push(s.scenario.incomingIm(guest(2), 'two').invitationHref);
+    const batch = await channel.poll();
+    for (const e of batch.events) if (e.link.rel === 'messagingInvitation') seen.push(e.link.href);
+
+    // The next poll acknowledges that batch and brings invitation 3 — and the consumer crashes before handling
+    // it. Restarted with a wrong ack, the server answers with resync only, which leads back to the first
+    // unacknowledged batch: invitation 3, once.
+    sent.push(s.scenario.incomingIm(guest(3), 'three').invitationHref);
+    await channel.poll();
+    const stale = new URL(channel.cursor);
+    stale.searchParams.set('ack', '999');
+    const restarted = await client.eventChannel(stale.toString());
+    const resync = await restarted.poll();
+    expect(resync.kind).toBe('resync');
+    expect(resync.events).toEqual([]);
+    for (let i = 0; i < 3 && seen.length < 3; i++) {
+      for (const e of (await restarted.poll()).events)
+        if (e.link.rel === 'messagingInvitation') seen.push(e.link.href);
+    }
+    const resolve = (href: string) => client.resolve(href);
+    expect(seen.map(resolve)).toEqual(sent.map(resolve));
+  });
+
+  it('repeats an aborted poll with the same link and gets the same batch', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    await client.application();
+    const channel = await client.eventChannel();
+    await channel.poll(); // the application's own start-up events
+    s.scenario.incomingIm(guest(1), 'hello');
+    const first = await channel.poll();
+    // Re-reading the same cursor (a crash before the cursor was saved) returns the same events.
+    const again = await (await client.eventChannel(first.cursor)).poll();
+    expect(again.events.map((e) => e.link.href)).toEqual(first.events.map((e) => e.link.href));
+    const controller = new AbortController();
+    const pending = channel.poll(controller.signal);
+    controller.abort();
+    await expect(pending).rejects.toBeDefined();
+    const cursorAfterAbort = channel.cursor;
+    expect(cursorAfterAbort).toBe(first.next);
+  });
+});
+
+describe('token safety', () => {
+  it('never sends the bearer token to an origin outside the allow-list', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    await client.application();
+    const hits: string[] = [];
+    const foreign = createServer((req, res) => {
+      hits.push(String(req.headers.authorization));
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    const port = (foreign.address() as AddressInfo).port;
+    try {
+      await expect(client.get('participant', `http://localhost:${port}/ucwa/steal`)).rejects.toBeInstanceOf(
+        OriginNotAllowedError,
+      );
+      await expect(
+        client.eject({ _links: { eject: { href: `http://localhost:${port}/eject` } } }),
+      ).rejects.toBeInstanceOf(OriginNotAllowedError);
+      expect(hits).toEqual([]);
+    } finally {
+      foreign.close();
+    }
+  });
+
+  it('fails fast with a scope error when the token lacks Conversations.Receive', async () => {
+    const s = await sim0();
+    const client = simClient(s, { tokens: simTokens(s, ['Conversations.Initiate']), availability: {} });
+    const error = await client.application().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ScopeError);
+    expect((error as ScopeError).message).toMatch(/Conversations\.Receive/);
+    expect(s.actions.filter((a) => a.kind === 'makeMeAvailable')).toHaveLength(0);
+  });
+
+  it('refreshes a refused token once, then gives up with a typed error', async () => {
+    const s = await sim0();
+    const tokens = simTokens(s);
+    const client = simClient(s, { tokens });
+    await client.application();
+    s.revokeTokens();
+    const app = await client.application();
+    await expect(client.get('application', app.href)).resolves.toBeDefined();
+    expect(tokens.issued.filter((t) => t.forceRefresh)).toHaveLength(1);
+  });
+});
+
+describe('batch', () => {
+  it('reads 20 participants in one round trip', async () => {
+    const s = await sim0({ participantIds: 'sip' });
+    const client = simClient(s);
+    await client.application();
+    const meeting = s.scenario.meeting({
+      onlineMeetingUri: 'sip:org@contoso.com;gruu;opaque=app:conf:focus:id:B1',
+      accountIsLeader: true,
+    });
+    await client.joinOnlineMeeting('sip:org@contoso.com;gruu;opaque=app:conf:focus:id:B1');
+    await meeting.whenJoined();
+    const hrefs = Array.from({ length: 20 }, (_, n) => meeting.knock(guest(n)).participantHref);
+    const before = s.requests.filter((r) => !r.batchPart).length;
+    const results = await client.getMany('participant', hrefs);
+    expect(s.requests.filter((r) => !r.batchPart).length - before).toBe(1);
+    expect(results.every((r) => r.ok && r.resource.anonymous === true)).toBe(true);
+    expect(results.map((r) => (r.ok ? r.resource.name : ''))).toEqual(hrefs.map((_, n) => `Guest ${n}`));
+  });
+
+  it('splits a throttled batch and retries after Retry-After', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    const app = await client.application();
+    s.faults.inject({ path: '/batch', status: 429, retryAfter: '0', times: 1 });
+    const results = await client.getMany('application', [app.href, app.href, app.href, app.href]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(s.requests.filter((r) => r.path.endsWith('/batch')).map((r) => r.status)).toEqual([429, 200, 200]);
+  });
+});
+
+describe('faults', () => {
+  const cases = [
+    { label: '429 with Retry-After seconds', fault: { status: 429, retryAfter: '0' } },
+    {
+      label: '429 with Retry-After date',
+      fault: { status: 429, retryAfter: new Date(Date.now() - 1000).toUTCString() },
+    },
+    {
+      label: '500 ServiceFailure',
+      fault: { status: 500, code: 'ServiceFailure', subcode: 'InvalidExchangeServerVersion' },
+    },
+    { label: '503 from a proxy', fault: { status: 503, html: true } },
+    { label: 'dropped connection', fault: { drop: true } },
+    { label: 'malformed JSON', fault: { malformedJson: true } },
+  ];
+
+  it.each(cases)('recovers from $label within the retry budget', async ({ fault }) => {
+    const s = await sim0();
+    const client = simClient(s);
+    const app = await client.application();
+    const handle = s.faults.inject({ method: 'GET', path: '/communication', times: 2, ...fault });
+    const communication = await client.get('communication', hrefOf(app.communication, 'self') ?? '');
+    expect(communication.rel).toBe('communication');
+    expect(handle.hits).toBe(2);
+  });
+
+  it('reports a clear typed error once the budget is spent', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    const app = await client.application();
+    s.faults.inject({ method: 'GET', path: '/communication', status: 503, times: Number.POSITIVE_INFINITY });
+    const error = await client
+      .get('communication', hrefOf(app.communication, 'self') ?? '')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UcwaError);
+    expect(error).toMatchObject({ status: 503, action: 'retry' });
+    s.faults.clear();
+    s.faults.inject({ method: 'GET', path: '/communication', drop: true, times: Number.POSITIVE_INFINITY });
+    const network = await client
+      .get('communication', hrefOf(app.communication, 'self') ?? '')
+      .catch((e: unknown) => e);
+    expect(network).toBeInstanceOf(UcwaTransportError);
+    expect((network as UcwaTransportError).attempts).toBe(4);
+  });
+
+  it('does not repeat an eject after a 500 (it may have run)', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    await client.application();
+    const meeting = s.scenario.meeting({
+      onlineMeetingUri: 'sip:org@contoso.com;gruu;opaque=app:conf:focus:id:E1',
+      accountIsLeader: true,
+    });
+    await client.joinOnlineMeeting('sip:org@contoso.com;gruu;opaque=app:conf:focus:id:E1');
+    await meeting.whenJoined();
+    const knock = meeting.knock(guest(1));
+    const participant = await client.get('participant', knock.participantHref);
+    s.faults.inject({ method: 'POST', path: '/eject', status: 500, times: 1 });
+    await expect(client.eject(participant)).rejects.toMatchObject({ status: 500 });
+    expect(s.requests.filter((r) => r.path.endsWith('/eject'))).toHaveLength(1);
+  });
+});
