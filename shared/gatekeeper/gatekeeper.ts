@@ -32,6 +32,8 @@ export interface GatekeeperDeps {
   outbox: { enqueue(notice: Notice): Promise<void> };
   telemetry: Telemetry;
   log: Logger;
+  /** UCWA round trips so far (a counter), for the per-event metric. */
+  roundTrips?: () => number;
   now?: () => Date;
 }
 
@@ -76,6 +78,7 @@ export class Gatekeeper {
 
   async handleEvents(events: readonly ChannelEvent[], source: EventSource): Promise<HandleResult> {
     const result: HandleResult = { handled: 0, rejected: 0, ignored: 0 };
+    const tripsBefore = this.deps.roundTrips?.() ?? 0;
     for (const event of events) {
       let meaning: EventMeaning;
       try {
@@ -98,6 +101,12 @@ export class Gatekeeper {
         this.reject(event, error);
         result.rejected++;
       }
+    }
+    if (result.handled > 0 && this.deps.roundTrips) {
+      this.deps.telemetry.metric(
+        'UcwaRoundTripsPerEvent',
+        (this.deps.roundTrips() - tripsBefore) / result.handled,
+      );
     }
     return result;
   }

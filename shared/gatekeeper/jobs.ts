@@ -46,6 +46,7 @@ export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): P
         telemetry: rt.telemetry,
         log: rt.log,
         watchedMeetings: rt.settings.WATCHED_MEETINGS,
+        keepalive: rt.settings.UCWA_KEEPALIVE,
         drainOutbox: () => rt.drainOutbox(),
       },
       deadline,

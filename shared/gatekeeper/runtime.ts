@@ -66,6 +66,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
   const policy = loadPolicy(settings.GATEKEEPER_POLICY);
   const log = overrides.log ?? consoleLogger;
   const ns = overrides.namespace ?? '';
+  let roundTrips = 0;
   const storage =
     overrides.storage ??
     storageTargetFromEnv({ ...process.env, AzureWebJobsStorage: settings.AzureWebJobsStorage });
@@ -99,6 +100,10 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     },
     ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
     ...overrides.ucwa,
+    onRoundTrip: (info) => {
+      roundTrips++;
+      overrides.ucwa?.onRoundTrip?.(info);
+    },
   });
   const idempotency = new IdempotencyStore(tableClient(storage, `${ns}idempotency`));
   const audit = new AuditLog(tableClient(storage, `${ns}audit`));
@@ -113,6 +118,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     outbox,
     telemetry,
     log,
+    roundTrips: () => roundTrips,
     ...(overrides.now ? { now: overrides.now } : {}),
   });
   let verifier: BearerVerifier | undefined;
@@ -136,7 +142,12 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
       );
       return verifier;
     },
-    drainOutbox: () => outbox.drain({ sinks, maxItems: 50 }),
+    drainOutbox: async () => {
+      const result = await outbox.drain({ sinks, maxItems: 50 });
+      if (result.delivered > 0) telemetry.event('SummaryPosted', {}, { delivered: result.delivered });
+      telemetry.metric('OutboxPending', result.pending);
+      return result;
+    },
   };
 }
 

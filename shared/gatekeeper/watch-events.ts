@@ -15,6 +15,8 @@ export interface WatchDeps {
   log: Logger;
   /** Meetings to (re)join whenever the application is new: WATCHED_MEETINGS. */
   watchedMeetings: readonly string[];
+  /** Report activity every few minutes (UCWA_KEEPALIVE). */
+  keepalive?: boolean;
   /** Deliver queued chat notices; called after every handled batch. */
   drainOutbox?: () => Promise<unknown>;
 }
@@ -26,6 +28,8 @@ export interface WatchResult {
   recreated: number;
 }
 
+/** UCWA asks for activity reports at least every four minutes. */
+const REPORT_ACTIVITY_EVERY_MS = 3 * 60_000;
 /** The lease is renewed at least this often; it lasts 60 s. */
 const RENEW_EVERY_MS = 20_000;
 
@@ -49,6 +53,7 @@ export async function watchEvents(
     ...(signal ? [signal] : []),
   ]);
   let renewedAt = Date.now();
+  let reportedAt = 0;
   try {
     let { state, etag } = await deps.cursors.read();
     let app = await attach(deps, state);
@@ -63,6 +68,15 @@ export async function watchEvents(
       if (Date.now() - renewedAt > RENEW_EVERY_MS) {
         if (!(await deps.lease.renew())) return { ...result, outcome: 'another-consumer' };
         renewedAt = Date.now();
+      }
+      if (deps.keepalive && Date.now() - reportedAt > REPORT_ACTIVITY_EVERY_MS) {
+        // Keeps availability from degrading; only possible with User.ReadWrite (UCWA_KEEPALIVE).
+        await deps.ucwa
+          .reportMyActivity(stop)
+          .catch((error: unknown) =>
+            deps.log.warn('reportMyActivity failed', { error: (error as Error).message }),
+          );
+        reportedAt = Date.now();
       }
       let batch: Awaited<ReturnType<typeof channel.poll>>;
       try {
