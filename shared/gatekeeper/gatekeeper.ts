@@ -164,31 +164,18 @@ export class Gatekeeper {
       action: decision.action,
       mode,
     });
-    await this.deps.audit.record({
-      at: this.now(),
+    await this.conclude({
       key,
+      etag: claim.etag,
+      noticeId: key,
       subject: 'invitation',
       participant: sender.uri ?? '',
-      facts: auditFacts(sender),
-      rule: decision.rule,
-      decision: decision.action,
-      mode,
-      outcome: outcome.status,
-      ...(outcome.detail ? { detail: outcome.detail } : {}),
+      facts: sender,
+      decision,
+      outcome,
+      notify: decision.notify,
+      invitation: this.invitationSummary(invitation, modality),
     });
-    if (decision.notify) {
-      await this.deps.outbox.enqueue({
-        id: key,
-        kind: 'invitation',
-        at: this.now().toISOString(),
-        mode,
-        sender,
-        invitation: this.invitationSummary(invitation, modality),
-        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
-        outcome,
-      });
-    }
-    await this.deps.idempotency.complete(key, claim.etag, outcome.status, this.now());
   }
 
   private async actOnInvitation(
@@ -306,34 +293,21 @@ export class Gatekeeper {
     );
     if (outcome.status === 'done') this.deps.telemetry.metric('EventToActionMs', Date.now() - receivedAt);
     const finalFacts = participant ? senderFacts(participant) : facts;
-    await this.deps.audit.record({
-      at: this.now(),
+    // "Not a leader here" is said once per meeting, however many guests knock.
+    const repeated =
+      outcome.status === 'not-permitted' && !(await this.firstTime(`no-rights|${conversationHref}`));
+    await this.conclude({
       key,
+      etag: claim.etag,
+      noticeId: `${key}|${claim.etag}`,
       subject: 'lobby',
       meeting: conversationHref,
       participant: participantHref,
-      facts: auditFacts(finalFacts),
-      rule: decision.rule,
-      decision: decision.action,
-      mode,
-      outcome: outcome.status,
-      ...(outcome.detail ? { detail: outcome.detail } : {}),
+      facts: finalFacts,
+      decision,
+      outcome,
+      notify: !repeated,
     });
-    const notNew =
-      outcome.status === 'not-permitted' && !(await this.firstTime(`no-rights|${conversationHref}`));
-    if (!notNew) {
-      await this.deps.outbox.enqueue({
-        id: `${key}|${claim.etag}`,
-        kind: 'lobby',
-        at: this.now().toISOString(),
-        mode,
-        sender: finalFacts,
-        meeting: { uri: conversationHref },
-        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
-        outcome,
-      });
-    }
-    await this.deps.idempotency.complete(key, claim.etag, outcome.status, this.now());
   }
 
   /** eject, or reject while still in the lobby; neither offered means the account is not a leader there. */
@@ -388,31 +362,66 @@ export class Gatekeeper {
   ): Promise<void> {
     const claim = await this.deps.idempotency.claim(key, this.now());
     if (claim.kind !== 'claimed') return;
-    await this.deps.audit.record({
-      at: this.now(),
+    await this.conclude({
       key,
+      etag: claim.etag,
+      noticeId: key,
       subject: 'lobby',
       meeting: conversationHref,
       participant: participantHref,
-      facts: auditFacts(facts),
-      rule: decision.rule,
-      decision: decision.action,
-      mode: this.deps.mode,
-      outcome: outcome.status,
+      facts,
+      decision,
+      outcome,
+      notify: decision.notify,
     });
-    if (decision.notify) {
+  }
+
+  /**
+   * The end of every handled claim: the audit row, the chat notice (through the outbox), then the claim's
+   * completion — in that order, so a crash in between repeats the row or the notice (both idempotent by key),
+   * never loses them.
+   */
+  private async conclude(c: {
+    key: string;
+    etag: string;
+    noticeId: string;
+    subject: 'invitation' | 'lobby';
+    meeting?: string;
+    participant: string;
+    facts: SenderFacts;
+    decision: Decision;
+    outcome: NonNullable<Notice['outcome']>;
+    notify: boolean;
+    invitation?: Notice['invitation'];
+  }): Promise<void> {
+    const { mode } = this.deps;
+    await this.deps.audit.record({
+      at: this.now(),
+      key: c.key,
+      subject: c.subject,
+      ...(c.meeting ? { meeting: c.meeting } : {}),
+      participant: c.participant,
+      facts: auditFacts(c.facts),
+      rule: c.decision.rule,
+      decision: c.decision.action,
+      mode,
+      outcome: c.outcome.status,
+      ...(c.outcome.detail ? { detail: c.outcome.detail } : {}),
+    });
+    if (c.notify) {
       await this.deps.outbox.enqueue({
-        id: key,
-        kind: 'lobby',
+        id: c.noticeId,
+        kind: c.subject,
         at: this.now().toISOString(),
-        mode: this.deps.mode,
-        sender: facts,
-        meeting: { uri: conversationHref },
-        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
-        outcome,
+        mode,
+        sender: c.facts,
+        ...(c.invitation ? { invitation: c.invitation } : {}),
+        ...(c.meeting ? { meeting: { uri: c.meeting } } : {}),
+        decision: { action: c.decision.action, rule: c.decision.rule, reason: c.decision.reason },
+        outcome: c.outcome,
       });
     }
-    await this.deps.idempotency.complete(key, claim.etag, outcome.status, this.now());
+    await this.deps.idempotency.complete(c.key, c.etag, c.outcome.status, this.now());
   }
 
   /** True the first time `key` is seen (e.g. one "not a leader" notice per meeting). */
