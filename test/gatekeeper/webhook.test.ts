@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityProvider } from '../../dev/idp/index.js';
 import { httpHandler } from '../../functions/http-adapter.js';
-import { receiveEvents } from '../../shared/gatekeeper/http-api.js';
+import { inspect, receiveEvents } from '../../shared/gatekeeper/http-api.js';
 import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
 import { startTestIdentityProvider } from '../helpers/identity-provider.js';
 
@@ -113,7 +113,7 @@ describe('POST /api/ucwa/events with hostile bodies', () => {
       async () => push(JSON.stringify(document('https://evil.example/ucwa/p/1')), `Bearer ${await token()}`),
       422,
     ],
-  ])('%s → %i problem+json, nothing acted on', async (_label, call, status) => {
+  ])('%s: a problem+json answer, nothing acted on', async (_label, call, status) => {
     const response = await call();
     expect(response.status).toBe(status);
     expect(response.headers?.['content-type']).toBe('application/problem+json');
@@ -161,5 +161,43 @@ describe('POST /api/ucwa/events with hostile bodies', () => {
     const eject = after.findIndex((r) => r.method === 'POST' && r.path.endsWith('/eject'));
     expect(read).toBeGreaterThanOrEqual(0);
     expect(read).toBeLessThan(eject);
+  });
+});
+
+describe('POST /api/inspect', () => {
+  const inspectToken = () => idp.mintToken({ aud: AUDIENCE, roles: ['Gatekeeper.Inspect'], sub: 'operator' });
+  const call = async (body: unknown, authorization?: string) =>
+    inspect(world.rt, { authorization, contentType: 'application/json', body: JSON.stringify(body) });
+
+  it('returns the inspection and the decision without acting', async () => {
+    const meeting = world.sim.scenario.getMeeting(MEETING_URI);
+    const guest = meeting?.knock({
+      anonymous: true,
+      name: 'Inspected',
+      sourceNetwork: 'PublicCloud',
+      uri: 'sip:inspected@anon.example',
+    });
+    const before = ejects().length;
+    const response = await call(
+      { href: world.rt.ucwa.resolve(guest?.participantHref ?? '') },
+      `Bearer ${await inspectToken()}`,
+    );
+    expect(response.status).toBe(200);
+    expect(response.jsonBody).toMatchObject({
+      subject: 'lobby',
+      sender: { anonymous: true, name: 'Inspected', sourceNetwork: 'PublicCloud' },
+      decision: { action: 'eject', rule: 'eject-anonymous-in-lobby' },
+      mode: 'enforce',
+    });
+    expect(ejects()).toHaveLength(before);
+  });
+
+  it.each([
+    ['the events role instead of Inspect', () => token(), { href: participantHref }, 403],
+    ['a body without href', () => inspectToken(), { url: participantHref }, 400],
+    ['an href outside the application', () => inspectToken(), { href: 'https://evil.example/p/1' }, 422],
+  ])('refuses %s', async (_label, mint, body, status) => {
+    const response = await call(body, `Bearer ${await mint()}`);
+    expect(response.status).toBe(status);
   });
 });

@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runDigest, runSweep } from '../../shared/gatekeeper/jobs.js';
+import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+const anonymous = {
+  anonymous: true,
+  name: 'Late Guest',
+  sourceNetwork: 'PublicCloud' as const,
+  uri: 'sip:late@anon.example',
+};
+
+describe('sweepLobbies', () => {
+  it('ejects a guest the events never reported, and rejoins a watched meeting the account left', async () => {
+    world = await startWorld({ settings: { WATCHED_MEETINGS: MEETING_URI } });
+    const w = world;
+    const meeting = w.sim.scenario.meeting({ onlineMeetingUri: MEETING_URI, accountIsLeader: true });
+    await w.watchUntil(() => w.sim.actions.some((a) => a.kind === 'joinOnlineMeeting'), 3_000);
+    await meeting.whenJoined();
+    // Nobody holds the channel now: only the sweep can see this guest.
+    meeting.knock(anonymous);
+    const result = await runSweep(w.rt);
+    expect(result).toMatchObject({ meetings: 1, lobbyParticipants: 1, joined: 0 });
+    expect(
+      w.sim.actions.filter((a) => a.kind === 'eject' && a.participantUri === anonymous.uri),
+    ).toHaveLength(1);
+    // A second sweep finds nothing left to do.
+    await runSweep(w.rt);
+    expect(w.sim.actions.filter((a) => a.kind === 'eject')).toHaveLength(1);
+
+    // The application is re-created (as after expiry): the sweep joins the watched meeting again.
+    w.sim.expireApplication('404');
+    await w.rt.ucwa.recreateApplication();
+    const { state, etag } = await w.rt.cursors.read();
+    await w.rt.cursors.write({ ...state, applicationHref: w.rt.ucwa.currentApplication?.href ?? '' }, etag);
+    expect(await runSweep(w.rt)).toMatchObject({ joined: 1 });
+  });
+});
+
+describe('digest', () => {
+  it('is quiet when nothing happened and counts the period otherwise', async () => {
+    world = await startWorld();
+    const w = world;
+    expect(await runDigest(w.rt)).toBeUndefined();
+    expect(w.chat.received).toHaveLength(0);
+
+    const sent = w.sim.scenario.whenAvailable().then(() => {
+      w.sim.scenario.incomingIm(anonymous, 'one');
+      w.sim.scenario.incomingIm(
+        { name: 'Partner', uri: 'sip:p@fabrikam.com', sourceNetwork: 'Federated' },
+        'two',
+      );
+    });
+    await w.watchUntil(() => w.received('teams').length >= 2);
+    await sent;
+    const notice = await runDigest(w.rt, new Date(Date.now() + 1_000));
+    expect(notice?.digest).toMatchObject({
+      invitations: 2,
+      bySourceNetwork: { PublicCloud: 1, Federated: 1 },
+    });
+    expect(w.received('teams')).toHaveLength(3);
+    // The next period starts where this one ended.
+    expect(await runDigest(w.rt, new Date(Date.now() + 2_000))).toBeUndefined();
+  });
+});
