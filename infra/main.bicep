@@ -104,6 +104,9 @@ param gatekeeperPolicy string = ''
 @description('WATCHED_MEETINGS: comma-separated online meeting URIs to join and guard.')
 param watchedMeetings string = ''
 
+@description('CHAT_UCWA_IM_TO: a SIP address that also gets every summary as an instant message. Empty: none.')
+param chatUcwaImTo string = ''
+
 // ---------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------
@@ -251,6 +254,7 @@ module functionApp 'app/function.bicep' = {
       gatekeeperMode: gatekeeperMode
       gatekeeperPolicy: gatekeeperPolicy
       watchedMeetings: watchedMeetings
+      chatUcwaImTo: chatUcwaImTo
     }
   }
 }

@@ -104,6 +104,10 @@ export const settingDocs = {
   CHAT_SLACK_WEBHOOK_URL: { description: 'Slack incoming webhook URL.', secret: true },
   CHAT_WEBHOOK_URL: { description: 'Generic JSON webhook URL (signed with HMAC-SHA256).', secret: true },
   CHAT_WEBHOOK_SECRET: { description: 'HMAC-SHA256 key for the generic webhook.', secret: true },
+  CHAT_UCWA_IM_TO: {
+    description: 'A SIP address that also gets every summary as an instant message from the service account.',
+    secret: false,
+  },
   AzureWebJobsStorage: {
     description:
       'Storage connection string (Azurite locally). In Azure use the identity-based `AzureWebJobsStorage__*` settings instead.',
@@ -156,6 +160,10 @@ const settingsSchema = z.object({
   CHAT_SLACK_WEBHOOK_URL: secureUrl.optional(),
   CHAT_WEBHOOK_URL: secureUrl.optional(),
   CHAT_WEBHOOK_SECRET: optionalString,
+  CHAT_UCWA_IM_TO: z
+    .string()
+    .regex(/^sip:[^@\s]+@[^@\s]+$/i, 'must be a SIP URI such as sip:admin@contoso.com')
+    .optional(),
   AzureWebJobsStorage: optionalString,
   AzureWebJobsStorage__tableServiceUri: z.url().optional(),
   AzureWebJobsStorage__blobServiceUri: z.url().optional(),

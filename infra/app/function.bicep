@@ -153,6 +153,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'GATEKEEPER_MODE', value: settings.gatekeeperMode }
         { name: 'GATEKEEPER_POLICY', value: settings.gatekeeperPolicy }
         { name: 'WATCHED_MEETINGS', value: settings.watchedMeetings }
+        { name: 'CHAT_UCWA_IM_TO', value: settings.chatUcwaImTo }
 
         // Secrets: Key Vault references resolved with the user-assigned identity. Secret name =
         // the setting name in lower case with '-' for '_' (Key Vault allows letters, digits, dashes).

@@ -49,6 +49,9 @@ type gatekeeperSettings = {
 
   @description('WATCHED_MEETINGS (comma-separated)')
   watchedMeetings: string
+
+  @description('CHAT_UCWA_IM_TO (a SIP address, or empty)')
+  chatUcwaImTo: string
 }
 
 @export()

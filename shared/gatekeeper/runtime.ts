@@ -108,7 +108,25 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
   const idempotency = new IdempotencyStore(tableClient(storage, `${ns}idempotency`));
   const audit = new AuditLog(tableClient(storage, `${ns}audit`));
   const outbox = new Outbox(outboxTable);
-  const sinks = createChatSinks(settings, overrides.fetch ? { fetch: overrides.fetch } : {});
+  const cursors = new CursorStore(tableClient(storage, `${ns}cursor`));
+  const imTo = settings.CHAT_UCWA_IM_TO;
+  const sinks = createChatSinks(settings, {
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    ...(imTo
+      ? {
+          // From the service account, under the application the watch keeps; never a second application.
+          sendInstantMessage: async (text: string) => {
+            if (!ucwa.currentApplication) {
+              const { state } = await cursors.read();
+              if (!state.applicationHref)
+                throw new Error('no UCWA application yet; the next run will send it');
+              await ucwa.attachApplication(state.applicationHref);
+            }
+            await ucwa.startMessaging(imTo, text, { subject: 'ucwa-gatekeeper' });
+          },
+        }
+      : {}),
+  });
   const gatekeeper = new Gatekeeper({
     ucwa,
     policy,
@@ -127,7 +145,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     policy,
     ucwa,
     gatekeeper,
-    cursors: new CursorStore(tableClient(storage, `${ns}cursor`)),
+    cursors,
     lease: new ChannelLease(blobServiceClient(storage), 'gatekeeper-locks', `${ns}event-channel`),
     audit,
     outbox,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type BatchRequestPart, type BatchResponsePart, buildBatch, parseBatch } from './batch.js';
+import { encodeDataUri } from './data-uri.js';
 import { type Discovery, discover } from './discovery.js';
 import {
   LinkNotOfferedError,
@@ -310,6 +311,34 @@ export class UcwaClient {
     });
     const location = response.headers.get('location');
     return { messageHref: location ? resolveHref(location, response.url) : undefined, operationId };
+  }
+
+  /**
+   * Start an IM conversation with `to`, the message attached to the invitation (brief §8.2: `_links.message`
+   * in the startMessaging input), so no connected conversation is needed. Returns the invitation href.
+   */
+  async startMessaging(
+    to: string,
+    text: string,
+    options: { subject?: string; operationId?: string } = {},
+    signal?: AbortSignal,
+  ): Promise<{ invitationHref: string | undefined; operationId: string }> {
+    const app = await this.application(signal);
+    const operationId = options.operationId ?? randomUUID().replaceAll('-', '');
+    const response = await this.postLink(
+      app.communication,
+      'startMessaging',
+      {
+        to,
+        operationId,
+        importance: 'Normal',
+        ...(options.subject ? { subject: options.subject } : {}),
+        _links: { message: { href: encodeDataUri(text) } },
+      },
+      signal,
+    );
+    const location = response.headers.get('location');
+    return { invitationHref: location ? resolveHref(location, response.url) : undefined, operationId };
   }
 
   /** Keep-alive (brief §3.3): only when the token carries User.ReadWrite and `me` offers the link. */

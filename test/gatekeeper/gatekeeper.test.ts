@@ -197,6 +197,20 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     expect(JSON.stringify(w.received('teams'))).toContain('after the restart');
   });
 
+  it('also sends each summary as an instant message through UCWA when CHAT_UCWA_IM_TO is set', async () => {
+    world = await startWorld({ settings: { CHAT_UCWA_IM_TO: 'sip:admin@contoso.com' } });
+    const w = world;
+    const sent = w.sim.scenario
+      .whenAvailable()
+      .then(() => w.sim.scenario.incomingIm(anonymousGuest(1), 'spam'));
+    await w.watchUntil(() => w.sim.actions.some((a) => a.kind === 'startMessaging'));
+    await sent;
+    const im = w.sim.actions.filter((a) => a.kind === 'startMessaging');
+    expect(im).toHaveLength(1);
+    expect(JSON.stringify(im[0]?.body)).toContain('sip:admin@contoso.com');
+    expect(JSON.stringify(im[0]?.body)).toContain('Anonymous 1');
+  });
+
   it('9a. rejects a lobby participant that offers only reject', async () => {
     const { w, meeting } = await guardedMeeting();
     const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1), { offer: ['reject'] }));
