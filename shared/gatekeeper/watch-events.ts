@@ -48,11 +48,19 @@ export async function watchEvents(
     deps.log.warn('Another consumer holds the UCWA event channel; this run does nothing');
     return { ...result, outcome: 'another-consumer' };
   }
+  // The lease is renewed in the background: a P-GET may be parked for minutes, longer than the lease lasts.
+  const leaseLost = new AbortController();
+  const renewal = setInterval(() => {
+    deps.lease.renew().then(
+      (held) => held || leaseLost.abort(),
+      () => leaseLost.abort(),
+    );
+  }, RENEW_EVERY_MS);
   const stop = AbortSignal.any([
     AbortSignal.timeout(Math.max(0, deadline - Date.now())),
+    leaseLost.signal,
     ...(signal ? [signal] : []),
   ]);
-  let renewedAt = Date.now();
   let reportedAt = 0;
   try {
     let { state, etag } = await deps.cursors.read();
@@ -65,10 +73,6 @@ export async function watchEvents(
     let channel = await deps.ucwa.eventChannel(state.cursor);
 
     while (!stop.aborted) {
-      if (Date.now() - renewedAt > RENEW_EVERY_MS) {
-        if (!(await deps.lease.renew())) return { ...result, outcome: 'another-consumer' };
-        renewedAt = Date.now();
-      }
       if (deps.keepalive && Date.now() - reportedAt > REPORT_ACTIVITY_EVERY_MS) {
         // Keeps availability from degrading; only possible with User.ReadWrite (UCWA_KEEPALIVE).
         await deps.ucwa
@@ -128,8 +132,10 @@ export async function watchEvents(
       }
       await deps.drainOutbox?.();
     }
+    if (leaseLost.signal.aborted) return { ...result, outcome: 'another-consumer' };
     return { ...result, outcome: signal?.aborted ? 'aborted' : 'stopped-at-deadline' };
   } finally {
+    clearInterval(renewal);
     await deps.lease.release();
   }
 }

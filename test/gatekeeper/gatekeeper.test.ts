@@ -211,6 +211,24 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     expect(JSON.stringify(im[0]?.body)).toContain('Anonymous 1');
   });
 
+  it('holds the channel alone: a run finding the lease taken polls nothing', async () => {
+    world = await startWorld();
+    const w = world;
+    const { ChannelLease } = await import('../../shared/store/channel-lease.js');
+    const { blobServiceClient } = await import('../../shared/store/storage.js');
+    const { inject } = await import('vitest');
+    const other = new ChannelLease(
+      blobServiceClient({ connectionString: inject('azuriteConnectionString') }),
+      'gatekeeper-locks',
+      `${w.namespace}event-channel`,
+    );
+    expect(await other.acquire()).toBe(true);
+    const result = await w.watchUntil(() => false, 500);
+    expect(result.outcome).toBe('another-consumer');
+    expect(w.sim.requests.filter((r) => r.path.includes('/events'))).toHaveLength(0);
+    await other.release();
+  });
+
   it('9a. rejects a lobby participant that offers only reject', async () => {
     const { w, meeting } = await guardedMeeting();
     const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1), { offer: ['reject'] }));

@@ -16,6 +16,8 @@ export interface World {
   sim: UcwaSimulator;
   chat: ChatSinkServer;
   rt: Runtime;
+  /** Prefix of this world's tables and lease blob. */
+  namespace: string;
   telemetry: MemoryTelemetry;
   logs: { level: string; message: string; properties?: Record<string, unknown> }[];
   /** Hold the event channel until `done()` holds (or `maxMs` passed); one watch run. */
@@ -52,17 +54,19 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     AzureWebJobsStorage: inject('azuriteConnectionString'),
     ...options.settings,
   });
+  const namespace = `t${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const rt = await createRuntime(settings, {
     tokens: simTokens(sim),
     telemetry,
     log,
-    namespace: `t${randomUUID().replaceAll('-', '').slice(0, 12)}`,
+    namespace,
     ucwa: { eventChannel: { timeoutSec: 1, marginMs: 5_000 }, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
   });
   return {
     sim,
     chat,
     rt,
+    namespace,
     telemetry,
     logs,
     async watchUntil(done, maxMs = 8_000) {
