@@ -8,6 +8,7 @@ import {
   OriginNotAllowedError,
   parseUcwaResource,
   ScopeError,
+  UcwaAuthError,
   UcwaError,
   UcwaTransportError,
 } from '../../shared/ucwa/index.js';
@@ -198,7 +199,29 @@ describe('token safety', () => {
     expect(s.actions.filter((a) => a.kind === 'makeMeAvailable')).toHaveLength(0);
   });
 
-  it('refreshes a refused token once, then gives up with a typed error', async () => {
+  it('retries intermittent 401s on application creation within a bound', async () => {
+    const s = await sim0();
+    const tokens = simTokens(s);
+    const client = simClient(s, { tokens });
+    s.faults.inject({ method: 'POST', path: /\/applications$/, status: 401, times: 3 });
+    const app = await client.application();
+    expect(app.origin).toBe('created');
+    const posts = s.requests.filter((r) => r.method === 'POST' && /\/applications$/.test(r.path));
+    expect(posts.map((r) => r.status)).toEqual([401, 401, 401, 201]);
+
+    s.faults.inject({
+      method: 'POST',
+      path: /\/applications$/,
+      status: 401,
+      times: Number.POSITIVE_INFINITY,
+    });
+    const error = await simClient(s, { tokens })
+      .application()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UcwaAuthError);
+  });
+
+  it('refreshes a refused token once and carries on', async () => {
     const s = await sim0();
     const tokens = simTokens(s);
     const client = simClient(s, { tokens });
