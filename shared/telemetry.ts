@@ -96,11 +96,14 @@ export function telemetry(
           }),
         metric: (name, value, properties) =>
           client.trackMetric({ name, value, ...(properties ? { properties } : {}) }),
-        exception: (error, properties) =>
-          client.trackException({
-            exception: error instanceof Error ? error : new Error(String(error)),
-            ...(properties ? { properties } : {}),
-          }),
+        exception: (error, properties) => {
+          // UCWA hrefs name participants by SIP address: keep the shape of the error, not the person.
+          const scrubbed = new Error(
+            scrubPersonalData(error instanceof Error ? error.message : String(error)),
+          );
+          scrubbed.name = error instanceof Error ? error.name : 'Error';
+          client.trackException({ exception: scrubbed, ...(properties ? { properties } : {}) });
+        },
         flush: async () => {
           await client.flush();
         },
@@ -122,4 +125,9 @@ export function aadClientId(authenticationString: string | undefined): string | 
   );
   if (parts.get('authorization')?.toLowerCase() !== 'aad') return undefined;
   return parts.get('clientid') ?? '';
+}
+
+/** Mask SIP/e-mail local parts and phone numbers: `sip:alice@contoso.com` → `sip:•••@contoso.com`. */
+export function scrubPersonalData(text: string): string {
+  return text.replace(/[\w.+%-]+@([\w-]+(?:\.[\w-]+)+)/g, '•••@$1').replace(/\+?\d[\d\s().-]{6,}\d/g, '•••');
 }
