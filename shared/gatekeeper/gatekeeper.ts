@@ -5,11 +5,12 @@ import type { Policy } from '../policy/policy.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { Claim, IdempotencyStore } from '../store/idempotency-store.js';
 import type { Telemetry } from '../telemetry.js';
-import type { UcwaClient } from '../ucwa/client.js';
+import type { RemovalResult, UcwaClient } from '../ucwa/client.js';
 import { LinkNotOfferedError, UcwaError } from '../ucwa/errors.js';
 import type { ChannelEvent } from '../ucwa/event-channel.js';
 import { hrefOf } from '../ucwa/links.js';
 import type { Invitation, InvitationRel, Participant } from '../ucwa/schemas.js';
+import { BarrierBatch } from './barrier-batch.js';
 import { isTransient } from './failures.js';
 import {
   type EventMeaning,
@@ -60,6 +61,9 @@ export interface Inspection {
   mode: Mode;
 }
 
+/** One eject or reject, as the client batches them. */
+type Removal = { participant: Participant; verb: 'eject' | 'reject' };
+
 /** After a `done` outcome, a participant seen again this much later knocked again (brief §9.2): act anew. */
 const REKNOCK_AFTER_MS = 30_000;
 
@@ -76,9 +80,18 @@ export class Gatekeeper {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /**
+   * Invitations are handled in order; lobby participants concurrently (each participant's events in order),
+   * with the participants that must be read fetched in one batch and their removals posted in one batch.
+   */
   async handleEvents(events: readonly ChannelEvent[], source: EventSource): Promise<HandleResult> {
     const result: HandleResult = { handled: 0, rejected: 0, ignored: 0 };
     const tripsBefore = this.deps.roundTrips?.() ?? 0;
+    const invitations: { event: ChannelEvent; meaning: Extract<EventMeaning, { kind: 'invitation' }> }[] = [];
+    const lobby = new Map<
+      string,
+      { event: ChannelEvent; meaning: Extract<EventMeaning, { kind: 'lobby' }> }[]
+    >();
     for (const event of events) {
       let meaning: EventMeaning;
       try {
@@ -88,20 +101,72 @@ export class Gatekeeper {
         result.rejected++;
         continue;
       }
-      if (meaning.kind === 'ignored' || meaning.kind === 'lobby-left') {
-        result.ignored++;
-        continue;
-      }
+      if (meaning.kind === 'invitation') invitations.push({ event, meaning });
+      else if (meaning.kind === 'lobby') {
+        lobby.set(meaning.participantHref, [
+          ...(lobby.get(meaning.participantHref) ?? []),
+          { event, meaning },
+        ]);
+      } else result.ignored++;
+    }
+
+    const failures: unknown[] = [];
+    const settle = async (event: ChannelEvent, work: () => Promise<void>) => {
       try {
-        if (meaning.kind === 'invitation') await this.onInvitation(meaning, source);
-        else await this.onLobby(meaning, source);
+        await work();
         result.handled++;
       } catch (error) {
-        if (isTransient(error) || (error instanceof UcwaError && error.applicationGone)) throw error;
-        this.reject(event, error);
-        result.rejected++;
+        if (isTransient(error) || (error instanceof UcwaError && error.applicationGone)) failures.push(error);
+        else {
+          this.reject(event, error);
+          result.rejected++;
+        }
+      }
+    };
+
+    // The channel's embedded participant is the server's current view; anything else is (re-)read first.
+    const toRead = [...lobby.values()].flatMap((group) =>
+      group.some(({ meaning }) => !(source.trusted && meaning.embedded))
+        ? [group[0]?.meaning.participantHref ?? '']
+        : [],
+    );
+    const fresh = new Map<string, Participant | undefined>();
+    if (toRead.length > 0) {
+      for (const read of await this.deps.ucwa.getMany('participant', toRead)) {
+        if (read.ok) fresh.set(read.href, read.resource);
+        else if (read.error.action === 'target-gone') fresh.set(read.href, undefined);
+        else throw read.error;
       }
     }
+    const removals = new BarrierBatch((items: Removal[]) => this.deps.ucwa.removeParticipants(items));
+    await Promise.all([
+      (async () => {
+        for (const { event, meaning } of invitations)
+          await settle(event, () => this.onInvitation(meaning, source));
+      })(),
+      ...[...lobby.values()].map((group) =>
+        removals.worker(async (submit) => {
+          for (const { event, meaning } of group) {
+            await settle(event, async () => {
+              const participant =
+                source.trusted && meaning.embedded
+                  ? meaning.embedded
+                  : fresh.get(this.deps.ucwa.resolve(meaning.participantHref));
+              if (participant) {
+                await this.guard(
+                  participant,
+                  meaning.participantHref,
+                  meaning.conversationHref,
+                  source.receivedAt,
+                  submit,
+                );
+              }
+            });
+          }
+        }),
+      ),
+    ]);
+    if (failures.length > 0) throw failures[0];
     if (result.handled > 0 && this.deps.roundTrips) {
       this.deps.telemetry.metric(
         'UcwaRoundTripsPerEvent',
@@ -223,17 +288,6 @@ export class Gatekeeper {
 
   // --- lobby ----------------------------------------------------------------------------------------------
 
-  private async onLobby(
-    meaning: Extract<EventMeaning, { kind: 'lobby' }>,
-    source: EventSource,
-  ): Promise<void> {
-    // The channel's embedded participant is the server's current view; a relay's push is re-read first.
-    const participant =
-      source.trusted && meaning.embedded ? meaning.embedded : await this.reread(meaning.participantHref);
-    if (participant)
-      await this.guard(participant, meaning.participantHref, meaning.conversationHref, source.receivedAt);
-  }
-
   /**
    * Decide about one lobby participant and act once. `reread` fetches the participant's current state; it is
    * used whenever an earlier attempt may already have acted (a taken-over or re-opened claim).
@@ -243,6 +297,8 @@ export class Gatekeeper {
     participantHref: string,
     conversationHref: string,
     receivedAt: number,
+    remove: (removal: Removal) => Promise<RemovalResult> = (removal) =>
+      this.deps.ucwa.removeParticipants([removal]).then(([result]) => result ?? { ok: true }),
   ): Promise<void> {
     const { policy, mode } = this.deps;
     const facts = senderFacts(seen);
@@ -284,7 +340,7 @@ export class Gatekeeper {
     if (claim.kind !== 'claimed') return;
 
     const outcome = participant
-      ? await this.eject(participant, conversationHref, claim.etag, key)
+      ? await this.eject(participant, conversationHref, claim.etag, key, remove)
       : { status: 'already-left' as const, detail: 'the participant had already left' };
     this.deps.telemetry.event(
       outcome.status === 'failed' ? 'ActionFailed' : 'ParticipantEjected',
@@ -316,6 +372,7 @@ export class Gatekeeper {
     conversationHref: string,
     etag: string,
     key: string,
+    remove: (removal: Removal) => Promise<RemovalResult>,
   ): Promise<NonNullable<Notice['outcome']>> {
     const verb = removalVerb(participant);
     if (!verb) {
@@ -326,8 +383,8 @@ export class Gatekeeper {
     }
     if (this.deps.mode === 'dry-run') return { status: 'would-do', detail: `would ${verb}` };
     try {
-      if (verb === 'eject') await this.deps.ucwa.eject(participant);
-      else await this.deps.ucwa.reject(participant);
+      const result = await remove({ participant, verb });
+      if (!result.ok) throw result.error;
       return { status: 'done', detail: verb === 'eject' ? 'ejected' : 'rejected from the lobby' };
     } catch (error) {
       if (error instanceof UcwaError && error.action === 'target-gone') {

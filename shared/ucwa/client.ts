@@ -15,7 +15,7 @@ import { OriginPolicy } from './origin-policy.js';
 import { type KnownRel, parseAs, type ResourceOf } from './parse.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, sleep } from './retry.js';
 import type { Application, Communication, Me, UcwaResource } from './schemas.js';
-import { USER_READ_WRITE } from './scopes.js';
+import { checkScopes, USER_READ_WRITE } from './scopes.js';
 import type { TokenSource } from './token-source.js';
 import { type RoundTrip, UcwaTransport } from './transport.js';
 
@@ -48,6 +48,8 @@ export interface ApplicationHandle {
   /** `created`: a new application (meetings must be (re)joined); `attached`: a stored one still alive. */
   origin: 'created' | 'attached';
 }
+
+export type RemovalResult = { ok: true } | { ok: false; error: UcwaError };
 
 export type BatchGetResult<R> =
   | { href: string; ok: true; resource: R }
@@ -157,6 +159,16 @@ export class UcwaClient {
     signal?: AbortSignal,
   ): Promise<BatchGetResult<ResourceOf<K>>[]> {
     const urls = hrefs.map((href) => this.resolve(href));
+    if (urls.length === 1) {
+      // One resource: a plain GET is the same round trip without the multipart envelope.
+      const href = urls[0] ?? '';
+      try {
+        return [{ href, ok: true, resource: await this.get(rel, href, signal) }];
+      } catch (error) {
+        if (error instanceof UcwaError) return [{ href, ok: false, error }];
+        throw error;
+      }
+    }
     const parts = await this.batch(
       urls.map((url) => ({ method: 'GET' as const, url })),
       signal,
@@ -255,6 +267,43 @@ export class UcwaClient {
   /** Remove a participant from the meeting (204). */
   async eject(participant: UcwaResource, signal?: AbortSignal): Promise<void> {
     await this.postLink(participant, 'eject', undefined, signal);
+  }
+
+  /**
+   * eject/reject several participants in one round trip (a batch; a single one is a plain POST). Each result
+   * says whether that removal ran; a throttled batch is split and retried (nothing ran), while a failure of
+   * the whole request is thrown, since any part may or may not have run.
+   */
+  async removeParticipants(
+    removals: readonly { participant: UcwaResource; verb: 'eject' | 'reject' }[],
+    signal?: AbortSignal,
+  ): Promise<RemovalResult[]> {
+    const urls = removals.map(({ participant, verb }) => {
+      const href = hrefOf(participant, verb);
+      if (!href) throw new LinkNotOfferedError(verb, hrefOf(participant, 'self'));
+      return this.resolve(href);
+    });
+    if (removals.length === 1) {
+      const [{ participant, verb }] = removals as [{ participant: UcwaResource; verb: 'eject' | 'reject' }];
+      try {
+        await this.postLink(participant, verb, undefined, signal);
+        return [{ ok: true }];
+      } catch (error) {
+        if (error instanceof UcwaError) return [{ ok: false, error }];
+        throw error;
+      }
+    }
+    for (const url of urls) {
+      const scopes = this.transport.grantedScopes(originOf(url));
+      if (scopes) for (const { verb } of removals) checkScopes(verb, scopes);
+    }
+    const parts = await this.batch(
+      urls.map((url) => ({ method: 'POST' as const, url })),
+      signal,
+    );
+    return parts.map((part, index) =>
+      part.status < 300 ? { ok: true } : { ok: false, error: partError(part, 'POST', urls[index] ?? '') },
+    );
   }
 
   /** Refuse a lobby participant entry (204). */

@@ -92,6 +92,20 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     ]);
   });
 
+  it('ejects a burst of guests with their reads and removals batched', async () => {
+    const { w, meeting } = await guardedMeeting();
+    await w.watchUntil(() => w.sim.actions.some((a) => a.kind === 'joinOnlineMeeting'), 3_000);
+    await meeting.whenJoined();
+    // Ten guests knock while nobody polls: they arrive in one batch of events.
+    for (let n = 1; n <= 10; n++) meeting.knock(anonymousGuest(n));
+    const before = w.sim.requests.length;
+    await w.watchUntil(() => w.sim.actions.filter((a) => a.kind === 'eject').length >= 10);
+    const after = w.sim.requests.slice(before).filter((r) => !r.batchPart);
+    for (let n = 1; n <= 10; n++) expect(ejectsOf(w, `sip:anon${n}@public.example`)).toHaveLength(1);
+    expect(after.filter((r) => r.path.endsWith('/eject'))).toHaveLength(0);
+    expect(after.filter((r) => r.path.endsWith('/batch'))).toHaveLength(2); // one read, one removal
+  });
+
   it('3. dry-run ejects nobody and says what it would have done', async () => {
     const { w, meeting } = await guardedMeeting({ GATEKEEPER_MODE: 'dry-run' });
     const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1)));
