@@ -160,6 +160,8 @@ export class Gatekeeper {
                   source.receivedAt,
                   submit,
                 );
+              } else {
+                await this.reportActed(meaning.participantHref);
               }
             });
           }
@@ -219,8 +221,12 @@ export class Gatekeeper {
     const sender = await this.senderOf(invitation);
     const decision = decide(policy, { kind: 'invitation', modality, sender });
     let outcome: NonNullable<Notice['outcome']> = { status: 'done' };
-    if (decision.action === 'accept' || decision.action === 'decline') {
+    let etag = claim.etag;
+    if (claim.acted) {
+      outcome = actedOutcome(claim.acted);
+    } else if (decision.action === 'accept' || decision.action === 'decline') {
       outcome = await this.actOnInvitation(invitation, decision.action);
+      etag = await this.deps.idempotency.recordAction(key, etag, outcome.status, outcome.detail);
     }
     this.deps.telemetry.event('InvitationInspected', {
       modality,
@@ -231,7 +237,7 @@ export class Gatekeeper {
     });
     await this.conclude({
       key,
-      etag: claim.etag,
+      etag,
       noticeId: key,
       subject: 'invitation',
       participant: sender.uri ?? '',
@@ -333,29 +339,46 @@ export class Gatekeeper {
       if (!participant) return;
       claim = await this.deps.idempotency.takeOver(key, claim.etag, this.now());
       if (claim.kind !== 'claimed') return;
-    } else if (claim.takenOver) {
+    } else if (claim.takenOver && !claim.acted) {
       // A crashed attempt may have acted already: trust only the server's current view.
       participant = await this.reread(participantHref);
     }
     if (claim.kind !== 'claimed') return;
 
-    const outcome = participant
-      ? await this.eject(participant, conversationHref, claim.etag, key, remove)
-      : { status: 'already-left' as const, detail: 'the participant had already left' };
+    let etag = claim.etag;
+    let outcome: NonNullable<Notice['outcome']>;
+    let finalFacts = facts;
+    if (claim.acted) {
+      // An earlier run acted and failed before reporting: report what it did, with the facts it saw.
+      outcome = actedOutcome(claim.acted);
+      finalFacts = reportOf(claim.acted)?.facts ?? facts;
+    } else {
+      outcome = participant
+        ? await this.eject(participant, conversationHref, claim.etag, key, remove)
+        : { status: 'already-left', detail: 'the participant had already left' };
+      if (participant) finalFacts = senderFacts(participant);
+      const report: ActedReport = { facts: finalFacts, decision };
+      etag = await this.deps.idempotency.recordAction(
+        key,
+        etag,
+        outcome.status,
+        outcome.detail,
+        JSON.stringify(report),
+      );
+    }
     this.deps.telemetry.event(
       outcome.status === 'failed' ? 'ActionFailed' : 'ParticipantEjected',
       { outcome: outcome.status, mode, rule: decision.rule, sourceNetwork: facts.sourceNetwork ?? 'Unknown' },
       { latencyMs: Date.now() - receivedAt },
     );
     if (outcome.status === 'done') this.deps.telemetry.metric('EventToActionMs', Date.now() - receivedAt);
-    const finalFacts = participant ? senderFacts(participant) : facts;
     // "Not a leader here" is said once per meeting, however many guests knock.
     const repeated =
       outcome.status === 'not-permitted' && !(await this.firstTime(`no-rights|${conversationHref}`));
     await this.conclude({
       key,
-      etag: claim.etag,
-      noticeId: `${key}|${claim.etag}`,
+      etag,
+      noticeId: `${key}|${claim.claimedAt}`,
       subject: 'lobby',
       meeting: conversationHref,
       participant: participantHref,
@@ -363,6 +386,36 @@ export class Gatekeeper {
       decision,
       outcome,
       notify: !repeated,
+    });
+  }
+
+  /**
+   * A participant gone from UCWA may still have an ejection that was done but not reported (a failure between
+   * the two): report it now from what was recorded with it.
+   */
+  private async reportActed(participantHref: string): Promise<void> {
+    const key = `eject|${participantHref}`;
+    if ((await this.deps.idempotency.peek(key)) !== 'acted') return;
+    const claim = await this.deps.idempotency.claim(key, this.now());
+    if (claim.kind !== 'claimed' || !claim.acted) return;
+    const report = reportOf(claim.acted);
+    const meeting = participantHref.replace(/\/participants\/[^/]+$/, '');
+    await this.conclude({
+      key,
+      etag: claim.etag,
+      noticeId: `${key}|${claim.claimedAt}`,
+      subject: 'lobby',
+      meeting,
+      participant: participantHref,
+      facts: report?.facts ?? {},
+      decision: report?.decision ?? {
+        action: 'eject',
+        rule: 'unknown',
+        reason: 'recorded before a failure',
+        notify: true,
+      },
+      outcome: actedOutcome(claim.acted),
+      notify: true,
     });
   }
 
@@ -501,6 +554,28 @@ export class Gatekeeper {
       error: errorName(error),
     });
   }
+}
+
+/** What an acted claim keeps for reporting after a failure. */
+interface ActedReport {
+  facts: SenderFacts;
+  decision: Decision;
+}
+
+function reportOf(acted: { report?: string }): ActedReport | undefined {
+  if (!acted.report) return undefined;
+  try {
+    return JSON.parse(acted.report) as ActedReport;
+  } catch {
+    return undefined;
+  }
+}
+
+function actedOutcome(acted: { outcome: string; detail?: string }): NonNullable<Notice['outcome']> {
+  return {
+    status: acted.outcome as NonNullable<Notice['outcome']>['status'],
+    ...(acted.detail ? { detail: acted.detail } : {}),
+  };
 }
 
 function removalVerb(participant: Participant): 'eject' | 'reject' | undefined {

@@ -3,6 +3,8 @@ import { type ChannelState, ConcurrencyError, type CursorStore } from '../store/
 import type { Telemetry } from '../telemetry.js';
 import type { ApplicationHandle, UcwaClient } from '../ucwa/client.js';
 import { UcwaError } from '../ucwa/errors.js';
+import { sleep } from '../ucwa/retry.js';
+import { isTransient } from './failures.js';
 import type { Gatekeeper } from './gatekeeper.js';
 import type { Logger } from './logger.js';
 
@@ -28,6 +30,8 @@ export interface WatchResult {
   recreated: number;
 }
 
+/** A batch whose handling keeps failing is retried this often within a run, then the run fails. */
+const MAX_BATCH_RETRIES = 4;
 /** UCWA asks for activity reports at least every four minutes. */
 const REPORT_ACTIVITY_EVERY_MS = 3 * 60_000;
 /** The lease is renewed at least this often; it lasts 60 s. */
@@ -62,6 +66,7 @@ export async function watchEvents(
     ...(signal ? [signal] : []),
   ]);
   let reportedAt = 0;
+  let failures = 0;
   try {
     let { state, etag } = await deps.cursors.read();
     let app = await attach(deps, state);
@@ -116,7 +121,21 @@ export async function watchEvents(
         await deps.ucwa.attachApplication(app.href, stop);
         await rejoin(deps);
       }
-      await deps.gatekeeper.handleEvents(batch.events, { trusted: true, receivedAt: Date.now() });
+      try {
+        await deps.gatekeeper.handleEvents(batch.events, { trusted: true, receivedAt: Date.now() });
+        failures = 0;
+      } catch (error) {
+        // UCWA or storage hiccup: keep holding the channel (unfetched messages die after ~30 s) and re-read
+        // the same batch from the saved cursor after a pause; give up loudly after a few tries.
+        if (!isTransient(error) || ++failures > MAX_BATCH_RETRIES || stop.aborted) throw error;
+        deps.log.warn('Handling a batch failed; re-reading it', {
+          attempt: failures,
+          error: (error as Error).message,
+        });
+        await sleep(Math.min(30_000, 1_000 * 2 ** (failures - 1)), stop).catch(() => undefined);
+        channel = await deps.ucwa.eventChannel(state.cursor);
+        continue;
+      }
       const now = new Date().toISOString();
       state = {
         ...state,

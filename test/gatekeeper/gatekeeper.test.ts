@@ -154,6 +154,26 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     expect(teams.filter((m) => m.includes('Anonymous 1'))).toHaveLength(1);
   });
 
+  it('5b. a storage failure after the eject is retried in the same run: reported once, ejected once', async () => {
+    const { w, meeting } = await guardedMeeting();
+    const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1)));
+    const record = w.rt.audit.record.bind(w.rt.audit);
+    let failed = false;
+    w.rt.audit.record = async (entry) => {
+      if (!failed && entry.subject === 'lobby') {
+        failed = true;
+        throw Object.assign(new Error('storage is briefly unavailable'), { statusCode: 503 });
+      }
+      return record(entry);
+    };
+    await w.watchUntil(() => failed && w.received('teams').length >= 1);
+    await knocked;
+    expect(ejectsOf(w, 'sip:anon1@public.example')).toHaveLength(1);
+    expect((await auditRows(w)).filter((r) => r.subject === 'lobby').map((r) => r.outcome)).toEqual(['done']);
+    expect(JSON.stringify(w.received('teams'))).toContain('Anonymous 1');
+    expect(w.logs.some((l) => l.message.includes('re-reading'))).toBe(true);
+  });
+
   it('6. a chat webhook down for three runs delays summaries but delivers each exactly once', async () => {
     world = await startWorld();
     const w = world;
