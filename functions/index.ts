@@ -10,3 +10,6 @@ for (const definition of functionDefinitions) {
     app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
   }
 }
+
+/** The same list, for hosts that serve the bundle (the cold-start benchmark's local host). */
+export { functionDefinitions };

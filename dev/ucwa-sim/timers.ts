@@ -43,7 +43,8 @@ export class Timers {
       this.immediates.delete(handle);
       fn();
     });
-    handle.unref();
+    // Never unref'd: an unref'd immediate may wait until other I/O wakes the loop (a parked P-GET was held
+    // 50–400 ms), and it runs at once anyway, so it cannot keep a process alive.
     this.immediates.add(handle);
     return handle;
   }

@@ -161,8 +161,19 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
       return verifier;
     },
     drainOutbox: async () => {
-      const result = await outbox.drain({ sinks, maxItems: 50 });
-      if (result.delivered > 0) telemetry.event('SummaryPosted', {}, { delivered: result.delivered });
+      // Pages of 50 until nothing due is left (or 10 s passed): a burst must not wait for the next batch.
+      const started = Date.now();
+      let delivered = 0;
+      let result = await outbox.drain({ sinks, maxItems: 50 });
+      delivered += result.delivered;
+      while (
+        result.delivered + result.retried + result.failedPermanently >= 50 &&
+        Date.now() - started < 10_000
+      ) {
+        result = await outbox.drain({ sinks, maxItems: 50 });
+        delivered += result.delivered;
+      }
+      if (delivered > 0) telemetry.event('SummaryPosted', {}, { delivered });
       telemetry.metric('OutboxPending', result.pending);
       return result;
     },

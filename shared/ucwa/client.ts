@@ -31,7 +31,7 @@ export interface UcwaClientOptions {
   fetch?: typeof fetch;
   retry?: Partial<RetryPolicy>;
   timeoutMs?: number;
-  /** Parts per batch POST; UCWA allows about 100 outstanding requests per user. */
+  /** Parts per batch POST; UCWA allows about 100 outstanding requests per user, so 50 leaves room. */
   maxBatchParts?: number;
   onRoundTrip?: (info: RoundTrip) => void;
   random?: () => number;
@@ -198,7 +198,7 @@ export class UcwaClient {
         );
       }
     }
-    const size = this.options.maxBatchParts ?? 20;
+    const size = this.options.maxBatchParts ?? 50;
     const results: BatchResponsePart[] = [];
     for (let at = 0; at < parts.length; at += size) {
       results.push(...(await this.postBatch(batchHref, parts.slice(at, at + size), 0, signal)));

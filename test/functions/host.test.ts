@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalHost, startLocalHost } from '../../dev/host/local-host.js';
 import { functionDefinitions } from '../../functions/registry.js';
@@ -22,6 +25,19 @@ describe('local Functions host', () => {
     expect(registered.length).toBeGreaterThan(0);
     expect([...host.served].sort(byName)).toEqual([...registered].sort(byName));
   });
+
+  it('registers the same from the deployed bundle (plain Node ESM, no TypeScript loader)', async () => {
+    const { bundle } = await import('../../dev/bundle.js');
+    const outdir = await mkdtemp(join(tmpdir(), 'gatekeeper-bundle-'));
+    try {
+      const fromBundle = await captureRegistrations(await bundle(outdir));
+      const fromSource = await captureRegistrations();
+      const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+      expect([...fromBundle].sort(byName)).toEqual([...fromSource].sort(byName));
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('answers HTTP functions on /api/<route> and refuses other methods and routes', async () => {
     host = await startLocalHost({

@@ -68,3 +68,23 @@ describe('digest', () => {
     expect(await runDigest(w.rt, new Date(Date.now() + 2_000))).toBeUndefined();
   });
 });
+
+describe('outbox draining', () => {
+  it('delivers a burst larger than one page in one go', async () => {
+    world = await startWorld();
+    const w = world;
+    const at = new Date().toISOString();
+    for (let n = 0; n < 120; n++) {
+      await w.rt.outbox.enqueue({
+        id: `burst-${n}`,
+        kind: 'alert',
+        at,
+        mode: 'enforce',
+        alert: { title: `n${n}`, detail: 'x' },
+      });
+    }
+    await w.rt.drainOutbox();
+    expect(w.received('teams')).toHaveLength(120);
+    expect(w.received('slack')).toHaveLength(120);
+  });
+});

@@ -18,11 +18,18 @@ export interface Registration {
  * What an entry point registers with the real worker: runs it in a fresh Node process with the worker's core
  * module stood in for, and reads back the function metadata it received.
  */
-export async function captureRegistrations(entry = 'functions/index.ts'): Promise<Registration[]> {
+export async function captureRegistrations(
+  entry = join(root, 'functions/index.ts'),
+): Promise<Registration[]> {
   const tsx = createRequire(import.meta.url).resolve('tsx');
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--require', join(root, 'test/helpers/functions-core-stub.cjs'), '--import', tsx, join(root, entry)],
+    [
+      '--require',
+      join(root, 'test/helpers/functions-core-stub.cjs'),
+      ...(entry.endsWith('.ts') ? ['--import', tsx] : []),
+      entry,
+    ],
     { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } },
   );
   const line = stdout.split('\n').find((l) => l.startsWith('CAPTURED '));

@@ -1,0 +1,102 @@
+/**
+ * One cold start in a fresh process. run.ts transpiles this file and runs it under plain Node (tsx would slow
+ * every import two- to threefold) with test/helpers/functions-core-stub.cjs preloaded, standing in for the
+ * module the Functions worker injects. Steps, timed from just before the first import:
+ *   1. import the deployed entry point, the bundle dist/bundle/main.js (registers every function);
+ *   2. start the local host over the function list that bundle exports;
+ *   3. GET /api/health once (the first request builds the runtime: settings, storage, UCWA discovery, and
+ *      Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set).
+ * Any connection to a non-loopback address is refused and reported, so nothing leaves the machine.
+ * Prints one line: COLD_START <json>.
+ */
+import { request } from 'node:http';
+import net from 'node:net';
+import type * as LocalHostModule from '../dev/host/local-host.js';
+import type * as RegistryModule from '../functions/registry.js';
+
+export interface ColdStartSample {
+  /** Process start (performance.timeOrigin) to just before the first import. */
+  bootMs: number;
+  importMs: number;
+  /** Import start to the local host listening. */
+  listeningMs: number;
+  /** Import start to the health answer fully read: the figure the target is about. */
+  firstResponseMs: number;
+  /** Process start to the health answer. */
+  sinceProcessStartMs: number;
+  status: number;
+  functions: number;
+  blockedConnections: string[];
+}
+
+const blocked: string[] = [];
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
+const connect = net.Socket.prototype.connect;
+// Refuse before any byte goes out (DNS included): the guard sits where http, https, tls and undici connect.
+net.Socket.prototype.connect = function guarded(this: net.Socket, ...args: unknown[]) {
+  const [first, second] = args;
+  const options =
+    typeof first === 'object' && first !== null ? (first as { host?: string; path?: string }) : {};
+  const host = options.path
+    ? 'localhost'
+    : (options.host ?? (typeof second === 'string' ? second : 'localhost'));
+  if (!isLoopback(host)) {
+    blocked.push(host);
+    process.nextTick(() => this.destroy(new Error(`cold-start guard: ${host} is not loopback`)));
+    return this;
+  }
+  return Reflect.apply(connect, this, args) as net.Socket;
+} as typeof connect;
+
+function get(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+async function main(): Promise<void> {
+  const dist = process.argv[2];
+  if (!dist) throw new Error('usage: cold-start-child <file URL of dist/>');
+  const t0 = performance.now();
+  const { functionDefinitions } = (await import(
+    new URL('bundle/main.js', dist).href
+  )) as typeof RegistryModule;
+  const imported = performance.now();
+  const { startLocalHost } = (await import(
+    new URL('dev/host/local-host.js', dist).href
+  )) as typeof LocalHostModule;
+  const host = await startLocalHost({
+    definitions: functionDefinitions,
+    port: 0,
+    timers: false,
+    log: () => undefined,
+  });
+  const listening = performance.now();
+  const status = await get(`${host.url}/api/health`);
+  const answered = performance.now();
+  const sample: ColdStartSample = {
+    bootMs: t0,
+    importMs: imported - t0,
+    listeningMs: listening - t0,
+    firstResponseMs: answered - t0,
+    sinceProcessStartMs: answered,
+    status,
+    functions: functionDefinitions.length,
+    blockedConnections: blocked,
+  };
+  process.stdout.write(`\nCOLD_START ${JSON.stringify(sample)}\n`);
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `cold start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,109 @@
+/**
+ * Scenario 4, cold start: fresh processes running cold-start-child (see there for the exact start and stop
+ * points), without and with telemetry, alternating, after one uncounted warm-up each (so the OS file cache is
+ * the same for every counted run). The health check's dependencies are real and local: Azurite, and a
+ * simulator without injected latency — this figure is about the machine, not the network.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startUcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import type { ColdStartSample } from '../cold-start-child.js';
+import type { BenchConfig } from '../setup.js';
+import { median, round } from '../stats.js';
+
+export interface ColdStartRun {
+  telemetry: boolean;
+  runs: number;
+  /** Medians over the runs, in milliseconds. */
+  importMs: number;
+  listeningMs: number;
+  firstResponseMs: number;
+  sinceProcessStartMs: number;
+  minFirstResponseMs: number;
+  maxFirstResponseMs: number;
+  samples: ColdStartSample[];
+  problems: string[];
+}
+
+/** A dummy Application Insights resource on loopback port 9 (discard): nothing listens, nothing is sent. */
+export const DUMMY_APPINSIGHTS =
+  'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/';
+
+const STUB = fileURLToPath(new URL('../../test/helpers/functions-core-stub.cjs', import.meta.url));
+
+function runChild(program: string, distDir: string, env: Record<string, string>): Promise<ColdStartSample> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--require', STUB, program, pathToFileURL(`${distDir}/`).href], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((text) => text.startsWith('COLD_START '));
+      if (code !== 0 || !line) reject(new Error(`cold start child exited ${code}: ${err.slice(-1000)}`));
+      else resolve(JSON.parse(line.slice('COLD_START '.length)) as ColdStartSample);
+    });
+  });
+}
+
+export async function coldStart(
+  config: BenchConfig,
+  options: { runs: number; programDir: string; distDir: string },
+): Promise<ColdStartRun[]> {
+  const sim = await startUcwaSimulator();
+  try {
+    // Valid settings in the default sign-in mode; health never asks for a token, so no sign-in happens.
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      UCWA_DISCOVERY_URL: sim.discoveryUrl,
+      AzureWebJobsStorage: config.storage,
+      AZURE_TENANT_ID: '11111111-1111-1111-1111-111111111111',
+      AZURE_CLIENT_ID: '22222222-2222-2222-2222-222222222222',
+      AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9',
+      UCWA_USERNAME: sim.credentials.username,
+      UCWA_PASSWORD: sim.credentials.password,
+    };
+    const program = `${options.programDir}/cold-start-child.js`;
+    const variants = [env, { ...env, APPLICATIONINSIGHTS_CONNECTION_STRING: DUMMY_APPINSIGHTS }];
+    const samples: ColdStartSample[][] = [[], []];
+    for (let pass = -1; pass < options.runs; pass++) {
+      for (const [index, variant] of variants.entries()) {
+        const sample = await runChild(program, options.distDir, variant);
+        if (pass >= 0) samples[index]?.push(sample);
+      }
+    }
+    return samples.map((runs, index) => summarizeRuns(runs, index === 1));
+  } finally {
+    await sim.close();
+  }
+}
+
+function summarizeRuns(samples: ColdStartSample[], telemetry: boolean): ColdStartRun {
+  const first = samples.map((s) => s.firstResponseMs);
+  const problems = samples.flatMap((s) => [
+    ...(s.status === 0 ? ['health did not answer'] : []),
+    ...s.blockedConnections.map((host) => `blocked a connection to ${host}`),
+  ]);
+  return {
+    telemetry,
+    runs: samples.length,
+    importMs: round(median(samples.map((s) => s.importMs))),
+    listeningMs: round(median(samples.map((s) => s.listeningMs))),
+    firstResponseMs: round(median(first)),
+    sinceProcessStartMs: round(median(samples.map((s) => s.sinceProcessStartMs))),
+    minFirstResponseMs: round(Math.min(...first)),
+    maxFirstResponseMs: round(Math.max(...first)),
+    samples,
+    problems: [...new Set(problems)],
+  };
+}
