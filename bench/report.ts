@@ -6,7 +6,7 @@ import type { InvitationsRun } from './scenarios/invitations.js';
 import { ratio, round, table } from './stats.js';
 
 /** The UCWA client's default parts per batch POST (maxBatchParts in shared/ucwa/client.ts), for the burst target. */
-export const BATCH_SIZE = 20;
+export const BATCH_SIZE = 50;
 export const COLD_START_TARGET_MS = 250;
 
 export interface Target {
