@@ -131,3 +131,27 @@ export function aadClientId(authenticationString: string | undefined): string | 
 export function scrubPersonalData(text: string): string {
   return text.replace(/[\w.+%-]+@([\w-]+(?:\.[\w-]+)+)/g, '•••@$1').replace(/\+?\d[\d\s().-]{6,}\d/g, '•••');
 }
+
+/**
+ * Telemetry that loads in the background: the first request does not wait for applicationinsights (~0.5 s).
+ * What is recorded before it is ready is queued (up to 500 calls) and replayed.
+ */
+export function deferredTelemetry(load: () => Promise<Telemetry>): Telemetry {
+  let ready: Telemetry | undefined;
+  const queue: ((t: Telemetry) => void)[] = [];
+  const loading = new Promise<Telemetry>((resolve) => setImmediate(() => resolve(load()))).then((loaded) => {
+    ready = loaded;
+    for (const call of queue.splice(0)) call(loaded);
+    return loaded;
+  });
+  const forward = (call: (t: Telemetry) => void) => {
+    if (ready) call(ready);
+    else if (queue.length < 500) queue.push(call);
+  };
+  return {
+    event: (name, properties, measurements) => forward((t) => t.event(name, properties, measurements)),
+    metric: (name, value, properties) => forward((t) => t.metric(name, value, properties)),
+    exception: (error, properties) => forward((t) => t.exception(error, properties)),
+    flush: async () => (await loading).flush(),
+  };
+}

@@ -20,7 +20,7 @@ import {
   storageTargetFromEnv,
   tableClient,
 } from '../store/storage.js';
-import { telemetry as loadTelemetry, type Telemetry } from '../telemetry.js';
+import { deferredTelemetry, telemetry as loadTelemetry, noTelemetry, type Telemetry } from '../telemetry.js';
 import { UcwaClient, type UcwaClientOptions } from '../ucwa/client.js';
 import type { TokenSource } from '../ucwa/token-source.js';
 import { Gatekeeper } from './gatekeeper.js';
@@ -72,10 +72,14 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     storageTargetFromEnv({ ...process.env, AzureWebJobsStorage: settings.AzureWebJobsStorage });
   const telemetry =
     overrides.telemetry ??
-    (await loadTelemetry(
-      settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
-      settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
-    ));
+    (settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+      ? deferredTelemetry(() =>
+          loadTelemetry(
+            settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
+            settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+          ),
+        )
+      : noTelemetry);
   const outboxTable = tableClient(storage, `${ns}${OUTBOX_TABLE}`);
   await ensureTable(outboxTable);
 
