@@ -8,17 +8,28 @@ const SCHEDULE = '0 */5 * * * *';
 /** Stop this long before the next run, so runs never overlap and the gap stays a few seconds. */
 const HAND_OVER_MS = 10_000;
 
+/**
+ * Stop shortly before the next run is due — unless that leaves under a minute (a run started late, or by hand):
+ * then hold on until shortly before the one after, since the next tick waits for this run instead of
+ * overlapping it. Either way the channel is never left unpolled for more than the hand-over.
+ */
+export function watchDeadline(scheduledNext: string | undefined, now: number): number {
+  const parsed = scheduledNext ? Date.parse(scheduledNext) : Number.NaN;
+  const cron = new Cron(SCHEDULE, { timezone: 'UTC' });
+  let next =
+    Number.isNaN(parsed) || parsed <= now
+      ? (cron.nextRun(new Date(now))?.getTime() ?? now + 300_000)
+      : parsed;
+  if (next - HAND_OVER_MS - now < 60_000) next = cron.nextRun(new Date(next))?.getTime() ?? next + 300_000;
+  return next - HAND_OVER_MS;
+}
+
 export const watchEvents: TimerFunction = {
   kind: 'timer',
   name: 'watchEvents',
   schedule: SCHEDULE,
   handler: async (timer, context) => {
-    const next = timer.scheduleStatus?.next ? Date.parse(timer.scheduleStatus.next) : Number.NaN;
-    const due =
-      Number.isNaN(next) || next <= Date.now()
-        ? (new Cron(SCHEDULE, { timezone: 'UTC' }).nextRun()?.getTime() ?? Date.now() + 300_000)
-        : next;
-    const result = await runWatch(await runtime(), due - HAND_OVER_MS);
+    const result = await runWatch(await runtime(), watchDeadline(timer.scheduleStatus?.next, Date.now()));
     context.log(
       `watchEvents: ${result.outcome}, ${result.batches} batches, ${result.events} events, ${result.recreated} re-created`,
     );

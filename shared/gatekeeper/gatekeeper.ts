@@ -218,7 +218,11 @@ export class Gatekeeper {
     if (claim.kind !== 'claimed') return;
 
     const modality = modalityOf(meaning.rel);
-    const sender = await this.senderOf(invitation);
+    // A transient failure before anything was done releases the claim, so the re-read batch retries at once.
+    const sender = await this.senderOf(invitation).catch(async (error: unknown) => {
+      if (!claim.acted && isTransient(error)) await this.deps.idempotency.abandon(key, claim.etag);
+      throw error;
+    });
     const decision = decide(policy, { kind: 'invitation', modality, sender });
     let outcome: NonNullable<Notice['outcome']> = { status: 'done' };
     let etag = claim.etag;
