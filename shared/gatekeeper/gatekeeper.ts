@@ -229,7 +229,11 @@ export class Gatekeeper {
     if (claim.acted) {
       outcome = actedOutcome(claim.acted);
     } else if (decision.action === 'accept' || decision.action === 'decline') {
-      outcome = await this.actOnInvitation(invitation, decision.action);
+      outcome = await this.actOnInvitation(invitation, decision.action).catch(async (error: unknown) => {
+        // Failed before taking effect (or unknown): release the claim so the re-read batch retries at once.
+        if (isTransient(error)) await this.deps.idempotency.abandon(key, claim.etag);
+        throw error;
+      });
       etag = await this.deps.idempotency.recordAction(key, etag, outcome.status, outcome.detail);
     }
     this.deps.telemetry.event('InvitationInspected', {
