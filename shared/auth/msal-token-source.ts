@@ -5,7 +5,7 @@ import { type AuthLog, consoleAuthLog, filteredLog } from './auth-log.js';
 import { errorCode, SignInRequiredError, TokenSourceError } from './errors.js';
 import { createMsalApp, type MsalApp } from './msal-app.js';
 import type { MsalTokenSourceOptions } from './options.js';
-import { grantedScopes, resourceOrigin, ucwaScopes } from './scopes.js';
+import { grantedScopes, tokenOrigin, ucwaScopes } from './scopes.js';
 
 const REFRESH_REJECTED_CODES = new Set([
   'invalid_grant',
@@ -49,12 +49,7 @@ export class MsalTokenSource implements TokenSource {
   }
 
   async getToken(request: TokenRequest): Promise<AccessToken> {
-    let origin: string;
-    try {
-      origin = resourceOrigin(request.origin);
-    } catch {
-      throw new TokenSourceError('invalid_origin', 'The token origin is not an http(s) URL.');
-    }
+    const origin = tokenOrigin(request.origin);
     const forceRefresh = request.forceRefresh === true;
     const memo = this.#memo.get(origin);
     if (!forceRefresh && memo?.expiresOn !== undefined && memo.expiresOn - Date.now() > this.#reuseMarginMs) {

@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { TokenSourceError } from './errors.js';
 
 /** The delegated permissions of the Skype for Business Online service principal that this project uses. */
 export const UcwaScope = {
@@ -16,6 +17,15 @@ export function resourceOrigin(url: string): string {
     throw new TypeError(`not an http(s) origin: ${parsed.protocol}`);
   }
   return parsed.origin;
+}
+
+/** The origin a token is requested for, or a TokenSourceError when it is not an http(s) URL. */
+export function tokenOrigin(url: string): string {
+  try {
+    return resourceOrigin(url);
+  } catch {
+    throw new TokenSourceError('invalid_origin', 'The token origin is not an http(s) URL.');
+  }
 }
 
 /** The scopes to request for `origin`: Initiate and Receive, plus User.ReadWrite for keep-alive. */

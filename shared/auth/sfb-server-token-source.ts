@@ -5,7 +5,7 @@ import type { AccessToken, TokenRequest, TokenSource } from '../ucwa/token-sourc
 import { type AuthLog, consoleAuthLog, filteredLog } from './auth-log.js';
 import { TokenSourceError } from './errors.js';
 import type { SfbServerModeOptions } from './options.js';
-import { resourceOrigin } from './scopes.js';
+import { tokenOrigin } from './scopes.js';
 
 const tokenResponse = z.object({
   access_token: z.string().min(1),
@@ -79,12 +79,7 @@ export class SfbServerTokenSource implements TokenSource {
   }
 
   async getToken(request: TokenRequest): Promise<AccessToken> {
-    let origin: string;
-    try {
-      origin = resourceOrigin(request.origin);
-    } catch {
-      throw new TokenSourceError('invalid_origin', 'The token origin is not an http(s) URL.');
-    }
+    const origin = tokenOrigin(request.origin);
     const endpoint = this.#endpointFor(origin, request);
     const cached = this.#tokens.get(endpoint);
     if (!request.forceRefresh && cached && cached.renewAt > Date.now()) {

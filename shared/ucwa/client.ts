@@ -321,21 +321,7 @@ export class UcwaClient {
     options: { operationId?: string; subject?: string } = {},
     signal?: AbortSignal,
   ): Promise<{ invitationHref: string | undefined; operationId: string }> {
-    const app = await this.application(signal);
-    const operationId = options.operationId ?? randomUUID().replaceAll('-', '');
-    const response = await this.postLink(
-      app.communication,
-      'joinOnlineMeeting',
-      {
-        onlineMeetingUri,
-        operationId,
-        importance: 'Normal',
-        ...(options.subject ? { subject: options.subject } : {}),
-      },
-      signal,
-    );
-    const location = response.headers.get('location');
-    return { invitationHref: location ? resolveHref(location, response.url) : undefined, operationId };
+    return this.startOperation('joinOnlineMeeting', { onlineMeetingUri }, options, signal);
   }
 
   /** Send an instant message in a connected conversation (201 + Location). `operationId` de-duplicates retries. */
@@ -347,7 +333,7 @@ export class UcwaClient {
   ): Promise<{ messageHref: string | undefined; operationId: string }> {
     const href = hrefOf(messaging, 'sendMessage');
     if (!href) throw new LinkNotOfferedError('sendMessage', hrefOf(messaging, 'self'));
-    const operationId = options.operationId ?? randomUUID().replaceAll('-', '');
+    const operationId = options.operationId ?? newOperationId();
     const url = new URL(this.resolve(href));
     url.searchParams.set('operationId', operationId);
     const response = await this.transport.request({
@@ -372,20 +358,33 @@ export class UcwaClient {
     options: { subject?: string; operationId?: string } = {},
     signal?: AbortSignal,
   ): Promise<{ invitationHref: string | undefined; operationId: string }> {
-    const app = await this.application(signal);
-    const operationId = options.operationId ?? randomUUID().replaceAll('-', '');
-    const response = await this.postLink(
-      app.communication,
+    return this.startOperation(
       'startMessaging',
-      {
-        to,
-        operationId,
-        importance: 'Normal',
-        ...(options.subject ? { subject: options.subject } : {}),
-        _links: { message: { href: encodeDataUri(text) } },
-      },
+      { to, _links: { message: { href: encodeDataUri(text) } } },
+      options,
       signal,
     );
+  }
+
+  /**
+   * POST one of communication's operation factories (joinOnlineMeeting, startMessaging): 201 + Location of the
+   * invitation; events report the outcome, matched by `operationId` (brief §11).
+   */
+  private async startOperation(
+    rel: 'joinOnlineMeeting' | 'startMessaging',
+    input: Record<string, unknown>,
+    options: { subject?: string; operationId?: string },
+    signal?: AbortSignal,
+  ): Promise<{ invitationHref: string | undefined; operationId: string }> {
+    const app = await this.application(signal);
+    const operationId = options.operationId ?? newOperationId();
+    const body = {
+      ...input,
+      operationId,
+      importance: 'Normal',
+      ...(options.subject ? { subject: options.subject } : {}),
+    };
+    const response = await this.postLink(app.communication, rel, body, signal);
     const location = response.headers.get('location');
     return { invitationHref: location ? resolveHref(location, response.url) : undefined, operationId };
   }
@@ -506,6 +505,11 @@ export class UcwaClient {
     if (!href) throw new LinkNotOfferedError(rel, hrefOf(resource, 'self'));
     return this.transport.request({ method: 'POST', url: this.resolve(href), body, resource: rel, signal });
   }
+}
+
+/** UCWA operation ids are at most 50 characters: a UUID without dashes. */
+function newOperationId(): string {
+  return randomUUID().replaceAll('-', '');
 }
 
 function partError(part: BatchResponsePart, method: string, href: string): UcwaError {
