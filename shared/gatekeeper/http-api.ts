@@ -80,7 +80,7 @@ export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<A
     .find((href) => !href.startsWith(`${applicationHref}/`));
   if (foreign) return fail(422, "An href points outside the gatekeeper's UCWA application.");
   try {
-    await rt.ucwa.attachApplication(applicationHref);
+    await rt.ucwa.useApplication(applicationHref);
     const result = await rt.gatekeeper.handleEvents(events, { trusted: false, receivedAt: Date.now() });
     await rt
       .drainOutbox()
@@ -109,7 +109,7 @@ export async function inspect(rt: Runtime, request: ApiRequest): Promise<ApiResp
     return fail(422, "The href is not inside the gatekeeper's UCWA application.");
   }
   try {
-    await rt.ucwa.attachApplication(state.applicationHref);
+    await rt.ucwa.useApplication(state.applicationHref);
     return { status: 200, jsonBody: await rt.gatekeeper.inspect(parsed.data.href) };
   } catch (error) {
     if (error instanceof OriginNotAllowedError) return fail(422, error.message);

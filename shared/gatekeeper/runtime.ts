@@ -124,7 +124,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
               const { state } = await cursors.read();
               if (!state.applicationHref)
                 throw new Error('no UCWA application yet; the next run will send it');
-              await ucwa.attachApplication(state.applicationHref);
+              await ucwa.useApplication(state.applicationHref);
             }
             await ucwa.startMessaging(imTo, text, { subject: 'ucwa-gatekeeper' });
           },

@@ -32,7 +32,7 @@ export async function sweepLobbies(deps: SweepDeps): Promise<SweepResult> {
   // The watch owns the application's lifecycle; without one there is nothing to sweep yet.
   if (!state.applicationHref)
     return { meetings: 0, lobbyParticipants: 0, joined: 0, skipped: 'no-application' };
-  const app = await deps.ucwa.attachApplication(state.applicationHref);
+  const app = await deps.ucwa.useApplication(state.applicationHref);
   const conversationsHref = hrefOf(app.communication, 'conversations');
   const conversations = conversationsHref
     ? await deps.ucwa.get('conversations', conversationsHref).catch(gone)

@@ -125,6 +125,12 @@ export class UcwaClient {
     }
   }
 
+  /** The application at `href`: the one this client already holds, or re-attached (one GET and makeMeAvailable). */
+  async useApplication(href: string, signal?: AbortSignal): Promise<ApplicationHandle> {
+    if (this.app?.href === href) return this.app;
+    return this.attachApplication(href, signal);
+  }
+
   /** Drop the current application and create a new one; callers rejoin meetings and restart the event channel. */
   async recreateApplication(signal?: AbortSignal): Promise<ApplicationHandle> {
     this.app = undefined;
