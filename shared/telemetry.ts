@@ -20,6 +20,7 @@ export type TelemetryEvent =
   | 'SummaryPosted'
   | 'ActionFailed'
   | 'EventRejected'
+  | 'ConcludeStepRejected'
   | 'ApplicationRecreated';
 
 export type TelemetryMetric =

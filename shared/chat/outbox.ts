@@ -132,32 +132,31 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-function capDeep(value: unknown): unknown {
-  if (typeof value === 'string') return cap(value, MAX_STORED_STRING);
-  if (Array.isArray(value)) return value.slice(0, MAX_STORED_ARRAY).map(capDeep);
+function capDeep(value: unknown, max: number): unknown {
+  if (typeof value === 'string') return cap(value, max);
+  if (Array.isArray(value)) return value.slice(0, MAX_STORED_ARRAY).map((item) => capDeep(item, max));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, capDeep(item)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, capDeep(item, max)]));
   }
   return value;
 }
 
+/** Ever shorter caps until the stored JSON fits; control characters, escaped as \uXXXX, take six each. */
+const STRING_CAPS = [MAX_STORED_STRING, 1_000, 250, 60];
+
 /**
- * The notice as stored: every string capped at 4000 characters (renderers show far less) and arrays at 32
- * entries. If that is still too big for one property, the parts a sender can inflate go.
+ * The notice as stored: every string capped (renderers show far less; a cut string ends with an ellipsis)
+ * and arrays at 32 entries, capped harder until it fits one table property. Never throws for size: a
+ * sender who controls a name and a subject must not be able to keep their invitation out of chat.
  */
 export function compactNotice(notice: Notice): string {
-  const capped = capDeep(notice) as Notice;
-  let json = JSON.stringify(capped);
-  if (json.length > MAX_NOTICE_JSON) {
-    const smaller: Notice = {
-      ...capped,
-      ...(capped.sender && { sender: { ...capped.sender, links: undefined } }),
-      ...(capped.invitation && { invitation: { ...capped.invitation, firstMessage: undefined } }),
-    };
-    json = JSON.stringify(smaller);
+  for (const max of STRING_CAPS) {
+    const json = JSON.stringify(capDeep(notice, max));
+    if (json.length <= MAX_NOTICE_JSON) return json;
   }
-  if (json.length > MAX_NOTICE_JSON) throw new OutboxError(`Notice ${notice.id} is too large to store`);
-  return json;
+  // Unreachable for the notices the gatekeeper builds; keep what identifies it if a future field is huge.
+  const { id, kind, at, mode, decision, outcome } = notice;
+  return JSON.stringify(capDeep({ id, kind, at, mode, decision, outcome }, 60));
 }
 
 function parseSinks(json: string | undefined): Record<string, SinkRecord> {

@@ -12,5 +12,20 @@ export function isTransient(error: unknown): boolean {
       error.action,
     );
   }
-  return true;
+  return !isPermanentForItem(error);
+}
+
+/**
+ * A storage answer that refuses this one item (a bad or too large entity: 400, 413, and other 4xx that are
+ * not about concurrency, throttling or a missing table): retrying cannot help, so it is skipped and counted.
+ */
+export function isPermanentForItem(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return false;
+  return ![401, 403, 404, 408, 409, 412, 429].includes(status);
+}
+
+/** An error for logs: its name and message, never a stack or a request object. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

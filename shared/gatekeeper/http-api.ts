@@ -4,7 +4,7 @@ import { PROBLEM_CONTENT_TYPE, problem } from '../auth/inbound/problem-details.j
 import { SettingsError } from '../config.js';
 import { OriginNotAllowedError, UcwaError, UcwaSchemaError } from '../ucwa/errors.js';
 import { type ChannelEvent, channelEvents } from '../ucwa/event-channel.js';
-import { parseEvents } from '../ucwa/parse.js';
+import { readEvents } from '../ucwa/parse.js';
 import { isTransient } from './failures.js';
 import type { Runtime } from './runtime.js';
 
@@ -64,12 +64,15 @@ export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<A
   const admitted = await admit(rt, request, GatekeeperRole.EventsSend);
   if (!('json' in admitted)) return admitted;
   let events: ChannelEvent[];
+  let unreadable: Error[];
   const { state } = await rt.cursors.read();
   if (!state.applicationHref)
     return fail(409, 'The gatekeeper has no UCWA application yet; nothing to deliver to.');
   const applicationHref = state.applicationHref;
   try {
-    events = channelEvents(parseEvents(admitted.json), applicationHref);
+    const read = readEvents(admitted.json);
+    events = channelEvents(read.document, applicationHref);
+    unreadable = read.unreadable;
   } catch (error) {
     if (error instanceof UcwaSchemaError)
       return fail(422, `Not a UCWA events document: ${error.path || 'root'} is invalid.`);
@@ -81,10 +84,13 @@ export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<A
   if (foreign) return fail(422, "An href points outside the gatekeeper's UCWA application.");
   try {
     await rt.ucwa.useApplication(applicationHref);
-    const result = await rt.gatekeeper.handleEvents(events, { trusted: false, receivedAt: Date.now() });
-    await rt
-      .drainOutbox()
-      .catch((error: unknown) => rt.log.warn('Chat delivery failed; will retry', { error: String(error) }));
+    // Answered once the effects are done and their notices queued; chat delivery is the watch's and the
+    // sweep's background work, so a slow chat service never holds up the relay.
+    const result = await rt.gatekeeper.handleEvents(
+      events,
+      { trusted: false, receivedAt: Date.now() },
+      unreadable,
+    );
     return { status: 202, jsonBody: result };
   } catch (error) {
     if (isTransient(error) || (error instanceof UcwaError && error.applicationGone)) {

@@ -1,6 +1,7 @@
 import { domainOfUri } from '../policy/decide.js';
 import type { SenderFacts } from '../policy/facts.js';
 import { decodeDataUri } from '../ucwa/data-uri.js';
+import { UcwaSchemaError } from '../ucwa/errors.js';
 import type { ChannelEvent } from '../ucwa/event-channel.js';
 import { embeddedOf, hrefOf } from '../ucwa/links.js';
 import { parseAs } from '../ucwa/parse.js';
@@ -50,6 +51,16 @@ export function embeddedSender(invitation: Invitation): Participant | undefined 
   return from === undefined ? undefined : parseAs('participant', from);
 }
 
+/** The value, or undefined when it does not parse: an odd embedded copy is read again from its link. */
+export function orUndefined<T>(parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof UcwaSchemaError) return undefined;
+    throw error;
+  }
+}
+
 /** What an event means to the gatekeeper. Pure: reads only the event. */
 export type EventMeaning =
   | { kind: 'invitation'; rel: InvitationRel; href: string; embedded: Invitation | undefined }
@@ -70,16 +81,17 @@ function isInvitationRel(rel: string): rel is InvitationRel {
 
 /**
  * Incoming invitations are `started` events from `communication`; lobby arrivals are participant `added` or
- * `updated` events `in` a lobby (brief §5.5, §9.2). Embedded resources are parsed here, so a malformed one
- * fails this event (as a UcwaSchemaError), not the batch.
+ * `updated` events `in` a lobby. Only these events' embedded resources are parsed; one that does not parse
+ * counts as not embedded, so the resource is read from its link (and rejected alone if that fails too).
  */
 export function meaningOf(event: ChannelEvent): EventMeaning {
   const { link } = event;
-  if (event.sender.rel === 'communication' && event.type === 'started' && isInvitationRel(link.rel)) {
-    const raw = event._embedded?.[link.rel];
-    const embedded = raw === undefined ? undefined : parseAs(link.rel, raw);
+  const rel = link.rel;
+  if (event.sender.rel === 'communication' && event.type === 'started' && isInvitationRel(rel)) {
+    const raw = event._embedded?.[rel];
+    const embedded = raw === undefined ? undefined : orUndefined(() => parseAs(rel, raw));
     if (embedded?.direction && embedded.direction !== 'Incoming') return { kind: 'ignored' };
-    return { kind: 'invitation', rel: link.rel, href: link.href, embedded };
+    return { kind: 'invitation', rel, href: link.href, embedded };
   }
   if (link.rel === 'participant' && event.in?.rel === 'lobby') {
     if (event.type === 'deleted') {
@@ -94,7 +106,7 @@ export function meaningOf(event: ChannelEvent): EventMeaning {
         participantHref: link.href,
         lobbyHref: event.in.href,
         conversationHref: event.sender.href,
-        embedded: raw === undefined ? undefined : parseAs('participant', raw),
+        embedded: raw === undefined ? undefined : orUndefined(() => parseAs('participant', raw)),
       };
     }
   }

@@ -13,25 +13,30 @@ async function loudly<T>(rt: Runtime, job: string, run: () => Promise<T>): Promi
   try {
     return await run();
   } catch (error) {
-    const name = error instanceof Error ? error.name : 'Error';
-    const hour = new Date().toISOString().slice(0, 13);
-    const alert: Notice = {
-      id: `alert|${job}|${name}|${hour}`,
-      kind: 'alert',
-      at: new Date().toISOString(),
-      mode: rt.settings.GATEKEEPER_MODE,
-      alert: {
-        title: `${job} failed: ${name}`,
-        detail: error instanceof Error ? error.message : String(error),
-      },
-    };
-    rt.telemetry.exception(error, { job });
-    await rt.outbox.enqueue(alert).catch(() => undefined);
+    await raiseAlert(rt, job, error, 'failed');
     await rt.drainOutbox().catch(() => undefined);
     throw error;
   } finally {
     await rt.telemetry.flush().catch(() => undefined);
   }
+}
+
+/** One alert per job, error kind and hour: to telemetry and, through the outbox, to chat. */
+async function raiseAlert(rt: Runtime, job: string, error: unknown, what: string): Promise<void> {
+  const name = error instanceof Error ? error.name : 'Error';
+  const now = new Date();
+  const alert: Notice = {
+    id: `alert|${job}|${name}|${now.toISOString().slice(0, 13)}`,
+    kind: 'alert',
+    at: now.toISOString(),
+    mode: rt.settings.GATEKEEPER_MODE,
+    alert: {
+      title: `${job} ${what}: ${name}`,
+      detail: error instanceof Error ? error.message : String(error),
+    },
+  };
+  rt.telemetry.exception(error, { job });
+  await rt.outbox.enqueue(alert).catch(() => undefined);
 }
 
 /** Hold the event channel until `deadline` (shortly before the next run is due). */
@@ -47,7 +52,8 @@ export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): P
         log: rt.log,
         watchedMeetings: rt.settings.WATCHED_MEETINGS,
         keepalive: rt.settings.UCWA_KEEPALIVE,
-        drainOutbox: () => rt.drainOutbox(),
+        deliver: (stop) => rt.drainOutbox(stop),
+        alert: (error) => void raiseAlert(rt, 'watchEvents', error, 'keeps failing'),
       },
       deadline,
       signal,
@@ -59,6 +65,8 @@ export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): P
 
 export function runSweep(rt: Runtime): Promise<SweepResult> {
   return loudly(rt, 'sweepLobbies', async () => {
+    // Effects a run left unfinished (it died, or an outage outlasted its retries) are finished first.
+    await rt.gatekeeper.recover();
     const result = await sweepLobbies({
       ucwa: rt.ucwa,
       gatekeeper: rt.gatekeeper,

@@ -11,8 +11,8 @@ import { settings as loadSettings, required, type Settings, SettingsError } from
 import { DEFAULT_POLICY, type Policy, PolicyError, parsePolicy } from '../policy/policy.js';
 import { AuditLog } from '../store/audit-log.js';
 import { ChannelLease } from '../store/channel-lease.js';
+import { TableClaimStore } from '../store/claim-store.js';
 import { CursorStore } from '../store/cursor-store.js';
-import { IdempotencyStore } from '../store/idempotency-store.js';
 import {
   blobServiceClient,
   ensureTable,
@@ -41,8 +41,8 @@ export interface Runtime {
   log: Logger;
   /** Verifies inbound bearer tokens; built on first use (needs AZURE_TENANT_ID and INBOUND_AUDIENCE). */
   inbound(): BearerVerifier;
-  /** Deliver queued notices to every sink (bounded; the rest waits for the next run). */
-  drainOutbox(): Promise<unknown>;
+  /** Deliver queued notices to every sink within a time budget, honouring `signal`; the rest waits. */
+  drainOutbox(signal?: AbortSignal): Promise<unknown>;
 }
 
 /** What tests and the local demo replace. */
@@ -57,6 +57,9 @@ export interface RuntimeOverrides {
   /** Prefix for table names and the lease blob, so several gatekeepers (tests, demo) can share one account. */
   namespace?: string;
 }
+
+/** How long one drain of the outbox may take before the rest waits for the next. */
+const DRAIN_BUDGET_MS = 10_000;
 
 /** The gatekeeper's user agent; UCWA may refuse unknown ones (410 UserAgentNotAllowed). */
 export const USER_AGENT = 'ucwa-gatekeeper/0.1';
@@ -109,7 +112,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
       overrides.ucwa?.onRoundTrip?.(info);
     },
   });
-  const idempotency = new IdempotencyStore(tableClient(storage, `${ns}idempotency`));
+  const claims = new TableClaimStore(tableClient(storage, `${ns}idempotency`));
   const audit = new AuditLog(tableClient(storage, `${ns}audit`));
   const outbox = new Outbox(outboxTable);
   const cursors = new CursorStore(tableClient(storage, `${ns}cursor`));
@@ -135,7 +138,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     ucwa,
     policy,
     mode: settings.GATEKEEPER_MODE,
-    idempotency,
+    claims,
     audit,
     outbox,
     telemetry,
@@ -164,17 +167,16 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
       );
       return verifier;
     },
-    drainOutbox: async () => {
-      // Pages of 50 until nothing due is left (or 10 s passed): a burst must not wait for the next batch.
-      const started = Date.now();
+    drainOutbox: async (signal?: AbortSignal) => {
+      // Pages of 50 until nothing due is left or the budget is spent: a burst need not wait for the next run,
+      // and a chat outage (every post timing out) costs this loop, never the event channel.
+      const budget = AbortSignal.timeout(DRAIN_BUDGET_MS);
+      const stop = signal ? AbortSignal.any([signal, budget]) : budget;
       let delivered = 0;
-      let result = await outbox.drain({ sinks, maxItems: 50 });
+      let result = await outbox.drain({ sinks, maxItems: 50, signal: stop });
       delivered += result.delivered;
-      while (
-        result.delivered + result.retried + result.failedPermanently >= 50 &&
-        Date.now() - started < 10_000
-      ) {
-        result = await outbox.drain({ sinks, maxItems: 50 });
+      while (result.delivered + result.retried + result.failedPermanently >= 50 && !stop.aborted) {
+        result = await outbox.drain({ sinks, maxItems: 50, signal: stop });
         delivered += result.delivered;
       }
       if (delivered > 0) telemetry.event('SummaryPosted', {}, { delivered });

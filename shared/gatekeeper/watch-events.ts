@@ -4,7 +4,8 @@ import type { Telemetry } from '../telemetry.js';
 import type { ApplicationHandle, UcwaClient } from '../ucwa/client.js';
 import { UcwaError } from '../ucwa/errors.js';
 import { sleep } from '../ucwa/retry.js';
-import { isTransient } from './failures.js';
+import { type BackgroundLoop, repeatInBackground } from './background.js';
+import { describeError } from './failures.js';
 import type { Gatekeeper } from './gatekeeper.js';
 import type { Logger } from './logger.js';
 
@@ -19,8 +20,10 @@ export interface WatchDeps {
   watchedMeetings: readonly string[];
   /** Report activity every few minutes (UCWA_KEEPALIVE). */
   keepalive?: boolean;
-  /** Deliver queued chat notices; called after every handled batch. */
-  drainOutbox?: () => Promise<unknown>;
+  /** Deliver queued chat notices, honouring the signal; runs in the background, never on the event path. */
+  deliver?: (signal: AbortSignal) => Promise<unknown>;
+  /** Raise an alert (chat, telemetry) for a failure that persists. */
+  alert?: (error: unknown) => void;
 }
 
 export interface WatchResult {
@@ -30,12 +33,18 @@ export interface WatchResult {
   recreated: number;
 }
 
-/** A batch whose handling keeps failing is retried this often within a run, then the run fails. */
-const MAX_BATCH_RETRIES = 4;
+/** A batch whose handling keeps failing is re-read after at most this pause (the P-GET gap stays short). */
+const MAX_RETRY_PAUSE_MS = 8_000;
+/** After this many failures in a row, say so loudly (an alert); the retries go on. */
+const ALERT_AFTER_FAILURES = 4;
 /** UCWA asks for activity reports at least every four minutes. */
 const REPORT_ACTIVITY_EVERY_MS = 3 * 60_000;
 /** The lease is renewed at least this often; it lasts 60 s. */
 const RENEW_EVERY_MS = 20_000;
+/** Queued notices are looked at this often, and at once after a batch queued some. */
+const DELIVER_EVERY_MS = 2_000;
+/** Effects other runs left unfinished are looked for this often. */
+const RECOVER_EVERY_MS = 30_000;
 
 /**
  * Hold the UCWA event channel until `deadline`, then let go: one timer run's worth of the watch. The cursor
@@ -60,13 +69,18 @@ export async function watchEvents(
       () => leaseLost.abort(),
     );
   }, RENEW_EVERY_MS);
+  const stopBackground = new AbortController();
   const stop = AbortSignal.any([
     AbortSignal.timeout(Math.max(0, deadline - Date.now())),
     leaseLost.signal,
+    stopBackground.signal,
     ...(signal ? [signal] : []),
   ]);
   let reportedAt = 0;
   let failures = 0;
+  const onError = (task: string) => (error: unknown) =>
+    deps.log.warn(`${task} failed; will try again`, { error: describeError(error) });
+  const background: BackgroundLoop[] = [];
   try {
     let { state, etag } = await deps.cursors.read();
     let app = await attach(deps, state);
@@ -76,6 +90,23 @@ export async function watchEvents(
       if (app.origin === 'created') await rejoin(deps);
     }
     let channel = await deps.ucwa.eventChannel(state.cursor);
+    // Chat and recovery run beside the channel, once the application is held: a chat outage must never
+    // delay the next P-GET, and recovery must never create an application of its own.
+    const delivery = deps.deliver
+      ? repeatInBackground(deps.deliver, {
+          everyMs: DELIVER_EVERY_MS,
+          signal: stop,
+          onError: onError('Chat delivery'),
+        })
+      : undefined;
+    if (delivery) background.push(delivery);
+    background.push(
+      repeatInBackground(() => deps.gatekeeper.recover(), {
+        everyMs: RECOVER_EVERY_MS,
+        signal: stop,
+        onError: onError('Recovering unfinished effects'),
+      }),
+    );
 
     while (!stop.aborted) {
       if (deps.keepalive && Date.now() - reportedAt > REPORT_ACTIVITY_EVERY_MS) {
@@ -121,40 +152,44 @@ export async function watchEvents(
         await deps.ucwa.attachApplication(app.href, stop);
         await rejoin(deps);
       }
-      try {
-        await deps.gatekeeper.handleEvents(batch.events, { trusted: true, receivedAt: Date.now() });
-        failures = 0;
-      } catch (error) {
-        // UCWA or storage hiccup: keep holding the channel (unfetched messages die after ~30 s) and re-read
-        // the same batch from the saved cursor after a pause; give up loudly after a few tries.
-        if (!isTransient(error) || ++failures > MAX_BATCH_RETRIES || stop.aborted) throw error;
-        deps.log.warn('Handling a batch failed; re-reading it', {
-          attempt: failures,
-          error: (error as Error).message,
-        });
-        await sleep(Math.min(30_000, 1_000 * 2 ** (failures - 1)), stop).catch(() => undefined);
-        channel = await deps.ucwa.eventChannel(state.cursor);
-        continue;
-      }
       const now = new Date().toISOString();
-      state = {
+      const next: ChannelState = {
         ...state,
         cursor: batch.next,
         lastPollAt: now,
         ...(batch.events.length > 0 ? { lastEventAt: now } : {}),
       };
       try {
-        etag = await deps.cursors.write(state, etag);
+        const handled = await deps.gatekeeper.handleEvents(
+          batch.events,
+          { trusted: true, receivedAt: Date.now() },
+          batch.unreadable,
+        );
+        if (handled.handled > 0) delivery?.wake();
+        etag = await deps.cursors.write(next, etag);
+        state = next;
+        failures = 0;
       } catch (error) {
         if (error instanceof ConcurrencyError) return { ...result, outcome: 'another-consumer' };
-        throw error;
+        if (stop.aborted) break;
+        // An outage of UCWA or storage: keep holding the channel — re-reading the same batch is a P-GET, so
+        // the server keeps the application and its events — with a capped backoff, loudly once it persists.
+        failures++;
+        const details = { attempt: failures, error: describeError(error) };
+        if (failures === ALERT_AFTER_FAILURES) {
+          deps.log.error('Handling a batch keeps failing; still retrying', details);
+          deps.alert?.(error);
+        } else deps.log.warn('Handling a batch failed; re-reading it', details);
+        await sleep(Math.min(MAX_RETRY_PAUSE_MS, 500 * 2 ** (failures - 1)), stop).catch(() => undefined);
+        channel = await deps.ucwa.eventChannel(state.cursor);
       }
-      await deps.drainOutbox?.();
     }
     if (leaseLost.signal.aborted) return { ...result, outcome: 'another-consumer' };
     return { ...result, outcome: signal?.aborted ? 'aborted' : 'stopped-at-deadline' };
   } finally {
     clearInterval(renewal);
+    stopBackground.abort();
+    await Promise.all(background.map((loop) => loop.done));
     await deps.lease.release();
   }
 }

@@ -1,11 +1,13 @@
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
+import type { Mode } from '../gatekeeper/outcome.js';
 import { rowKeyOf } from './keys.js';
 import { ensureTable } from './storage.js';
 
 /** One decision and what came of it. Facts are the participant's reported properties (no phone numbers). */
 export interface AuditEntry {
+  /** When the effect began (its claim's effect time): stable across retries, so the row is too. */
   at: Date;
-  /** The idempotency key of the action, or of the summary. */
+  /** The effect key of the action, or of the summary. */
   key: string;
   subject: 'invitation' | 'lobby';
   meeting?: string;
@@ -13,14 +15,15 @@ export interface AuditEntry {
   facts: Record<string, unknown>;
   rule: string;
   decision: string;
-  mode: 'enforce' | 'dry-run';
+  mode: Mode;
   outcome: string;
   detail?: string;
 }
 
 /**
- * The audit table: partition per UTC day, rows in time order (RowKey starts with the ISO time). Callers
- * write one entry per completed claim, so a replayed batch whose actions are already done adds nothing.
+ * The audit table: partition per UTC day of the effect, one row per effect (RowKey = effect time + key
+ * hash). Writing the same effect again — a retry after a lost answer, another run finishing it — rewrites
+ * that row, so the digest counts each effect once.
  */
 export class AuditLog {
   constructor(private readonly table: TableClient) {}
@@ -31,7 +34,7 @@ export class AuditLog {
     await this.table.upsertEntity(
       {
         partitionKey: iso.slice(0, 10),
-        rowKey: `${iso}_${rowKeyOf(`${entry.key}|${entry.outcome}`).slice(0, 16)}`,
+        rowKey: `${iso}_${rowKeyOf(entry.key).slice(0, 16)}`,
         time: iso,
         key: entry.key,
         subject: entry.subject,
@@ -53,7 +56,7 @@ export class AuditLog {
     await ensureTable(this.table);
     const rows: Record<string, unknown>[] = [];
     for await (const row of this.table.listEntities({
-      queryOptions: { filter: `PartitionKey eq '${date.replace(/'/g, "''")}'` },
+      queryOptions: { filter: odata`PartitionKey eq ${date}` },
     })) {
       rows.push(row);
     }

@@ -7,6 +7,7 @@ import {
   OriginNotAllowedError,
   UcwaAuthError,
   UcwaError,
+  UcwaSchemaError,
   UcwaTransportError,
 } from './errors.js';
 import { EventChannel, type EventChannelOptions } from './event-channel.js';
@@ -53,7 +54,7 @@ export type RemovalResult = { ok: true } | { ok: false; error: UcwaError };
 
 export type BatchGetResult<R> =
   | { href: string; ok: true; resource: R }
-  | { href: string; ok: false; error: UcwaError };
+  | { href: string; ok: false; error: UcwaError | UcwaSchemaError };
 
 const INTERMITTENT_401_ATTEMPTS = 3;
 
@@ -171,7 +172,8 @@ export class UcwaClient {
       try {
         return [{ href, ok: true, resource: await this.get(rel, href, signal) }];
       } catch (error) {
-        if (error instanceof UcwaError) return [{ href, ok: false, error }];
+        if (error instanceof UcwaError || error instanceof UcwaSchemaError)
+          return [{ href, ok: false, error }];
         throw error;
       }
     }
@@ -182,7 +184,13 @@ export class UcwaClient {
     return parts.map((part, index) => {
       const href = urls[index] ?? '';
       if (part.status >= 400) return { href, ok: false, error: partError(part, 'GET', href) };
-      return { href, ok: true, resource: parseAs(rel, part.body) };
+      // One odd resource fails its own part, not the batch.
+      try {
+        return { href, ok: true, resource: parseAs(rel, part.body) };
+      } catch (error) {
+        if (error instanceof UcwaSchemaError) return { href, ok: false, error };
+        throw error;
+      }
     });
   }
 

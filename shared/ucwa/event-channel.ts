@@ -1,5 +1,6 @@
+import type { UcwaSchemaError } from './errors.js';
 import { hrefOf, resolveHref } from './links.js';
-import { parseEvents } from './parse.js';
+import { readEvents } from './parse.js';
 import type { EventsDocument, UcwaEvent } from './schemas.js';
 import type { UcwaTransport } from './transport.js';
 
@@ -30,6 +31,8 @@ export interface EventBatch {
    */
   kind: 'next' | 'resume' | 'resync';
   events: ChannelEvent[];
+  /** Events that failed the event schema: each is rejected alone, the rest of the batch is handled. */
+  unreadable: UcwaSchemaError[];
   document: EventsDocument;
 }
 
@@ -70,7 +73,8 @@ export class EventChannel {
         timeoutMs: timeoutSec * 1000 + (this.options.marginMs ?? 15_000),
         ...(signal ? { signal } : {}),
       });
-      const batch = toBatch(this.current, url, parseEvents(response.body ?? { _links: {} }));
+      const { document, unreadable } = readEvents(response.body ?? { _links: {} });
+      const batch = toBatch(this.current, url, document, unreadable);
       this.current = batch.next;
       return batch;
     } finally {
@@ -89,7 +93,12 @@ export class EventChannel {
   }
 }
 
-function toBatch(cursor: string, requestUrl: string, document: EventsDocument): EventBatch {
+function toBatch(
+  cursor: string,
+  requestUrl: string,
+  document: EventsDocument,
+  unreadable: UcwaSchemaError[],
+): EventBatch {
   const resync = hrefOf(document, 'resync');
   const resume = hrefOf(document, 'resume');
   const next = hrefOf(document, 'next');
@@ -97,7 +106,7 @@ function toBatch(cursor: string, requestUrl: string, document: EventsDocument): 
   const link = resync ?? resume ?? next;
   if (!link) throw new Error('UCWA events response has no next, resume or resync link');
   const events = kind === 'resync' ? [] : channelEvents(document, requestUrl);
-  return { cursor, next: resolveHref(link, requestUrl), kind, events, document };
+  return { cursor, next: resolveHref(link, requestUrl), kind, events, unreadable, document };
 }
 
 /** The events of a document in order, each with its sender and every href made absolute against `base`. */

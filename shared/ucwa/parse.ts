@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { UcwaSchemaError } from './errors.js';
 import {
   applicationSchema,
@@ -6,6 +6,8 @@ import {
   conversationSchema,
   discoverySchema,
   type EventsDocument,
+  eventSchema,
+  eventSenderSchema,
   eventsSchema,
   genericResourceSchema,
   INVITATION_RELS,
@@ -134,8 +136,52 @@ export function parseAs<K extends Exclude<KnownRel, 'events'>>(rel: K, body: unk
   return run(schemas[rel], rel, body, '') as ResourceOf<K>;
 }
 
+/** A P-GET body's frame: links and sender groups, their events not yet read. */
+const eventsFrameSchema = eventsSchema.extend({
+  sender: z.array(z.looseObject({ rel: z.unknown(), href: z.unknown(), events: z.unknown() })).default([]),
+});
+
+/**
+ * Read a P-GET body for the event channel. Only the frame (links, sender groups) must parse; each event is
+ * read on its own, so one odd event is one unreadable event, and embedded resources are left for the
+ * gatekeeper to parse for the events it acts on. Unreadable events come back beside the document.
+ */
+export function readEvents(body: unknown): { document: EventsDocument; unreadable: UcwaSchemaError[] } {
+  const frame = run(eventsFrameSchema, 'events', body, '');
+  const unreadable: UcwaSchemaError[] = [];
+  const sender: EventsDocument['sender'] = [];
+  frame.sender.forEach((group, s) => {
+    const events = Array.isArray(group.events)
+      ? group.events
+      : group.events === undefined
+        ? []
+        : [group.events];
+    const read = events.flatMap((event, e) => {
+      try {
+        return [run(eventSchema, 'events', event, `sender[${s}].events[${e}]`)];
+      } catch (error) {
+        if (error instanceof UcwaSchemaError) unreadable.push(error);
+        else throw error;
+        return [];
+      }
+    });
+    try {
+      sender.push({
+        ...run(eventSenderSchema, 'events', { ...group, events: [] }, `sender[${s}]`),
+        events: read,
+      });
+    } catch (error) {
+      if (!(error instanceof UcwaSchemaError)) throw error;
+      // A sender group without rel or href: none of its events can be attributed.
+      for (let e = 0; e < read.length; e++) unreadable.push(error);
+    }
+  });
+  return { document: { ...frame, sender }, unreadable };
+}
+
+/** `readEvents`, refusing the whole body if any event is unreadable (a relay's push must be well formed). */
 export function parseEvents(body: unknown): EventsDocument {
-  const document = run(eventsSchema, 'events', body, '');
-  checkEmbedded(document);
+  const { document, unreadable } = readEvents(body);
+  if (unreadable[0]) throw unreadable[0];
   return document;
 }

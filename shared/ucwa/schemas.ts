@@ -61,6 +61,15 @@ const ucwaDate = z.string().transform((value, ctx) => {
   return date;
 });
 
+/**
+ * A descriptive property (a name, a subject, a date, a count) that no decision rests on: an odd value (null,
+ * another type, an unreadable date) reads as absent instead of failing the resource, so one sender's odd
+ * display name never stops the gatekeeper from acting on the properties that matter.
+ */
+function soft<S extends z.ZodType>(schema: S) {
+  return schema.optional().catch(undefined);
+}
+
 function oneOrMany<S extends z.ZodType>(schema: S) {
   return z.union([schema, z.array(schema)]);
 }
@@ -90,29 +99,29 @@ export const participantSchema = resource({
   anonymous: z.boolean().optional(),
   inLobby: z.boolean().optional(),
   local: z.boolean().optional(),
-  name: z.string().optional(),
+  name: soft(z.string()),
   organizer: z.boolean().optional(),
   role: openEnum(ROLES).optional(),
   sourceNetwork: openEnum(SOURCE_NETWORKS).optional(),
   uri: z.string().optional(),
-  workPhoneNumber: z.string().optional(),
-  otherPhoneNumber: z.string().optional(),
+  workPhoneNumber: soft(z.string()),
+  otherPhoneNumber: soft(z.string()),
 });
 export type Participant = z.output<typeof participantSchema>;
 
 export const meSchema = resource({
-  name: z.string().optional(),
+  name: soft(z.string()),
   uri: z.string().optional(),
-  title: z.string().optional(),
-  department: z.string().optional(),
-  company: z.string().optional(),
-  emailAddresses: z.array(z.string()).optional(),
-  endpointUri: z.string().optional(),
-  officeLocation: z.string().optional(),
-  workPhoneNumber: z.string().optional(),
-  mobilePhoneNumber: z.string().optional(),
-  homePhoneNumber: z.string().optional(),
-  otherPhoneNumber: z.string().optional(),
+  title: soft(z.string()),
+  department: soft(z.string()),
+  company: soft(z.string()),
+  emailAddresses: soft(z.array(z.string())),
+  endpointUri: soft(z.string()),
+  officeLocation: soft(z.string()),
+  workPhoneNumber: soft(z.string()),
+  mobilePhoneNumber: soft(z.string()),
+  homePhoneNumber: soft(z.string()),
+  otherPhoneNumber: soft(z.string()),
 });
 export type Me = z.output<typeof meSchema>;
 
@@ -141,22 +150,22 @@ export type Application = z.output<typeof applicationSchema>;
 
 const invitationProps = {
   direction: openEnum(DIRECTIONS).optional(),
-  state: openEnum(INVITATION_STATES).optional(),
-  importance: openEnum(IMPORTANCES).optional(),
-  subject: z.string().optional(),
-  threadId: z.string().optional(),
+  state: soft(openEnum(INVITATION_STATES)),
+  importance: soft(openEnum(IMPORTANCES)),
+  subject: soft(z.string()),
+  threadId: soft(z.string()),
   operationId: z.string().optional(),
-  to: z.string().optional(),
+  to: soft(z.string()),
 };
 
 /** Every invitation kind shares this shape; onlineMeetingInvitation adds meeting facts (brief §6.2). */
 export const invitationSchema = resource(
   {
     ...invitationProps,
-    onlineMeetingUri: z.string().optional(),
-    availableModalities: z.array(z.string()).optional(),
-    anonymousDisplayName: z.string().optional(),
-    phoneNumber: z.string().optional(),
+    onlineMeetingUri: soft(z.string()),
+    availableModalities: soft(z.array(z.string())),
+    anonymousDisplayName: soft(z.string()),
+    phoneNumber: soft(z.string()),
   },
   { from: participantSchema, acceptedByParticipant: participantSchema },
 );
@@ -176,38 +185,38 @@ export const participantCollectionSchema = resource({}, { participant: participa
 export type ParticipantCollection = z.output<typeof participantCollectionSchema>;
 
 export const conversationSchema = resource({
-  state: openEnum(CONVERSATION_STATES).optional(),
-  threadId: z.string().optional(),
-  subject: z.string().optional(),
-  importance: openEnum(IMPORTANCES).optional(),
-  activeModalities: z.array(z.string()).optional(),
-  participantCount: z.number().optional(),
-  created: ucwaDate.optional(),
-  expirationTime: ucwaDate.optional(),
-  readLocally: z.boolean().optional(),
-  recording: z.boolean().optional(),
-  audienceMessaging: z.string().optional(),
-  audienceMute: z.string().optional(),
+  state: soft(openEnum(CONVERSATION_STATES)),
+  threadId: soft(z.string()),
+  subject: soft(z.string()),
+  importance: soft(openEnum(IMPORTANCES)),
+  activeModalities: soft(z.array(z.string())),
+  participantCount: soft(z.number()),
+  created: soft(ucwaDate),
+  expirationTime: soft(ucwaDate),
+  readLocally: soft(z.boolean()),
+  recording: soft(z.boolean()),
+  audienceMessaging: soft(z.string()),
+  audienceMute: soft(z.string()),
 });
 export type Conversation = z.output<typeof conversationSchema>;
 
 export const onlineMeetingSchema = resource({
-  accessLevel: openEnum(ACCESS_LEVELS).optional(),
-  attendees: z.array(z.string()).optional(),
-  leaders: z.array(z.string()).optional(),
-  automaticLeaderAssignment: z.string().optional(),
-  conferenceId: z.string().optional(),
-  description: z.string().optional(),
-  entryExitAnnouncement: z.string().optional(),
-  expirationTime: ucwaDate.optional(),
-  joinUrl: z.string().optional(),
-  lobbyBypassForPhoneUsers: z.string().optional(),
-  onlineMeetingId: z.string().optional(),
+  accessLevel: soft(openEnum(ACCESS_LEVELS)),
+  attendees: soft(z.array(z.string())),
+  leaders: soft(z.array(z.string())),
+  automaticLeaderAssignment: soft(z.string()),
+  conferenceId: soft(z.string()),
+  description: soft(z.string()),
+  entryExitAnnouncement: soft(z.string()),
+  expirationTime: soft(ucwaDate),
+  joinUrl: soft(z.string()),
+  lobbyBypassForPhoneUsers: soft(z.string()),
+  onlineMeetingId: soft(z.string()),
   onlineMeetingUri: z.string().optional(),
-  organizerName: z.string().optional(),
-  organizerUri: z.string().optional(),
-  phoneUserAdmission: z.string().optional(),
-  subject: z.string().optional(),
+  organizerName: soft(z.string()),
+  organizerUri: soft(z.string()),
+  phoneUserAdmission: soft(z.string()),
+  subject: soft(z.string()),
 });
 export type OnlineMeeting = z.output<typeof onlineMeetingSchema>;
 
@@ -219,8 +228,8 @@ export type Messaging = z.output<typeof messagingSchema>;
 
 export const messageSchema = resource({
   direction: openEnum(DIRECTIONS).optional(),
-  status: z.string().optional(),
-  timeStamp: ucwaDate.optional(),
+  status: soft(z.string()),
+  timeStamp: soft(ucwaDate),
   operationId: z.string().optional(),
 });
 export type Message = z.output<typeof messageSchema>;

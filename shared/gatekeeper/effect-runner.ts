@@ -1,0 +1,154 @@
+import { acted, afterRefusal, fresh, type LifecycleContext, nextStep, released } from './claim-lifecycle.js';
+import { type ClaimReport, type ConcludeDeps, conclude } from './conclude.js';
+import { describeError, isTransient } from './failures.js';
+import { type ActionOutcome, storedOutcome } from './outcome.js';
+import type { ClaimRecord } from './ports.js';
+
+/** An outcome the server refused for now (409/410/412 after re-reads): tried again later, up to a bound. */
+export interface Refused {
+  status: 'failed';
+  detail: string;
+  refused: true;
+}
+
+export interface EffectSpec {
+  key: string;
+  report: ClaimReport;
+  /** Whether acting changes something on the server (then it is recorded before it is reported). */
+  sideEffect: boolean;
+  removal?: LifecycleContext['removal'];
+  /**
+   * Perform the effect. `reread`: an earlier attempt may have acted; read the target first. Throws only
+   * for outages (the claim is released and the caller retries); anything else is an outcome.
+   */
+  act(reread: boolean, record: ClaimRecord): Promise<ActionOutcome | Refused>;
+  /** Called once the outcome is known, before it is reported (telemetry). */
+  observed?(outcome: ActionOutcome, report: ClaimReport): void;
+}
+
+export interface EffectRunnerOptions extends ConcludeDeps {
+  /** This run: claims it holds are resumed by its own retries. */
+  owner: string;
+  staleAfterMs: number;
+  /** Refused removals are retried this often in all, then reported as failed with one alert. */
+  maxAttempts: number;
+}
+
+export type EffectResult = 'concluded' | 'skipped' | 'busy' | 'deferred';
+
+/** Runs effects through their claim lifecycle: never twice, never lost, always reported. */
+export class EffectRunner {
+  /** Keys this process is working on right now: a second event for the same one waits for the first. */
+  private readonly inFlight = new Set<string>();
+  /** Effects this run performed but could not record yet: a retry reports them instead of acting again. */
+  private readonly performed = new Map<string, ActionOutcome>();
+
+  constructor(private readonly deps: EffectRunnerOptions) {}
+
+  async run(spec: EffectSpec): Promise<EffectResult> {
+    if (this.inFlight.has(spec.key)) return 'busy';
+    this.inFlight.add(spec.key);
+    try {
+      return await this.runClaimed(spec);
+    } finally {
+      this.inFlight.delete(spec.key);
+    }
+  }
+
+  private async runClaimed(spec: EffectSpec): Promise<EffectResult> {
+    const { claims, mode } = this.deps;
+    const now = this.deps.now().getTime();
+    const ctx: LifecycleContext = {
+      owner: this.deps.owner,
+      now,
+      mode,
+      staleAfterMs: this.deps.staleAfterMs,
+      ...(spec.removal ? { removal: spec.removal } : {}),
+    };
+    const opened = await claims.open(spec.key, fresh(ctx, JSON.stringify(spec.report)));
+    const step = nextStep(opened.record, opened.created, ctx);
+    if (step.kind === 'skip') return step.reason === 'busy' ? 'busy' : 'skipped';
+    let record: ClaimRecord | undefined = opened.record;
+    if (step.write) {
+      record = await claims.write(opened.record, {
+        ...step.write,
+        // A re-opened effect reports what this run saw.
+        ...(step.write.effectAt ? { report: JSON.stringify(spec.report) } : {}),
+      });
+      if (!record) return 'busy';
+    }
+    if (step.kind === 'report') {
+      const stored = reportOf(record) ?? spec.report;
+      return this.finish(record, stored, storedOutcome(record.outcome, record.detail), spec);
+    }
+
+    const memo = `${spec.key}|${record.effectAt}`;
+    let outcome = this.performed.get(memo);
+    if (!outcome) {
+      const result = await this.act(spec, step.reread, record);
+      if ('refused' in result) {
+        const next = afterRefusal(record, result.detail, this.deps.now().getTime(), this.deps.maxAttempts);
+        if (next.kind === 'retry-later') {
+          await claims.write(record, next.write);
+          return 'deferred';
+        }
+        outcome = {
+          status: 'failed',
+          detail: `gave up after ${this.deps.maxAttempts} attempts: ${result.detail}`,
+        };
+      } else {
+        outcome = result;
+      }
+    }
+    if (spec.sideEffect && outcome.status !== 'would-do') {
+      // Remembered until reported: if recording fails, this run's retry reports instead of acting again.
+      this.performed.set(memo, outcome);
+      record = await claims.write(record, acted(outcome.status, outcome.detail, this.deps.now().getTime()));
+      if (!record) {
+        // Another run took the claim over meanwhile: it re-reads, sees what was done and reports it.
+        this.performed.delete(memo);
+        return 'busy';
+      }
+    }
+    return this.finish(record, spec.report, outcome, spec, memo);
+  }
+
+  private async act(
+    spec: EffectSpec,
+    reread: boolean,
+    record: ClaimRecord,
+  ): Promise<ActionOutcome | Refused> {
+    try {
+      return await spec.act(reread, record);
+    } catch (error) {
+      if (!isTransient(error)) return { status: 'failed', detail: describeError(error), refused: true };
+      // Unknown whether it took effect: any run may take over at once, re-reading first. A failed release
+      // propagates too; the claim then stays this run's, which its retry resumes.
+      await this.deps.claims.write(record, released(this.deps.now().getTime()));
+      throw error;
+    }
+  }
+
+  private async finish(
+    record: ClaimRecord,
+    report: ClaimReport,
+    outcome: ActionOutcome,
+    spec: EffectSpec,
+    memo?: string,
+  ): Promise<EffectResult> {
+    spec.observed?.(outcome, report);
+    await conclude(this.deps, record, report, outcome, report.notify || outcome.status === 'failed');
+    if (memo) this.performed.delete(memo);
+    return 'concluded';
+  }
+}
+
+/** The report stored with a claim, when it parses. */
+export function reportOf(record: Pick<ClaimRecord, 'report'>): ClaimReport | undefined {
+  if (!record.report) return undefined;
+  try {
+    return JSON.parse(record.report) as ClaimReport;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,145 @@
+import type { Telemetry } from '../telemetry.js';
+import { UcwaError } from '../ucwa/errors.js';
+import type { ChannelEvent } from '../ucwa/event-channel.js';
+import type { Participant } from '../ucwa/schemas.js';
+import { BarrierBatch } from './barrier-batch.js';
+import { describeError, isTransient } from './failures.js';
+import { type EventMeaning, meaningOf } from './inspect.js';
+import type { InvitationGuard } from './invitation-guard.js';
+import type { LobbyGuard, Removal } from './lobby-guard.js';
+import type { Logger } from './logger.js';
+import type { GatekeeperUcwa } from './ports.js';
+
+/** Where events came from: the server's own channel, or a relay whose pushed data is never trusted for actions. */
+export interface EventSource {
+  trusted: boolean;
+  /** When the batch arrived, for event-to-action latency. */
+  receivedAt: number;
+}
+
+export interface HandleResult {
+  handled: number;
+  rejected: number;
+  ignored: number;
+}
+
+export interface EventBatchDeps {
+  ucwa: GatekeeperUcwa;
+  invitations: InvitationGuard;
+  lobby: LobbyGuard;
+  telemetry: Telemetry;
+  log: Logger;
+  /** UCWA round trips so far (a counter), for the per-event metric. */
+  roundTrips?: () => number;
+}
+
+type LobbyMeaning = Extract<EventMeaning, { kind: 'lobby' }>;
+
+/**
+ * One batch of events: invitations in order; lobby participants concurrently (each participant's events in
+ * order), the ones to read fetched in one batch and their removals posted in one batch. An outage (network,
+ * 5xx, throttling, storage) propagates so the batch is retried; anything about one event alone (an odd
+ * payload, a missing capability) rejects that event — logged and counted — and the rest goes on.
+ */
+export async function handleEventBatch(
+  deps: EventBatchDeps,
+  events: readonly ChannelEvent[],
+  source: EventSource,
+  /** Events the channel could not read (they failed the event schema): each rejected alone. */
+  unreadable: readonly Error[] = [],
+): Promise<HandleResult> {
+  const result: HandleResult = { handled: 0, rejected: 0, ignored: 0 };
+  const tripsBefore = deps.roundTrips?.() ?? 0;
+  for (const error of unreadable) reject(deps, undefined, error, result);
+  const invitations: { event: ChannelEvent; meaning: Extract<EventMeaning, { kind: 'invitation' }> }[] = [];
+  const lobby = new Map<string, { event: ChannelEvent; meaning: LobbyMeaning }[]>();
+  for (const event of events) {
+    const meaning = meaningOf(event);
+    if (meaning.kind === 'invitation') invitations.push({ event, meaning });
+    else if (meaning.kind === 'lobby') {
+      lobby.set(meaning.participantHref, [...(lobby.get(meaning.participantHref) ?? []), { event, meaning }]);
+    } else result.ignored++;
+  }
+
+  const outages: unknown[] = [];
+  const settle = async (event: ChannelEvent, work: () => Promise<unknown>) => {
+    try {
+      await work();
+      result.handled++;
+    } catch (error) {
+      if (isTransient(error) || (error instanceof UcwaError && error.applicationGone)) outages.push(error);
+      else reject(deps, event, error, result);
+    }
+  };
+
+  // The channel's embedded participant is the server's current view; anything else is (re-)read first.
+  const usable = (meaning: LobbyMeaning) => (source.trusted ? meaning.embedded : undefined);
+  const toRead = [...lobby.values()].flatMap((group) =>
+    group.some(({ meaning }) => !usable(meaning)) ? [group[0]?.meaning.participantHref ?? ''] : [],
+  );
+  const fresh = new Map<string, { participant: Participant | undefined } | { error: Error }>();
+  if (toRead.length > 0) {
+    for (const read of await deps.ucwa.getMany('participant', toRead)) {
+      if (read.ok) fresh.set(read.href, { participant: read.resource });
+      else if (read.error instanceof UcwaError && read.error.action === 'target-gone')
+        fresh.set(read.href, { participant: undefined });
+      else if (isTransient(read.error)) throw read.error;
+      else fresh.set(read.href, { error: read.error });
+    }
+  }
+  const removals = new BarrierBatch((items: Removal[]) => deps.ucwa.removeParticipants(items));
+  await Promise.all([
+    (async () => {
+      for (const { event, meaning } of invitations)
+        await settle(event, () =>
+          deps.invitations.guard(meaning.rel, meaning.href, source.trusted ? meaning.embedded : undefined),
+        );
+    })(),
+    ...[...lobby.values()].map((group) =>
+      removals.worker(async (submit) => {
+        for (const { event, meaning } of group) {
+          await settle(event, async () => {
+            const read = usable(meaning)
+              ? { participant: usable(meaning) }
+              : fresh.get(deps.ucwa.resolve(meaning.participantHref));
+            if (read && 'error' in read) throw read.error;
+            if (read?.participant)
+              return deps.lobby.guard(
+                read.participant,
+                meaning.participantHref,
+                meaning.conversationHref,
+                source.receivedAt,
+                submit,
+              );
+            // Gone: finish what an earlier attempt may have left unreported.
+            return deps.lobby.finishIfUnfinished(meaning.participantHref, source.receivedAt);
+          });
+        }
+      }),
+    ),
+  ]);
+  if (outages.length > 0) throw outages[0];
+  if (result.handled > 0 && deps.roundTrips) {
+    deps.telemetry.metric('UcwaRoundTripsPerEvent', (deps.roundTrips() - tripsBefore) / result.handled);
+  }
+  return result;
+}
+
+function reject(
+  deps: EventBatchDeps,
+  event: ChannelEvent | undefined,
+  error: unknown,
+  result: HandleResult,
+): void {
+  result.rejected++;
+  deps.log.warn('Rejected a UCWA event', {
+    rel: event?.link.rel ?? 'unreadable',
+    type: event ? String(event.type) : 'unreadable',
+    error: describeError(error),
+  });
+  deps.telemetry.event('EventRejected', {
+    rel: event?.link.rel ?? 'unreadable',
+    type: event ? String(event.type) : 'unreadable',
+    error: error instanceof Error ? error.name : 'Error',
+  });
+}

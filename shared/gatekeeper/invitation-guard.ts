@@ -1,0 +1,120 @@
+import type { Notice } from '../chat/notice.js';
+import { decide } from '../policy/decide.js';
+import type { SenderFacts } from '../policy/facts.js';
+import type { Policy } from '../policy/policy.js';
+import type { Telemetry } from '../telemetry.js';
+import { UcwaError } from '../ucwa/errors.js';
+import { hrefOf } from '../ucwa/links.js';
+import type { Invitation, InvitationRel } from '../ucwa/schemas.js';
+import type { ClaimReport } from './conclude.js';
+import { effectKeys } from './effect-keys.js';
+import type { EffectResult, EffectRunner } from './effect-runner.js';
+import { describeError, isTransient } from './failures.js';
+import { embeddedSender, firstMessageOf, modalityOf, orUndefined, senderFacts } from './inspect.js';
+import type { ActionOutcome, Mode } from './outcome.js';
+import type { GatekeeperUcwa } from './ports.js';
+
+export interface InvitationGuardDeps {
+  ucwa: GatekeeperUcwa;
+  policy: Policy;
+  mode: Mode;
+  effects: EffectRunner;
+  telemetry: Telemetry;
+}
+
+/** Summarise an incoming invitation once (and accept or decline it when a rule says so). */
+export class InvitationGuard {
+  constructor(private readonly deps: InvitationGuardDeps) {}
+
+  /** `invitation` as the event embedded it, or read from `href`. */
+  async guard(rel: InvitationRel, href: string, embedded: Invitation | undefined): Promise<EffectResult> {
+    const { ucwa, policy, mode } = this.deps;
+    // The started event's embedded invitation carries accept/decline, which later updates may drop.
+    const invitation = embedded ?? (await ucwa.get(rel, href));
+    if (invitation.direction && invitation.direction !== 'Incoming') return 'skipped';
+    const self = hrefOf(invitation, 'self');
+    const key = effectKeys.invitation(self ? ucwa.resolve(self) : href, invitation.operationId);
+    const sender = await this.senderOf(invitation);
+    const modality = modalityOf(rel);
+    const decision = decide(policy, { kind: 'invitation', modality, sender });
+    const report: ClaimReport = {
+      subject: 'invitation',
+      participant: sender.uri ?? '',
+      facts: sender,
+      decision,
+      notify: decision.notify,
+      invitation: invitationSummary(invitation, modality),
+      target: { rel, href },
+    };
+    const acts = decision.action === 'accept' || decision.action === 'decline';
+    return this.deps.effects.run({
+      key,
+      report,
+      sideEffect: acts && mode === 'enforce',
+      act: async () =>
+        acts ? this.actOn(invitation, decision.action as 'accept' | 'decline') : { status: 'done' },
+      observed: () =>
+        this.deps.telemetry.event('InvitationInspected', {
+          modality,
+          sourceNetwork: sender.sourceNetwork ?? 'Unknown',
+          anonymous: String(sender.anonymous ?? false),
+          action: decision.action,
+          mode,
+        }),
+    });
+  }
+
+  /** Finish a summary a run left unfinished, from what its claim recorded. */
+  async resume(key: string, report: ClaimReport): Promise<EffectResult> {
+    return this.deps.effects.run({
+      key,
+      report,
+      sideEffect: false,
+      // Whatever accept or decline may have been due, the invitation has long expired: report only.
+      act: async () => ({ status: 'done', detail: 'reported after a failure' }),
+    });
+  }
+
+  private async actOn(invitation: Invitation, action: 'accept' | 'decline'): Promise<ActionOutcome> {
+    if (!hrefOf(invitation, action))
+      return { status: 'not-permitted', detail: `the invitation offers no ${action} link` };
+    if (this.deps.mode === 'dry-run') return { status: 'would-do' };
+    try {
+      if (action === 'accept') await this.deps.ucwa.accept(invitation);
+      else await this.deps.ucwa.decline(invitation);
+      return { status: 'done' };
+    } catch (error) {
+      if (error instanceof UcwaError && error.action === 'target-gone')
+        return { status: 'already-left', detail: 'the invitation was gone' };
+      if (isTransient(error)) throw error;
+      return { status: 'failed', detail: describeError(error) };
+    }
+  }
+
+  async senderOf(invitation: Invitation): Promise<SenderFacts> {
+    // An embedded copy that does not parse is read again from its link.
+    const embedded = orUndefined(() => embeddedSender(invitation));
+    if (embedded) return senderFacts(embedded);
+    const from = hrefOf(invitation, 'from');
+    if (!from) return {};
+    try {
+      return senderFacts(await this.deps.ucwa.get('from', from));
+    } catch (error) {
+      if (error instanceof UcwaError && error.action === 'target-gone') return {};
+      throw error;
+    }
+  }
+}
+
+export function invitationSummary(
+  invitation: Invitation,
+  modality: string,
+): NonNullable<Notice['invitation']> {
+  const firstMessage = firstMessageOf(invitation);
+  return {
+    modality,
+    ...(invitation.subject ? { subject: invitation.subject } : {}),
+    ...(invitation.importance ? { importance: invitation.importance } : {}),
+    ...(firstMessage ? { firstMessage } : {}),
+  };
+}

@@ -1,0 +1,25 @@
+/** Whether the gatekeeper acts, or only says what it would do. Declared once; settings and notices use it. */
+export type Mode = 'enforce' | 'dry-run';
+
+/** What came of one effect. The gatekeeper owns this; chat notices and audit rows carry it. */
+export type OutcomeStatus = 'done' | 'would-do' | 'skipped' | 'failed' | 'already-left' | 'not-permitted';
+
+export interface ActionOutcome {
+  status: OutcomeStatus;
+  detail?: string;
+}
+
+const STATUSES: readonly string[] = [
+  'done',
+  'would-do',
+  'skipped',
+  'failed',
+  'already-left',
+  'not-permitted',
+] satisfies OutcomeStatus[];
+
+/** An outcome read back from storage; an unknown word (a newer release's) reads as `failed`, never as done. */
+export function storedOutcome(status: string | undefined, detail?: string): ActionOutcome {
+  const known = STATUSES.includes(status ?? '') ? (status as OutcomeStatus) : 'failed';
+  return { status: known, ...(detail ? { detail } : {}) };
+}

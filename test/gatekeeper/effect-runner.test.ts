@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import type { ClaimReport } from '../../shared/gatekeeper/conclude.js';
+import { EffectRunner, type EffectSpec, type Refused } from '../../shared/gatekeeper/effect-runner.js';
+import type { Logger } from '../../shared/gatekeeper/logger.js';
+import type { ActionOutcome } from '../../shared/gatekeeper/outcome.js';
+import { MemoryTelemetry } from '../../shared/telemetry.js';
+import { MemoryAudit, MemoryClaimStore, MemoryOutbox } from '../helpers/memory-ports.js';
+
+const outage = () => Object.assign(new Error('storage is unavailable'), { statusCode: 503 });
+const refusedByStore = () => Object.assign(new Error('PropertyValueTooLarge'), { statusCode: 400 });
+
+function harness(owner = 'run-1') {
+  let now = Date.parse('2026-06-01T12:00:00Z');
+  const claims = new MemoryClaimStore();
+  const audit = new MemoryAudit();
+  const outbox = new MemoryOutbox();
+  const telemetry = new MemoryTelemetry();
+  const logs: string[] = [];
+  const log: Logger = {
+    info: (m) => logs.push(m),
+    warn: (m) => logs.push(m),
+    error: (m) => logs.push(m),
+  };
+  const runner = (who = owner) =>
+    new EffectRunner({
+      claims,
+      audit,
+      outbox,
+      telemetry,
+      log,
+      mode: 'enforce',
+      now: () => new Date(now),
+      owner: who,
+      staleAfterMs: 60_000,
+      maxAttempts: 3,
+    });
+  return { claims, audit, outbox, telemetry, logs, runner, advance: (ms: number) => (now += ms) };
+}
+
+const report: ClaimReport = {
+  subject: 'lobby',
+  participant: 'https://pool/participants/1',
+  meeting: 'https://pool/conversations/1',
+  facts: { anonymous: true, name: 'Guest' },
+  decision: { action: 'eject', rule: 'anonymous', reason: 'anonymous guest', notify: true },
+  notify: true,
+};
+
+/** A removal whose act counts how often the server was asked, and what it was told to re-read. */
+function removalSpec(outcomes: (ActionOutcome | Refused | Error)[] = [{ status: 'done' }]) {
+  const calls: boolean[] = [];
+  const spec: EffectSpec = {
+    key: 'eject|https://pool/participants/1',
+    report,
+    sideEffect: true,
+    removal: { offersRemoval: true, reknockAfterMs: 30_000 },
+    act: async (reread) => {
+      calls.push(reread);
+      const next = outcomes.length > 1 ? outcomes.shift() : outcomes[0];
+      if (next instanceof Error) throw next;
+      return next ?? { status: 'done' };
+    },
+  };
+  return { spec, calls };
+}
+
+describe('EffectRunner: every effect once, always reported (in-memory ports)', () => {
+  it('acts, records, audits, queues one notice and completes', async () => {
+    const h = harness();
+    const { spec, calls } = removalSpec();
+    expect(await h.runner().run(spec)).toBe('concluded');
+    expect(calls).toEqual([false]);
+    expect([...h.audit.rows.values()].map((r) => r.outcome)).toEqual(['done']);
+    expect(h.outbox.notices.size).toBe(1);
+    expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'done', outcome: 'done' });
+    // A replay is a no-op.
+    expect(await h.runner().run(spec)).toBe('skipped');
+    expect(calls).toHaveLength(1);
+  });
+
+  // Each step after the claim fails once with an outage; the same run's retry finishes without acting twice.
+  const failures: [string, (h: ReturnType<typeof harness>) => void][] = [
+    [
+      'recording the action',
+      (h) => h.claims.failNext.push({ op: 'write', error: outage(), when: (c) => c?.state === 'acted' }),
+    ],
+    ['the audit row', (h) => h.audit.failNext.push(outage())],
+    ['queueing the notice', (h) => h.outbox.failNext.push(outage())],
+    [
+      'completing the claim',
+      (h) => h.claims.failNext.push({ op: 'write', error: outage(), when: (c) => c?.state === 'done' }),
+    ],
+  ];
+  it.each(failures)('an outage at %s: the retry reports, never acts again', async (_step, inject) => {
+    const h = harness();
+    const runner = h.runner();
+    const { spec, calls } = removalSpec();
+    inject(h);
+    await expect(runner.run(spec)).rejects.toThrow(/unavailable/);
+    expect(await runner.run(spec)).toBe('concluded');
+    expect(calls.filter((reread) => !reread)).toHaveLength(1);
+    expect(calls).toHaveLength(1);
+    expect(h.audit.rows.size).toBe(1);
+    expect(h.outbox.notices.size).toBe(1);
+    expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'done', outcome: 'done' });
+  });
+
+  it('an outage while acting releases the claim; any run then takes over, re-reading first', async () => {
+    const h = harness();
+    const { spec, calls } = removalSpec([outage(), { status: 'done' }]);
+    await expect(h.runner('run-1').run(spec)).rejects.toThrow(/unavailable/);
+    expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'pending', owner: '' });
+    expect(await h.runner('run-2').run(spec)).toBe('concluded');
+    expect(calls).toEqual([false, true]);
+  });
+
+  it('a failed release propagates, and the claim stays with its run, whose retry resumes it', async () => {
+    const h = harness();
+    const { spec, calls } = removalSpec([new Error('socket hang up'), { status: 'done' }]);
+    h.claims.failNext.push({ op: 'write', error: outage(), when: (c) => c?.owner === '' });
+    await expect(h.runner('run-1').run(spec)).rejects.toThrow(/unavailable/);
+    expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'pending', owner: 'run-1' });
+    expect(await h.runner('run-2').run(spec)).toBe('busy');
+    expect(await h.runner('run-1').run(spec)).toBe('concluded');
+    expect(calls).toEqual([false, true]);
+  });
+
+  it("a dead run's pending claim is busy until stale, then taken over", async () => {
+    const h = harness();
+    const { spec } = removalSpec();
+    await h.claims.open(spec.key, {
+      state: 'pending',
+      owner: 'dead',
+      effectAt: '2026-06-01T11:59:50.000Z',
+      touchedAt: '2026-06-01T11:59:50.000Z',
+      attempts: 0,
+      report: JSON.stringify(report),
+    });
+    expect(await h.runner().run(spec)).toBe('busy');
+    h.advance(60_000);
+    expect(await h.runner().run(spec)).toBe('concluded');
+    // The effect keeps the time it began: its audit row and notice id do not change with the take-over.
+    expect([...h.audit.rows.values()][0]?.at.toISOString()).toBe('2026-06-01T11:59:50.000Z');
+  });
+
+  it('an acted claim is reported by another run with what the first recorded, without acting', async () => {
+    const h = harness();
+    const first = removalSpec();
+    h.audit.failNext.push(outage());
+    await expect(h.runner('run-1').run(first.spec)).rejects.toThrow();
+    const second = removalSpec();
+    expect(await h.runner('run-2').run(second.spec)).toBe('concluded');
+    expect(second.calls).toHaveLength(0);
+    expect([...h.audit.rows.values()].map((r) => r.outcome)).toEqual(['done']);
+  });
+
+  it('a refused removal is tried again later, then given up with one alert-worthy notice', async () => {
+    const h = harness();
+    const refused: Refused = { status: 'failed', detail: '409 Conflict', refused: true };
+    const { spec, calls } = removalSpec([refused]);
+    expect(await h.runner().run(spec)).toBe('deferred');
+    expect(h.audit.rows.size).toBe(0);
+    expect(await h.runner().run(spec)).toBe('deferred');
+    expect(await h.runner().run(spec)).toBe('concluded');
+    expect(calls).toHaveLength(3);
+    const [row] = [...h.audit.rows.values()];
+    expect(row).toMatchObject({ outcome: 'failed' });
+    expect(row?.detail).toMatch(/gave up after 3 attempts: 409 Conflict/);
+    expect([...h.outbox.notices.values()].map((n) => n.outcome?.status)).toEqual(['failed']);
+    expect(await h.runner().run(spec)).toBe('skipped');
+  });
+
+  it('a step the store refuses for this item alone is logged, counted and skipped; the rest completes', async () => {
+    const h = harness();
+    const { spec } = removalSpec();
+    h.audit.failNext.push(refusedByStore());
+    expect(await h.runner().run(spec)).toBe('concluded');
+    expect(h.outbox.notices.size).toBe(1);
+    expect(h.telemetry.events.map((e) => e.name)).toContain('ConcludeStepRejected');
+    expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'done' });
+  });
+
+  it('two events for the same effect in one process: the second waits for the first', async () => {
+    const h = harness();
+    const runner = h.runner();
+    const { spec, calls } = removalSpec();
+    const [a, b] = await Promise.all([runner.run(spec), runner.run(spec)]);
+    expect([a, b].sort()).toEqual(['busy', 'concluded']);
+    expect(calls).toHaveLength(1);
+  });
+});
