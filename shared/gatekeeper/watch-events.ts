@@ -63,10 +63,11 @@ export async function watchEvents(
   }
   // The lease is renewed in the background: a P-GET may be parked for minutes, longer than the lease lasts.
   const leaseLost = new AbortController();
+  // A renewal that fails for an outage keeps the lease (it is ours until it expires); only a lost one stops.
   const renewal = setInterval(() => {
     deps.lease.renew().then(
       (held) => held || leaseLost.abort(),
-      () => leaseLost.abort(),
+      (error: unknown) => deps.log.warn('Could not renew the channel lease', { error: describeError(error) }),
     );
   }, RENEW_EVERY_MS);
   const stopBackground = new AbortController();
