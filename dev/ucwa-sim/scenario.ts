@@ -1,3 +1,4 @@
+import type { QueuedEvent } from './events.js';
 import { cancelInvitation, deliverIncoming, incomingMessage } from './incoming-invitations.js';
 import { defineMeeting, meetingArrive, meetingDepart } from './meeting-operations.js';
 import type { MeetingState, Person } from './model.js';
@@ -28,6 +29,17 @@ const NOT_DELIVERED: InvitationHandle = {
   cancel: () => {},
   say: () => false,
 };
+
+function pendingInfo(queued: QueuedEvent): PendingEventInfo {
+  return {
+    senderRel: queued.sender.rel,
+    senderHref: queued.sender.href,
+    rel: queued.event.link.rel,
+    href: queued.event.link.href,
+    type: queued.event.type,
+    ...(queued.event.in ? { in: queued.event.in.rel } : {}),
+  };
+}
 
 /** Scripted activity of the far ends: people who write, call and knock. Hrefs are paths on the pool origin. */
 export class ScenarioApi implements Scenario {
@@ -90,14 +102,21 @@ export class ScenarioApi implements Scenario {
   pendingEvents(): PendingEventInfo[] {
     const app = this.world.currentApplication();
     if (!app) return [];
-    return app.channel.pendingEvents().map((queued) => ({
-      senderRel: queued.sender.rel,
-      senderHref: queued.sender.href,
-      rel: queued.event.link.rel,
-      href: queued.event.link.href,
-      type: queued.event.type,
-      ...(queued.event.in ? { in: queued.event.in.rel } : {}),
-    }));
+    return app.channel.pendingEvents().map(pendingInfo);
+  }
+
+  editPendingEvents(
+    edit: (event: PendingEventInfo, embedded: Record<string, unknown> | undefined) => void,
+  ): number {
+    const queued = this.world.currentApplication()?.channel.pendingEvents() ?? [];
+    for (const entry of queued) {
+      const embedded = entry.event._embedded?.[entry.event.link.rel];
+      edit(
+        pendingInfo(entry),
+        embedded && typeof embedded === 'object' ? (embedded as Record<string, unknown>) : undefined,
+      );
+    }
+    return queued.length;
   }
 
   setRemoteAnswer(answer: 'accept' | 'decline' | 'noAnswer', afterMs = 0): void {

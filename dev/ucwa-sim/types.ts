@@ -212,6 +212,15 @@ export interface Scenario {
   whenAvailable(): Promise<void>;
   /** Events queued for the current application and not yet sent in any P-GET response. */
   pendingEvents(): PendingEventInfo[];
+  /**
+   * Test hook: change the resources embedded in events still queued (not yet sent), e.g. to send a value a real
+   * server might send oddly (`subject: null`, a count as a string). `edit` gets each pending event and its
+   * embedded resource (the object under `_embedded[rel]`, if any) to modify in place. Call it in the same turn
+   * as the step that queued the events: they leave with the next P-GET. Returns how many events were seen.
+   */
+  editPendingEvents(
+    edit: (event: PendingEventInfo, embedded: Record<string, unknown> | undefined) => void,
+  ): number;
   /** Invitations that reached no application (lurker mode or no application). */
   readonly undelivered: UndeliveredInvitation[];
   /** How outgoing invitations (startMessaging, addMessaging) are answered by the far end. */

@@ -145,18 +145,27 @@ function capDeep(value: unknown, max: number): unknown {
 const STRING_CAPS = [MAX_STORED_STRING, 1_000, 250, 60];
 
 /**
- * The notice as stored: every string capped (renderers show far less; a cut string ends with an ellipsis)
- * and arrays at 32 entries, capped harder until it fits one table property. Never throws for size: a
- * sender who controls a name and a subject must not be able to keep their invitation out of chat.
+ * `value` as JSON of at most `maxChars`: every string capped (a cut string ends with an ellipsis) and arrays
+ * at 32 entries, capped harder until it fits; undefined when even the hardest caps do not fit.
+ */
+export function fitJson(value: unknown, maxChars: number): string | undefined {
+  for (const max of STRING_CAPS) {
+    const json = JSON.stringify(capDeep(value, max));
+    if (json.length <= maxChars) return json;
+  }
+  return undefined;
+}
+
+/**
+ * The notice as stored, fitted to one table property (renderers show far less than is kept). Never throws
+ * for size: a sender who controls a name and a subject must not be able to keep their invitation out of chat.
  */
 export function compactNotice(notice: Notice): string {
-  for (const max of STRING_CAPS) {
-    const json = JSON.stringify(capDeep(notice, max));
-    if (json.length <= MAX_NOTICE_JSON) return json;
-  }
   // Unreachable for the notices the gatekeeper builds; keep what identifies it if a future field is huge.
   const { id, kind, at, mode, decision, outcome } = notice;
-  return JSON.stringify(capDeep({ id, kind, at, mode, decision, outcome }, 60));
+  return (
+    fitJson(notice, MAX_NOTICE_JSON) ?? JSON.stringify(capDeep({ id, kind, at, mode, decision, outcome }, 60))
+  );
 }
 
 function parseSinks(json: string | undefined): Record<string, SinkRecord> {

@@ -1,3 +1,4 @@
+import { fitJson } from '../chat/outbox.js';
 import { acted, afterRefusal, fresh, type LifecycleContext, nextStep, released } from './claim-lifecycle.js';
 import { type ClaimReport, type ConcludeDeps, conclude } from './conclude.js';
 import { describeError, isTransient } from './failures.js';
@@ -65,7 +66,7 @@ export class EffectRunner {
       staleAfterMs: this.deps.staleAfterMs,
       ...(spec.removal ? { removal: spec.removal } : {}),
     };
-    const opened = await claims.open(spec.key, fresh(ctx, JSON.stringify(spec.report)));
+    const opened = await claims.open(spec.key, fresh(ctx, storedReport(spec.report)));
     const step = nextStep(opened.record, opened.created, ctx);
     if (step.kind === 'skip') return step.reason === 'busy' ? 'busy' : 'skipped';
     let record: ClaimRecord | undefined = opened.record;
@@ -73,7 +74,7 @@ export class EffectRunner {
       record = await claims.write(opened.record, {
         ...step.write,
         // A re-opened effect reports what this run saw.
-        ...(step.write.effectAt ? { report: JSON.stringify(spec.report) } : {}),
+        ...(step.write.effectAt ? { report: storedReport(spec.report) } : {}),
       });
       if (!record) return 'busy';
     }
@@ -141,6 +142,13 @@ export class EffectRunner {
     if (memo) this.performed.delete(memo);
     return 'concluded';
   }
+}
+
+/** Table properties hold 32 K characters; a sender's name or subject must never make a claim unwritable. */
+const MAX_REPORT_JSON = 24_000;
+
+function storedReport(report: ClaimReport): string {
+  return fitJson(report, MAX_REPORT_JSON) ?? JSON.stringify({ ...report, facts: {}, invitation: undefined });
 }
 
 /** The report stored with a claim, when it parses. */

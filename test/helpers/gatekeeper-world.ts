@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { type ChatSinkServer, startChatSink } from '../../dev/chat-sink/index.js';
+import { type FaultProxy, proxiedConnectionString, startFaultProxy } from '../../dev/fault-proxy/index.js';
 import type { SimulatorOptions, UcwaSimulator } from '../../dev/ucwa-sim/index.js';
 import { parseSettings } from '../../shared/config.js';
 import { runWatch } from '../../shared/gatekeeper/jobs.js';
@@ -20,6 +21,8 @@ export interface World {
   namespace: string;
   telemetry: MemoryTelemetry;
   logs: { level: string; message: string; properties?: Record<string, unknown> }[];
+  /** Fault proxies in front of Azurite's table and blob services (with `storageProxies`). */
+  storage?: { table: FaultProxy; blob: FaultProxy };
   /** Hold the event channel until `done()` holds (or `maxMs` passed); one watch run. */
   watchUntil(done: () => boolean, maxMs?: number): Promise<WatchResult>;
   /** Chat messages received per channel. */
@@ -30,10 +33,24 @@ export interface World {
 export interface WorldOptions {
   sim?: SimulatorOptions;
   settings?: Record<string, string>;
+  /** Route the runtime's storage through fault proxies (`world.storage`), to fail its writes on the wire. */
+  storageProxies?: boolean;
 }
 
 /** The simulator, the local chat sink, Azurite (own tables) and a gatekeeper runtime wired to them. */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const storage = options.storageProxies
+    ? {
+        table: await startFaultProxy({ target: inject('azuriteTableEndpoint') }),
+        blob: await startFaultProxy({ target: inject('azuriteBlobEndpoint') }),
+      }
+    : undefined;
+  const connectionString = storage
+    ? proxiedConnectionString(inject('azuriteConnectionString'), {
+        table: storage.table.url,
+        blob: storage.blob.url,
+      })
+    : inject('azuriteConnectionString');
   const sim = await startSim(options.sim);
   const chat = await startChatSink();
   const telemetry = new MemoryTelemetry();
@@ -51,7 +68,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     GATEKEEPER_MODE: 'enforce',
     CHAT_TEAMS_WEBHOOK_URL: chat.teamsUrl,
     CHAT_SLACK_WEBHOOK_URL: chat.slackUrl,
-    AzureWebJobsStorage: inject('azuriteConnectionString'),
+    AzureWebJobsStorage: connectionString,
     ...options.settings,
   });
   const namespace = `t${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -60,6 +77,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     telemetry,
     log,
     namespace,
+    ...(storage ? { storage: { connectionString } } : {}),
     ucwa: { eventChannel: { timeoutSec: 1, marginMs: 5_000 }, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
   });
   return {
@@ -69,6 +87,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     namespace,
     telemetry,
     logs,
+    ...(storage ? { storage } : {}),
     async watchUntil(done, maxMs = 8_000) {
       const controller = new AbortController();
       const started = Date.now();
@@ -85,6 +104,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     async close() {
       await sim.close();
       await chat.close();
+      await storage?.table.close();
+      await storage?.blob.close();
     },
   };
 }
