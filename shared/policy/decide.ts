@@ -53,11 +53,16 @@ function safetyGuard(policy: Policy, facts: SenderFacts): { rule: string; reason
   return undefined;
 }
 
+/**
+ * Anonymous always wins: an anonymous participant's URI is assigned by the server (often in the host's own
+ * domain), so no allow-list entry vouches for it.
+ */
 export function isAllowListed(policy: Policy, facts: SenderFacts): boolean {
+  if (facts.anonymous === true) return false;
   const uri = normaliseUri(facts.uri);
   if (uri && policy.allow.uris.some((allowed) => normaliseUri(allowed) === uri)) return true;
   const domain = domainOf(facts);
-  return domain !== undefined && policy.allow.domains.some((allowed) => inDomain(domain, allowed));
+  return domain !== undefined && policy.allow.domains.some((allowed) => domainMatches(domain, allowed));
 }
 
 function matches(rule: Rule, subject: Subject): boolean {
@@ -76,7 +81,7 @@ function matches(rule: Rule, subject: Subject): boolean {
   }
   if (when.domain) {
     const domain = domainOf(facts);
-    if (!domain || !when.domain.some((candidate) => inDomain(domain, candidate))) return false;
+    if (!domain || !when.domain.some((candidate) => domainMatches(domain, candidate))) return false;
   }
   if (when.modality) {
     const modality = subject.kind === 'invitation' ? subject.modality : undefined;
@@ -116,7 +121,9 @@ function domainOf(facts: SenderFacts): string | undefined {
   return facts.domain?.toLowerCase() ?? domainOfUri(facts.uri);
 }
 
-function inDomain(domain: string, parent: string): boolean {
-  const p = parent.toLowerCase().replace(/^\./, '');
-  return domain === p || domain.endsWith(`.${p}`);
+/** `contoso.com` matches itself only; `*.contoso.com` matches its subdomains only (case-insensitive). */
+export function domainMatches(domain: string, pattern: string): boolean {
+  const host = domain.toLowerCase();
+  const wanted = pattern.toLowerCase();
+  return wanted.startsWith('*.') ? host.endsWith(wanted.slice(1)) : host === wanted;
 }

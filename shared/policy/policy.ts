@@ -1,3 +1,4 @@
+import { getDomain } from 'tldts';
 import { z } from 'zod';
 
 /**
@@ -10,6 +11,26 @@ const oneOrMany = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .transform((value) => (Array.isArray(value) ? value : [value]));
 
+/**
+ * `contoso.com` (that domain only) or `*.contoso.com` (its subdomains only). A wildcard over a public suffix
+ * (`*.co.uk`, `*.com`) would vouch for strangers, so it is refused.
+ */
+const domainPattern = z
+  .string()
+  .regex(
+    /^(\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i,
+    'must be a domain such as contoso.com, or *.contoso.com for its subdomains',
+  )
+  .refine(
+    (value) => !value.startsWith('*.') || getDomain(value.slice(2), { allowPrivateDomains: true }) !== null,
+    {
+      message: 'a wildcard must not cover a public suffix such as *.co.uk',
+    },
+  );
+const domains = z
+  .union([domainPattern, z.array(domainPattern).min(1)])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
 export const conditionSchema = z.strictObject({
   anonymous: z.boolean().optional(),
   inLobby: z.boolean().optional(),
@@ -19,8 +40,8 @@ export const conditionSchema = z.strictObject({
   sourceNetwork: oneOrMany.optional(),
   /** SIP URIs, compared case-insensitively, with or without `sip:`. */
   uri: oneOrMany.optional(),
-  /** Domains; a subdomain matches its parent (`eu.contoso.com` matches `contoso.com`). */
-  domain: oneOrMany.optional(),
+  /** Domains: `contoso.com` exactly, `*.contoso.com` for its subdomains. */
+  domain: domains.optional(),
   /** Invitation modality: messaging, audioVideo, onlineMeeting, participant, phoneAudio. */
   modality: oneOrMany.optional(),
 });
@@ -54,11 +75,11 @@ export const ruleSchema = z
 
 export const policySchema = z.strictObject({
   rules: z.array(ruleSchema).max(200).default([]),
-  /** Never acted upon (still summarised): exact URIs and whole domains. */
+  /** Never acted upon (still summarised) unless anonymous: exact URIs, domains as `domain` conditions. */
   allow: z
     .strictObject({
       uris: z.array(z.string().min(1)).default([]),
-      domains: z.array(z.string().min(1)).default([]),
+      domains: z.array(domainPattern).default([]),
     })
     .default({ uris: [], domains: [] }),
   /** When no rule matches. */

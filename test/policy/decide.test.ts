@@ -54,9 +54,10 @@ describe('safety guards', () => {
       allow: { uris: ['SIP:VIP@partner.example'], domains: ['trusted.example'] },
     }),
   );
+  const named = { ...anonymousGuest, anonymous: false };
   it.each([
-    ['allow-listed URI', { ...anonymousGuest, uri: 'sip:vip@partner.example' }, 'allow-list'],
-    ['allow-listed subdomain', { ...anonymousGuest, uri: 'sip:x@eu.trusted.example' }, 'allow-list'],
+    ['allow-listed URI', { ...named, uri: 'sip:vip@partner.example' }, 'allow-list'],
+    ['allow-listed domain', { ...named, uri: 'sip:x@trusted.example' }, 'allow-list'],
     ['organizer', { ...anonymousGuest, organizer: true }, 'organizer'],
     ['the account itself', { ...anonymousGuest, local: true }, 'self'],
   ])('%s is summarised, not ejected', (_label, participant, rule) => {
@@ -82,6 +83,65 @@ describe('safety guards', () => {
       decide(policy, { kind: 'lobby', participant: { ...anonymousGuest, uri: 'sip:x@nottrusted.example' } })
         .action,
     ).toBe('eject');
+  });
+});
+
+describe('the allow-list: anonymous always wins, domains match exactly or by explicit wildcard', () => {
+  const policy = parsePolicy(
+    JSON.stringify({
+      rules: [{ name: 'eject-all', on: 'lobby', action: 'eject' }],
+      allow: { uris: ['sip:anon-8812@contoso.com'], domains: ['contoso.com', '*.partner.example'] },
+    }),
+  );
+  const verdict = (participant: Record<string, unknown>) =>
+    decide(policy, { kind: 'lobby', participant: { inLobby: true, ...participant } }).action;
+
+  it.each([
+    // [label, uri, anonymous, expected]
+    ['the exact domain', 'sip:alice@contoso.com', false, 'summarize'],
+    ['the exact domain in another case', 'sip:Alice@CONTOSO.com', false, 'summarize'],
+    ['an unreported anonymity', 'sip:alice@contoso.com', undefined, 'summarize'],
+    ['a subdomain of an exact entry', 'sip:alice@eu.contoso.com', false, 'eject'],
+    ['a look-alike suffix', 'sip:alice@evilcontoso.com', false, 'eject'],
+    ['a look-alike prefix', 'sip:alice@contoso.com.evil.example', false, 'eject'],
+    ['a trailing dot', 'sip:alice@contoso.com.', false, 'eject'],
+    ['a subdomain of a wildcard', 'sip:bob@eu.partner.example', false, 'summarize'],
+    ['a wildcard in another case', 'sip:bob@EU.Partner.Example', false, 'summarize'],
+    ['the apex under a wildcard', 'sip:bob@partner.example', false, 'eject'],
+    ['a look-alike of a wildcard', 'sip:bob@eu.notpartner.example', false, 'eject'],
+    ['an anonymous guest in the exact domain', 'sip:anon-1@contoso.com', true, 'eject'],
+    ['an anonymous guest with an allow-listed URI', 'sip:anon-8812@contoso.com', true, 'eject'],
+    ['an anonymous guest under a wildcard', 'sip:anon@eu.partner.example', true, 'eject'],
+  ])('%s: %s (anonymous %s) → %s', (_label, uri, anonymous, expected) => {
+    expect(verdict({ uri, ...(anonymous === undefined ? {} : { anonymous }) })).toBe(expected);
+  });
+
+  it('applies the same matching to `domain` conditions', () => {
+    const rules = parsePolicy(
+      JSON.stringify({
+        rules: [
+          { name: 'exact', on: 'invitation', when: { domain: 'contoso.com' }, action: 'decline' },
+          { name: 'subdomains', on: 'invitation', when: { domain: '*.contoso.com' }, action: 'accept' },
+        ],
+      }),
+    );
+    const rule = (uri: string) =>
+      decide(rules, { kind: 'invitation', modality: 'messaging', sender: { uri } }).rule;
+    expect(rule('sip:a@contoso.com')).toBe('exact');
+    expect(rule('sip:a@eu.contoso.com')).toBe('subdomains');
+    expect(rule('sip:a@evilcontoso.com')).toBe('default');
+  });
+
+  it.each([
+    ['a leading dot', '.contoso.com'],
+    ['a bare wildcard', '*'],
+    ['a wildcard inside a label', '*contoso.com'],
+    ['a wildcard over a public suffix', '*.co.uk'],
+    ['a wildcard over a top-level domain', '*.com'],
+    ['a single label', 'contoso'],
+    ['a URL', 'https://contoso.com'],
+  ])('refuses %s (%s) as an allow-list domain', (_label, domain) => {
+    expect(() => parsePolicy(JSON.stringify({ allow: { domains: [domain] } }))).toThrow(PolicyError);
   });
 });
 
