@@ -77,5 +77,5 @@ export {
   ucwaImSink,
   webhookSink,
 } from './sinks.js';
-export { cap, cleanOptional, cleanText, ELLIPSIS, TEXT_CAPS } from './text.js';
+export { cap, cleanOptional, cleanText, ELLIPSIS, HIDDEN_MARKER, TEXT_CAPS } from './text.js';
 export { DRY_RUN_MARKER, DRY_RUN_NOTE, type Fact, type NoticeView, noticeView, type Tone } from './view.js';

@@ -1,6 +1,7 @@
 /**
- * Cleaning of text a sender controls, before any format-specific escaping: one line, no control or
- * direction-changing characters, capped in length. Every renderer starts from this.
+ * Cleaning of text a sender controls, before any format-specific escaping: one line, no control, invisible or
+ * direction-changing characters (a visible marker where they were), capped in length. Every renderer starts
+ * from this.
  */
 
 /** Display caps in characters (code points); longer text ends with an ellipsis. */
@@ -19,41 +20,38 @@ export const TEXT_CAPS = {
 
 export const ELLIPSIS = '…';
 
+/** Shown where hidden characters were removed, so a padded or look-alike name never passes for the real one. */
+export const HIDDEN_MARKER = '\uFFFD';
+
+/** Letters of scripts whose shaping needs ZWJ/ZWNJ (Arabic, Indic, …); Latin, Greek and Cyrillic never do. */
+const JOINING = String.raw`[[\p{L}\p{M}]--[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Common}\p{Script=Inherited}]]`;
+
 /**
- * C0 and C1 controls, bidi embeddings/overrides/isolates (U+202A–U+202E, U+2066–U+2069), the implicit
- * direction marks (U+200E, U+200F, U+061C) and invisible separators (U+200B, U+2060, U+FEFF): they let a
- * sender reorder or hide what a reader sees. ZWJ/ZWNJ stay, emoji and several scripts need them.
+ * By Unicode property, not a hand list: controls (C0, C1) and default-ignorable code points (bidi controls,
+ * zero-width characters, variation selectors, tags, the Hangul fillers U+115F/U+1160/U+3164/U+FFA0, …) plus
+ * U+2800 BRAILLE PATTERN BLANK, which renders blank without being default-ignorable. Kept whole: RGI emoji
+ * (their joiners, variation selectors and tags are part of them) and a joiner between two letters of a script
+ * that needs it.
  */
-function isInvisible(code: number): boolean {
-  return (
-    code <= 0x08 ||
-    (code >= 0x0e && code <= 0x1f) ||
-    (code >= 0x7f && code <= 0x9f && code !== 0x85) ||
-    code === 0x061c ||
-    code === 0x200b ||
-    code === 0x200e ||
-    code === 0x200f ||
-    (code >= 0x202a && code <= 0x202e) ||
-    code === 0x2060 ||
-    (code >= 0x2066 && code <= 0x2069) ||
-    code === 0xfeff
-  );
-}
+const HIDDEN = new RegExp(
+  String.raw`(?=[\p{Emoji}\p{Emoji_Component}])(\p{RGI_Emoji})|(?<=${JOINING})[\u200C\u200D](?=${JOINING})|([\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Default_Ignorable_Code_Point}\u2800]+)`,
+  'gv',
+);
+
+const ANY_HIDDEN = /[\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}\p{Default_Ignorable_Code_Point}\u2800]/u;
 
 /** Tabs and line breaks (including NEL, U+2028, U+2029): a sender must not start a line of their own. */
-function isBreak(code: number): boolean {
-  return (code >= 0x09 && code <= 0x0d) || code === 0x85 || code === 0x2028 || code === 0x2029;
-}
+const BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
 
-/** Line breaks become spaces; controls, bidi overrides and invisible characters go. */
+/** Line breaks become spaces; each run of controls and invisible characters becomes one HIDDEN_MARKER. */
 export function stripControls(value: string): string {
-  let out = '';
-  for (const char of value) {
-    const code = char.codePointAt(0) ?? 0;
-    if (isBreak(code)) out += ' ';
-    else if (!isInvisible(code)) out += char;
-  }
-  return out;
+  const line = value.replace(BREAKS, ' ');
+  // The emoji alternative is costly; most text has nothing hidden and skips it.
+  if (!ANY_HIDDEN.test(line)) return line;
+  return line.replace(
+    HIDDEN,
+    (match, emoji?: string, hidden?: string) => emoji ?? (hidden ? HIDDEN_MARKER : match),
+  );
 }
 
 /** Cut to at most `max` code points, ending with an ellipsis when cut; never splits a surrogate pair. */
@@ -66,9 +64,13 @@ export function cap(text: string, max: number): string {
     .trimEnd()}${ELLIPSIS}`;
 }
 
-/** One line of visible text: controls and bidi overrides removed, whitespace collapsed, capped. */
+/** One line of visible text: hidden characters marked, whitespace collapsed, capped. */
 export function cleanText(value: string, max: number): string {
-  return cap(stripControls(value.normalize('NFC')).replace(/\s+/g, ' ').trim(), max);
+  // Bounded work however long the sender's text: far more than fits is cut before the regexes see it.
+  const bound = max * 8;
+  const end = bound - (/[\uD800-\uDBFF]/.test(value.charAt(bound - 1)) ? 1 : 0);
+  const head = value.length > bound ? `${value.slice(0, end)}${ELLIPSIS}` : value;
+  return cap(stripControls(head.normalize('NFC')).replace(/\s+/g, ' ').trim(), max);
 }
 
 /** `cleanText` for optional values; an empty result counts as absent. */

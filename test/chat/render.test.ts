@@ -169,7 +169,7 @@ describe('Teams (Workflows webhook)', () => {
     const message = textBlocks(card).find((text) => text.includes('javascript')) ?? '';
     expect(message).not.toMatch(UNESCAPED_CARD_MARKUP);
     expect(message.startsWith('\\-')).toBe(true);
-    expect(facts(card).get('Subject')).toBe('invoicegnp\\[.\\]exe');
+    expect(facts(card).get('Subject')).toBe('invoice\ufffdgnp\\[.\\]exe');
   });
 });
 
@@ -256,7 +256,7 @@ describe('generic JSON webhook', () => {
       id: 'inv-1',
       kind: 'invitation',
       mode: 'enforce',
-      sender: { name: 'invoicegnp.exe', workPhoneNumber: 'tel:+1425•••1111' },
+      sender: { name: 'invoice\ufffdgnp.exe', workPhoneNumber: 'tel:+1425•••1111' },
       decision: { action: 'summarize', rule: 'default', reason: 'federated sender' },
     });
     expect(renderWebhook(digestNotice()).digest?.bySourceNetwork).toEqual({
@@ -286,7 +286,7 @@ describe('UCWA instant message', () => {
         invitation: { modality: 'messaging', firstMessage: 'a\nb\u0007' },
       }),
     );
-    expect(text.split('\n')[0]).toBe('Incoming messaging invitation: Bob Decision: Accept');
+    expect(text.split('\n')[0]).toBe('Incoming messaging invitation: Bob Decision: Accept\ufffd');
     expect(hasHidden(text)).toBe(false);
     expect(text).toContain('First message: a b');
   });

@@ -6,6 +6,7 @@ import {
   defang,
   escapeCardMarkdown,
   escapeSlack,
+  HIDDEN_MARKER,
   maskName,
   maskPhoneNumber,
   maskUri,
@@ -16,10 +17,46 @@ import { invitationNotice, RTL_NAME } from './notices.js';
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
 
 describe('cleanText', () => {
-  it('removes bidi overrides and isolates, controls and invisible separators', () => {
-    expect(cleanText(RTL_NAME, 100)).toBe('invoicegnp.exe');
-    expect(cleanText('a\u2066b\u2069c\u200bd\u0000e\u0007f\u009bg\ufeffh', 100)).toBe('abcdefgh');
+  it('removes bidi overrides and isolates, controls and invisible separators, marking where', () => {
+    expect(cleanText(RTL_NAME, 100)).toBe(`invoice${HIDDEN_MARKER}gnp.exe`);
+    expect(cleanText('a\u2066b\u2069c\u200bd\u0000e\u0007f\u009bg\ufeffh', 100)).toBe(
+      'a\ufffdb\ufffdc\ufffdd\ufffde\ufffdf\ufffdg\ufffdh',
+    );
     expect(BIDI.test(cleanText('\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069x', 10))).toBe(false);
+  });
+
+  // Fillers and default-ignorable characters a hand-made list missed: each would pad or disguise a name.
+  it.each([
+    ['HANGUL FILLER', '\u3164'],
+    ['HANGUL CHOSEONG FILLER', '\u115f'],
+    ['HANGUL JUNGSEONG FILLER', '\u1160'],
+    ['HALFWIDTH HANGUL FILLER', '\uffa0'],
+    ['BRAILLE PATTERN BLANK', '\u2800'],
+    ['SOFT HYPHEN', '\u00ad'],
+    ['COMBINING GRAPHEME JOINER', '\u034f'],
+    ['MONGOLIAN VOWEL SEPARATOR', '\u180e'],
+    ['a tag character', '\u{E0041}'],
+    ['a variation selector', '\ufe0f'],
+    ['ZERO WIDTH JOINER between Latin letters', '\u200d'],
+    ['ZERO WIDTH NON-JOINER between Latin letters', '\u200c'],
+    ['KHMER VOWEL INHERENT AQ', '\u17b4'],
+    ['a musical formatting character', '\u{1D173}'],
+    ['a lone surrogate', '\ud800'],
+    ['a noncharacter', '\ufffe'],
+  ])('%s is removed, and the name shows where', (_label, hidden) => {
+    expect(cleanText(`Al${hidden}${hidden}ice`, 100)).toBe(`Al${HIDDEN_MARKER}ice`);
+    expect(cleanText(`Alice${hidden.repeat(40)}`, 100)).toBe(`Alice${HIDDEN_MARKER}`);
+    expect(cleanText(hidden.repeat(3), 100)).toBe(HIDDEN_MARKER);
+  });
+
+  it('leaves visible text alone: emoji sequences, flags, keycaps, and joiners scripts need', () => {
+    for (const text of ['👩‍💻 Zoë', '🏴󠁧󠁢󠁳󠁣󠁴󠁿 ❤️ #️⃣ 👍🏽', 'می\u200cخواهم', 'क्\u200dष', '山田 Ωμέγα Жанна'])
+      expect(cleanText(text, 100)).toBe(text);
+  });
+
+  it('does bounded work on a huge input', () => {
+    const cleaned = cleanText(`${'\u3164'.repeat(2_000_000)}x`, TEXT_CAPS.name);
+    expect(cleaned).toBe(`${HIDDEN_MARKER}…`);
   });
 
   it('puts everything on one line', () => {
