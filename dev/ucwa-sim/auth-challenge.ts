@@ -1,7 +1,7 @@
 import type { SimResponse } from './http-types.js';
 import { TOKEN_PATH } from './paths.js';
 
-/** The two challenges a Skype for Business front end sends with every 401 (brief §2.2, plus authorization_uri §2.3). */
+/** The two challenges a Skype for Business front end sends with every 401 (docs/ucwa-protocol.md §3.1; authorization_uri as in §3.2). */
 export function challengeHeaders(origin: string, domain: string): string[] {
   return [
     `Bearer trusted_issuers="00000002-0000-0ff1-ce00-000000000000@${domain}", client_id="00000004-0000-0ff1-ce00-000000000000", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"`,

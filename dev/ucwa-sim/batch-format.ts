@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { HeaderValue, SimResponse } from './http-types.js';
 
-/** One request carried by a `multipart/batching` part (brief §10). */
+/** One request carried by a `multipart/batching` part (docs/ucwa-protocol.md §11). */
 export interface BatchPartRequest {
   method: string;
   target: string;

@@ -1,5 +1,5 @@
 /**
- * Message bodies travel as `data:` URIs in link hrefs (brief §8.3). The task pages URL-encode with `+` for
+ * Message bodies travel as `data:` URIs in link hrefs (docs/ucwa-protocol.md §1). The task pages URL-encode with `+` for
  * spaces; the reference samples use base64.
  */
 export function encodeDataUri(text: string, contentType: string, encoding: 'url' | 'base64' = 'url'): string {

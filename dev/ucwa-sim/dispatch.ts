@@ -190,7 +190,7 @@ export class Dispatcher {
   }
 
   /**
-   * POST batch (brief §10). Parts run in request order through this same pipeline with the outer token.
+   * POST batch (docs/ucwa-protocol.md §11). Parts run in request order through this same pipeline with the outer token.
    * Over `batchLimit` parts (or outstanding parts across batches) → 429 and nothing runs.
    */
   private async batch(req: SimRequest, grant: Grant): Promise<SimResponse> {

@@ -40,7 +40,7 @@ const MAX_WAIT_SEC = 1800;
 const AGGREGATION_RANGE = { min: 5, max: 1800 };
 
 /**
- * The pending-GET event channel of one application (brief §5):
+ * The pending-GET event channel of one application (docs/ucwa-protocol.md §6):
  *  - `ack=N` where N is the first unacknowledged batch: that batch (re-sent unchanged if it was sent before),
  *    or a parked GET until events exist or `timeout` expires (empty batch: only `_links`);
  *  - `ack=N+1` acknowledges batch N; any other ack answers at once with only `_links.resync`;
@@ -242,7 +242,7 @@ export class EventChannel {
     return jsonResponse(200, body);
   }
 
-  /** Only `resync`, pointing at the first unacknowledged batch (brief §5.2). */
+  /** Only `resync`, pointing at the first unacknowledged batch (docs/ucwa-protocol.md §6.2). */
   private resync(): SimResponse {
     return jsonResponse(200, { _links: { resync: { href: this.config.eventsHref(this.firstUnacked) } } });
   }

@@ -1,6 +1,6 @@
 import type { UcwaErrorBody } from './errors.js';
 
-/** One entry of `sender[].events[]` (brief §5.2). Hrefs are already rendered in the event style. */
+/** One entry of `sender[].events[]` (docs/ucwa-protocol.md §6.2). Hrefs are already rendered in the event style. */
 export interface EventJson {
   link: { rel: string; href: string; title?: string };
   in?: { rel: string; href: string };

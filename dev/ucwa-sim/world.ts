@@ -151,7 +151,7 @@ export class World {
     this.removeApplication(app, '404');
   }
 
-  /** What `resume` means (brief §4/§5.4, inference): conversations closed, availability lost. */
+  /** What `resume` means (docs/ucwa-protocol.md §6.2; the details are inference): conversations closed, availability lost. */
   private resetTransientState(app: Application): void {
     for (const conversation of app.conversations.values()) this.detachFromMeeting(app, conversation);
     app.conversations.clear();

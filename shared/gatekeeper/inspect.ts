@@ -7,7 +7,7 @@ import { embeddedOf, hrefOf } from '../ucwa/links.js';
 import { parseAs } from '../ucwa/parse.js';
 import { INVITATION_RELS, type Invitation, type InvitationRel, type Participant } from '../ucwa/schemas.js';
 
-/** The facts the policy and the chat summary use, from a participant resource (brief §7). */
+/** The facts the policy and the chat summary use, from a participant resource (docs/ucwa-protocol.md §8). */
 export function senderFacts(participant: Participant): SenderFacts {
   const facts: SenderFacts = {};
   const copy = <K extends keyof SenderFacts & keyof Participant>(key: K) => {
@@ -39,7 +39,7 @@ export function modalityOf(rel: InvitationRel): string {
   return rel.replace(/Invitation$/, '');
 }
 
-/** The first message of a messaging invitation, decoded from its `message` data URI (brief §6.1). */
+/** The first message of a messaging invitation, decoded from its `message` data URI (docs/ucwa-protocol.md §7.1). */
 export function firstMessageOf(invitation: Invitation): string | undefined {
   const href = hrefOf(invitation, 'message');
   return href ? decodeDataUri(href)?.text : undefined;

@@ -86,7 +86,7 @@ export async function sweepLobbies(deps: SweepDeps): Promise<SweepResult> {
   return { meetings: meetings.length, lobbyParticipants, joined };
 }
 
-/** A lobby embeds its participants, or only links them (brief §9.2): read linked ones in one batch. */
+/** A lobby embeds its participants, or only links them (docs/ucwa-protocol.md §10.2): read linked ones in one batch. */
 async function participantsOf(ucwa: UcwaClient, resource: ParticipantCollection): Promise<Participant[]> {
   const embedded = embeddedOf(resource, 'participant').map((raw) => parseAs('participant', raw));
   if (embedded.length > 0) return embedded;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** One request inside a `multipart/batching` POST (brief §10). */
+/** One request inside a `multipart/batching` POST (docs/ucwa-protocol.md §11). */
 export interface BatchRequestPart {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Absolute URL on the batch's own origin; the part carries its path and a Host header. */

@@ -86,7 +86,7 @@ export class UcwaClient {
     });
   }
 
-  /** Cached discovery; `force` drops the cache (after 403, 502 or connection failures, brief §2.1). */
+  /** Cached discovery; `force` drops the cache (after 403, 502 or connection failures: docs/ucwa-protocol.md §2.3). */
   async discover(force = false, signal?: AbortSignal): Promise<Discovery> {
     if (!this.discovery || force)
       this.discovery = await discover(this.transport, this.options.discoveryUrl, signal);
@@ -195,7 +195,7 @@ export class UcwaClient {
   }
 
   /**
-   * Run requests in `multipart/batching` POSTs (brief §10). A 429 means nothing ran: the batch is split and
+   * Run requests in `multipart/batching` POSTs (docs/ucwa-protocol.md §11). A 429 means nothing ran: the batch is split and
    * retried after the server's Retry-After. Parts may execute in any order, so never batch dependent requests.
    */
   async batch(parts: readonly BatchRequestPart[], signal?: AbortSignal): Promise<BatchResponsePart[]> {
@@ -363,7 +363,7 @@ export class UcwaClient {
   }
 
   /**
-   * Start an IM conversation with `to`, the message attached to the invitation (brief §8.2: `_links.message`
+   * Start an IM conversation with `to`, the message attached to the invitation (docs/ucwa-protocol.md §9: `_links.message`
    * in the startMessaging input), so no connected conversation is needed. Returns the invitation href.
    */
   async startMessaging(
@@ -382,7 +382,7 @@ export class UcwaClient {
 
   /**
    * POST one of communication's operation factories (joinOnlineMeeting, startMessaging): 201 + Location of the
-   * invitation; events report the outcome, matched by `operationId` (brief §11).
+   * invitation; events report the outcome, matched by `operationId` (docs/ucwa-protocol.md §12).
    */
   private async startOperation(
     rel: 'joinOnlineMeeting' | 'startMessaging',
@@ -403,7 +403,7 @@ export class UcwaClient {
     return { invitationHref: location ? resolveHref(location, response.url) : undefined, operationId };
   }
 
-  /** Keep-alive (brief §3.3): only when the token carries User.ReadWrite and `me` offers the link. */
+  /** Keep-alive (docs/ucwa-protocol.md §4.3): only when the token carries User.ReadWrite and `me` offers the link. */
   async reportMyActivity(signal?: AbortSignal): Promise<boolean> {
     const app = await this.application(signal);
     const href = hrefOf(app.me, 'reportMyActivity');
@@ -413,7 +413,7 @@ export class UcwaClient {
     return true;
   }
 
-  /** Resolve a server href: relative hrefs are relative to the host of the UCWA applications URL (brief §0). */
+  /** Resolve a server href: relative hrefs are relative to the host of the UCWA applications URL (docs/ucwa-protocol.md §1). */
   resolve(href: string): string {
     return resolveHref(href, this.app?.href ?? this.discovery?.applicationsUrl ?? this.options.discoveryUrl);
   }

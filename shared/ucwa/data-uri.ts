@@ -1,4 +1,4 @@
-/** A decoded `data:` URI, as UCWA carries message bodies (brief §8.3). */
+/** A decoded `data:` URI, as UCWA carries message bodies (docs/ucwa-protocol.md §1). */
 export interface DataUri {
   mediaType: string;
   charset: string;

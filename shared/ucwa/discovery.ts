@@ -14,7 +14,7 @@ export interface Discovery {
 export const MAX_REDIRECTS = 4;
 
 /**
- * Autodiscovery (brief §2): root → `redirect`* → `user` (401 challenge → token → retry) → `applications`.
+ * Autodiscovery (docs/ucwa-protocol.md §2): root → `redirect`* → `user` (401 challenge → token → retry) → `applications`.
  * A root's `redirect` is followed before its `user`; a user's `applications` wins over its `redirect`
  * (the docs say a user homed elsewhere carries a redirect *instead*). Every hop must pass the origin policy.
  */

@@ -3,7 +3,7 @@
  * callers branch on `action` instead of re-reading status codes.
  */
 
-/** What a caller should do about a UCWA error (brief §13.3). */
+/** What a caller should do about a UCWA error (docs/ucwa-protocol.md §13.2). */
 export type UcwaErrorAction =
   | 'reauthenticate'
   | 'recreate-application'
@@ -102,7 +102,7 @@ const FATAL_GONE = new Set([
 ]);
 const RECREATE = new Set(['ApplicationNotFound', 'InactiveApplicationExpired']);
 
-/** The client policy for each error class (brief §13.3); unknown subcodes fall back to the status. */
+/** The client policy for each error class (docs/ucwa-protocol.md §13.2); unknown subcodes fall back to the status. */
 export function classify(status: number, code: string, subcode: string | undefined): UcwaErrorAction {
   const name = subcode ?? code;
   if (RECREATE.has(name) || RECREATE.has(code)) return 'recreate-application';
@@ -189,7 +189,7 @@ export class UcwaTransportError extends Error {
   }
 }
 
-/** A capability link is absent: the server does not allow that operation now (brief §0). */
+/** A capability link is absent: the server does not allow that operation now (docs/ucwa-protocol.md §1). */
 export class LinkNotOfferedError extends Error {
   override name = 'LinkNotOfferedError';
   constructor(

@@ -37,7 +37,7 @@ export interface EventBatch {
 }
 
 /**
- * The UCWA event channel (brief §5): exactly one pending GET at a time, links followed as given
+ * The UCWA event channel (docs/ucwa-protocol.md §6): exactly one pending GET at a time, links followed as given
  * (`resync` over `resume` over `next`), the `ack` never edited. The next P-GET is sent only when the caller
  * asks for it — after it has handled the previous batch — so a crash re-reads the unhandled batch instead of
  * losing it (at-least-once; handlers de-duplicate with idempotency keys). A failed or aborted poll leaves the

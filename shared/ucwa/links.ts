@@ -1,6 +1,6 @@
 import type { UcwaLink, UcwaResource } from './schemas.js';
 
-/** Resolve a server href against the URL it was read from: hrefs may be relative or absolute (brief §0). */
+/** Resolve a server href against the URL it was read from: hrefs may be relative or absolute (docs/ucwa-protocol.md §1). */
 export function resolveHref(href: string, base: string): string {
   return new URL(href, base).toString();
 }

@@ -1,4 +1,4 @@
-/** Bounded retries with exponential backoff and full jitter, honouring Retry-After (brief §13.3). */
+/** Bounded retries with exponential backoff and full jitter, honouring Retry-After (docs/ucwa-protocol.md §13.2). */
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   maxAttempts: number;

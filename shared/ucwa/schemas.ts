@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseUcwaDate } from './data-uri.js';
 
 /**
- * zod schemas for the UCWA resources the gatekeeper reads, from the reference pages (brief §6–§9, §14).
+ * zod schemas for the UCWA resources the gatekeeper reads, from the reference pages (docs/ucwa-protocol.md §7–§10).
  * Response properties are undocumented as to required-ness, so every property is optional; unknown
  * properties, link rels and enum members pass through (the docs say new ones may appear at any time).
  */
@@ -94,7 +94,7 @@ export type UcwaResource = z.output<typeof genericResourceSchema>;
 /** root, user and redirect: only links matter (`user`, `applications`, `redirect`, `xframe`). */
 export const discoverySchema = resource({});
 
-/** The participant as seen in a roster, a lobby or as an invitation's `from` (brief §7). */
+/** The participant as seen in a roster, a lobby or as an invitation's `from` (docs/ucwa-protocol.md §8). */
 export const participantSchema = resource({
   anonymous: z.boolean().optional(),
   inLobby: z.boolean().optional(),
@@ -158,7 +158,7 @@ const invitationProps = {
   to: soft(z.string()),
 };
 
-/** Every invitation kind shares this shape; onlineMeetingInvitation adds meeting facts (brief §6.2). */
+/** Every invitation kind shares this shape; onlineMeetingInvitation adds meeting facts (docs/ucwa-protocol.md §7.1). */
 export const invitationSchema = resource(
   {
     ...invitationProps,
@@ -180,7 +180,7 @@ export const INVITATION_RELS = [
 ] as const;
 export type InvitationRel = (typeof INVITATION_RELS)[number];
 
-/** lobby, leaders, attendees, participants: participants embedded, or linked (brief §9.2). */
+/** lobby, leaders, attendees, participants: participants embedded, or linked (docs/ucwa-protocol.md §10.2). */
 export const participantCollectionSchema = resource({}, { participant: participantSchema });
 export type ParticipantCollection = z.output<typeof participantCollectionSchema>;
 
@@ -259,7 +259,7 @@ export const eventSenderSchema = z.looseObject({
 });
 export type EventSender = z.output<typeof eventSenderSchema>;
 
-/** A P-GET response: `_links` with `next`, `resume` or `resync`, and ordered `sender` groups (brief §5.2). */
+/** A P-GET response: `_links` with `next`, `resume` or `resync`, and ordered `sender` groups (docs/ucwa-protocol.md §6.2). */
 export const eventsSchema = z.looseObject({
   rel: z.string().optional(),
   _links: linksSchema,

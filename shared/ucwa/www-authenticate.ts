@@ -1,7 +1,7 @@
 import type { AuthChallenge } from './token-source.js';
 
 /**
- * Parse UCWA's `WWW-Authenticate` challenges (brief §2.2–2.3): `Bearer trusted_issuers=…, client_id=…,
+ * Parse UCWA's `WWW-Authenticate` challenges (docs/ucwa-protocol.md §3.1–§3.2): `Bearer trusted_issuers=…, client_id=…,
  * authorization_uri=…` and `MsRtcOAuth href=…,grant_type=…`. Several challenges may share one header.
  */
 export function parseChallenges(headerValues: readonly string[]): AuthChallenge {

@@ -29,7 +29,7 @@ import {
 
 const MAX_FIELD = 100;
 
-/** POST applications (brief §3): culture, endpointId and userAgent required; camelCase or PascalCase keys. */
+/** POST applications (docs/ucwa-protocol.md §4.1): culture, endpointId and userAgent required; camelCase or PascalCase keys. */
 export function createApplication(world: World, req: SimRequest): SimResponse {
   const body = readJsonBody(req);
   if (!body.ok) return body.response;
@@ -90,7 +90,7 @@ const MODALITIES = new Set([
   'ApplicationSharing',
   'DataCollaboration',
 ]);
-/** The makeMeAvailable error table allows only these; the others answer 403 (brief §4). */
+/** The makeMeAvailable error table allows only these; the others answer 403 (docs/ucwa-protocol.md §5). */
 const ALLOWED_MODALITIES = new Set(['Messaging', 'PhoneAudio']);
 const FORMATS = new Set(['Plain', 'Html']);
 const AVAILABILITY = new Set(['Online', 'Busy', 'DoNotDisturb', 'BeRightBack', 'Away', 'Offwork']);

@@ -19,7 +19,7 @@ function created(ctx: HandlerContext, path: string): SimResponse {
   return emptyResponse(201, { Location: ctx.r.href(path) });
 }
 
-/** joinOnlineMeeting (brief §9.1): onlineMeetingUri in the body or the query; unknown meeting → 404 DestinationNotFound. */
+/** joinOnlineMeeting (docs/ucwa-protocol.md §10.1): onlineMeetingUri in the body or the query; unknown meeting → 404 DestinationNotFound. */
 function postJoinOnlineMeeting(ctx: HandlerContext): SimResponse {
   const body = readJsonBody(ctx.req);
   if (!body.ok) return body.response;
@@ -63,7 +63,7 @@ function firstMessage(body: Record<string, unknown>): string | undefined {
   return decodeDataUri(raw) ?? raw;
 }
 
-/** startMessaging (brief §8.2): `to` required; 201 + Location of the outgoing messagingInvitation. */
+/** startMessaging (docs/ucwa-protocol.md §9): `to` required; 201 + Location of the outgoing messagingInvitation. */
 function postStartMessaging(ctx: HandlerContext): SimResponse {
   const body = readJsonBody(ctx.req);
   if (!body.ok) return body.response;

@@ -3,7 +3,7 @@ import type { ResolvedOptions } from '../options.js';
 import { applicationsBase, DISCOVERY_ROOT, discoveryUserPath, xframePath } from '../paths.js';
 
 /**
- * Autodiscovery (brief §2.1): every root but the last answers only a `redirect` to the next autodiscover root,
+ * Autodiscovery (docs/ucwa-protocol.md §2.1): every root but the last answers only a `redirect` to the next autodiscover root,
  * on another origin; the last one links `user` (and `xframe`). `user` links the applications URL on the pool.
  */
 export function rootResponse(opts: ResolvedOptions, discoveryOrigins: string[], hop: number): SimResponse {

@@ -36,7 +36,7 @@ export function findInvitation(
 /**
  * Acting on an invitation. The operation must be one its kind and direction offer (else 403), and the
  * invitation must still be pending (else 409 Conflict): accept/decline hrefs cached from `started` keep
- * working while it is pending even when a later `updated` event left them out (brief §16.42).
+ * working while it is pending even when a later `updated` event left them out (docs/ucwa-protocol.md §7.3).
  */
 function act(action: InvitationAction) {
   return (ctx: HandlerContext, invitation: Invitation): SimResponse => {

@@ -13,7 +13,7 @@ function notConnected(): SimResponse {
 }
 
 /**
- * sendMessage (brief §8.3): raw text/plain (or text/html when Html was negotiated) → 201 + Location of the
+ * sendMessage (docs/ucwa-protocol.md §9): raw text/plain (or text/html when Html was negotiated) → 201 + Location of the
  * message, then a `message` completed event. A repeated operationId answers the first message's Location
  * without sending twice. operationId is optional here (the task page sends OperationContext instead).
  */

@@ -8,7 +8,7 @@ function tokenError(error: string, description: string): SimResponse {
 }
 
 /**
- * The MsRtcOAuth endpoint (`/WebTicket/oauthtoken`, brief §2.2). Only the password grant can succeed here;
+ * The MsRtcOAuth endpoint (`/WebTicket/oauthtoken`, docs/ucwa-protocol.md §3.1). Only the password grant can succeed here;
  * its token is valid on every origin of the simulator (on-premises tokens are server-wide) with both
  * Conversations scopes.
  */

@@ -1,7 +1,7 @@
 import type { Application } from '../model.js';
 import { type Json, link, type RenderContext } from '../render-context.js';
 
-/** `me`: presence, note and location links appear only after makeMeAvailable (brief §3.2). */
+/** `me`: presence, note and location links appear only after makeMeAvailable (docs/ucwa-protocol.md §5). */
 export function renderMe(r: RenderContext, app: Application): Json {
   const paths = app.paths;
   const account = r.opts.account;
@@ -28,7 +28,7 @@ export function renderMe(r: RenderContext, app: Application): Json {
   };
 }
 
-/** `communication` carries the GUID-named marker a PUT has to echo (brief §0 PUT, §3.2). */
+/** `communication` carries the GUID-named marker a PUT has to echo (docs/ucwa-protocol.md §1, §4.1). */
 export function renderCommunication(r: RenderContext, app: Application): Json {
   const paths = app.paths;
   return {

@@ -4,7 +4,7 @@ import type { InvitationAction } from '../paths.js';
 import { type Json, link, type RenderContext } from '../render-context.js';
 import { renderParticipant } from './participant-resource.js';
 
-/** What a pending incoming invitation of each kind offers (brief §6.1 table). */
+/** What a pending incoming invitation of each kind offers (docs/ucwa-protocol.md §7.3). */
 export function incomingActions(invitation: Invitation): InvitationAction[] {
   switch (invitation.kind) {
     case 'messaging':
@@ -23,7 +23,7 @@ export function offeredInvitationActions(invitation: Invitation): InvitationActi
 }
 
 /**
- * An invitation (brief §6.2): rel is the type name. `withoutActions` renders it as the ReceiveAnIM `updated`
+ * An invitation (docs/ucwa-protocol.md §7.1): rel is the type name. `withoutActions` renders it as the ReceiveAnIM `updated`
  * event shows it, with accept/decline gone although they still work.
  */
 export function renderInvitation(

@@ -21,7 +21,7 @@ export function participantPath(r: RenderContext, conversation: Conversation, pe
 }
 
 /**
- * The participant schema (brief §7). `rel` is `participant` for roster/lobby members and embedded senders,
+ * The participant schema (docs/ucwa-protocol.md §8). `rel` is `participant` for roster/lobby members and embedded senders,
  * `localParticipant` for the account's own entry, `from` for an invitation's from resource.
  */
 export function renderParticipant(
