@@ -5,6 +5,9 @@ import type { HeaderValue, SimResponse } from './http-types.js';
 export interface BatchPartRequest {
   method: string;
   target: string;
+  /** The MIME headers of the part (Content-Type, Content-Transfer-Encoding, …), lower-case names. */
+  mimeHeaders: Record<string, string>;
+  /** The headers of the HTTP request the part carries, lower-case names. */
   headers: Record<string, string>;
   body: string;
 }
@@ -52,17 +55,13 @@ export function parseBatch(body: string, boundary: string): ParsedBatch {
 function parsePart(lines: string[]): BatchPartRequest | { error: string } {
   const start = lines.findIndex((line) => REQUEST_LINE.test(line.trim()));
   if (start < 0) return { error: 'no HTTP request line in this part' };
+  const mimeHeaders = headerMap(lines.slice(0, start));
   const match = REQUEST_LINE.exec(lines[start]?.trim() ?? '');
   const method = match?.[1]?.toUpperCase() ?? 'GET';
   const target = match?.[2] ?? '/';
-  const headers: Record<string, string> = {};
   let index = start + 1;
-  for (; index < lines.length; index++) {
-    const line = lines[index] ?? '';
-    if (line.trim() === '') break;
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
+  while (index < lines.length && (lines[index] ?? '').trim() !== '') index++;
+  const headers = headerMap(lines.slice(start + 1, index));
   let bodyLines = lines.slice(index + 1);
   while (bodyLines.length > 0 && (bodyLines[bodyLines.length - 1] ?? '').trim() === '')
     bodyLines = bodyLines.slice(0, -1);
@@ -70,7 +69,16 @@ function parsePart(lines: string[]): BatchPartRequest | { error: string } {
     const first = bodyLines.findIndex((line) => /^\s*[{[]/.test(line));
     if (first > 0) bodyLines = bodyLines.slice(first);
   }
-  return { method, target, headers, body: bodyLines.join('\r\n') };
+  return { method, target, mimeHeaders, headers, body: bodyLines.join('\r\n') };
+}
+
+function headerMap(lines: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
 }
 
 function headerLines(headers: Record<string, HeaderValue>): string[] {

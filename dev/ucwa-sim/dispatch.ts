@@ -1,5 +1,5 @@
 import { unauthorized } from './auth-challenge.js';
-import { boundaryOf, parseBatch, serializeBatch } from './batch-format.js';
+import { type BatchPartRequest, boundaryOf, parseBatch, serializeBatch } from './batch-format.js';
 import { errors, ucwaError } from './errors.js';
 import type { FaultSet } from './faults.js';
 import { runWithFault } from './faults.js';
@@ -221,7 +221,7 @@ export class Dispatcher {
           responses.push(errors.badRequest('DeserializationFailure', part.error));
           continue;
         }
-        const response = await this.runPart(req, grant, part.method, part.target, part.headers, part.body);
+        const response = await this.runPart(req, grant, part);
         if (response.drop) return response;
         responses.push(response);
       }
@@ -239,14 +239,8 @@ export class Dispatcher {
     }
   }
 
-  private async runPart(
-    outer: SimRequest,
-    grant: Grant,
-    method: string,
-    target: string,
-    headers: Record<string, string>,
-    body: string,
-  ): Promise<SimResponse> {
+  private async runPart(outer: SimRequest, grant: Grant, part: BatchPartRequest): Promise<SimResponse> {
+    const { method, target, headers, body } = part;
     let url: URL;
     try {
       url = new URL(target, outer.origin);
@@ -273,7 +267,20 @@ export class Dispatcher {
       ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
       at: Timers.now(),
       batchPart: true,
+      headers: { ...headers },
+      mimeHeaders: { ...part.mimeHeaders },
     });
+    if (
+      this.opts.batchPartsNeedLength &&
+      (method === 'POST' || method === 'PUT') &&
+      !headers['content-length']
+    ) {
+      // An HTTP server wants the length of every POST, an empty one included (the captured bodiless POSTs
+      // send Content-Length: 0); the inner request of a part is no exception here.
+      const refused = ucwaError(411, 'LengthRequired', undefined, 'A POST or PUT needs Content-Length.');
+      this.recorder.complete(record, refused.status);
+      return refused;
+    }
     const fault = this.faults.take(partRequest);
     const response = await runWithFault(
       fault,

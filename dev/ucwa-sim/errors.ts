@@ -11,6 +11,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   408: 'Timeout',
   409: 'Conflict',
   410: 'Gone',
+  411: 'LengthRequired',
   412: 'PreconditionFailed',
   413: 'EntityTooLarge',
   415: 'UnsupportedMediaType',

@@ -23,6 +23,7 @@ export interface ResolvedOptions {
   resumeAfterMs: number;
   applicationIdleTimeoutMs: number;
   batchLimit: number;
+  batchPartsNeedLength: boolean;
   acceptJwt: JwtIssuerOptions[];
   tokenLifetimeSec: number;
   hrefStyle: HrefStyle;
@@ -62,6 +63,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     resumeAfterMs: options.eventChannel?.resumeAfterMs ?? 10 * 60_000,
     applicationIdleTimeoutMs: options.applicationIdleTimeoutMs ?? 15 * 60_000,
     batchLimit: options.batchLimit ?? 100,
+    batchPartsNeedLength: options.batchPartsNeedLength ?? true,
     acceptJwt: options.tokens?.acceptJwt ?? [],
     tokenLifetimeSec: options.tokens?.defaultLifetimeSec ?? 28_800,
     hrefStyle: options.hrefStyle ?? 'mixed',

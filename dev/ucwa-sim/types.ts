@@ -56,6 +56,8 @@ export interface SimulatorOptions {
   applicationIdleTimeoutMs?: number;
   /** Max parts per batch (and outstanding batch parts) before 429; default 100. */
   batchLimit?: number;
+  /** A POST or PUT batch part without Content-Length answers 411 Length Required; default true. */
+  batchPartsNeedLength?: boolean;
   tokens?: {
     /** Azure AD style JWT issuers whose tokens are accepted (audience = request origin, scopes from `scp`). */
     acceptJwt?: JwtIssuerOptions[];
@@ -278,6 +280,10 @@ export interface RecordedRequest {
   at: number;
   completedAt?: number;
   batchPart?: boolean;
+  /** Batch parts: the headers of the HTTP request the part carries (lower-case names). */
+  headers?: Record<string, string>;
+  /** Batch parts: the part's own MIME headers (Content-Type, Content-Transfer-Encoding). */
+  mimeHeaders?: Record<string, string>;
 }
 
 export type ActionKind =

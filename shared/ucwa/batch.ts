@@ -19,18 +19,29 @@ export interface BatchResponsePart {
 
 const CRLF = '\r\n';
 
-/** Build a batch body with CRLF line ends, as MIME expects. */
+/**
+ * Build a batch body with CRLF line ends, as MIME expects, each part with the headers the batching pages list
+ * (docs/ucwa-protocol.md §11): MIME Content-Type and Content-Transfer-Encoding; Host, Accept, and
+ * Content-Type/Content-Length for a body — Content-Length: 0 on a POST or PUT without one.
+ */
 export function buildBatch(parts: readonly BatchRequestPart[], boundary = `batch_${randomUUID()}`) {
   const lines: string[] = [];
   for (const part of parts) {
     const url = new URL(part.url);
-    lines.push(`--${boundary}`, 'Content-Type: application/http; msgtype=request', '');
+    lines.push(
+      `--${boundary}`,
+      'Content-Type: application/http; msgtype=request',
+      'Content-Transfer-Encoding: binary',
+      '',
+    );
     lines.push(
       `${part.method} ${url.pathname}${url.search} HTTP/1.1`,
       `Host: ${url.host}`,
       'Accept: application/json',
     );
     if (part.body !== undefined) lines.push(`Content-Type: ${part.contentType ?? 'application/json'}`);
+    if (part.body !== undefined || part.method === 'POST' || part.method === 'PUT')
+      lines.push(`Content-Length: ${Buffer.byteLength(part.body ?? '', 'utf8')}`);
     lines.push('', part.body ?? '');
   }
   lines.push(`--${boundary}--`, '');

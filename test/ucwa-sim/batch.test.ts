@@ -34,7 +34,7 @@ function parseAnswer(contentType: string, text: string): PartResponse[] {
 }
 
 function batchBody(
-  requests: { method: string; path: string; body?: string; type?: string }[],
+  requests: { method: string; path: string; body?: string; type?: string; noLength?: boolean }[],
   boundary: string,
   eol = '\r\n',
 ): string {
@@ -47,6 +47,7 @@ function batchBody(
       'Host: lyncweb.contoso.com',
       'Accept: application/json',
       ...(r.type ? [`Content-Type: ${r.type}`] : []),
+      ...(r.method === 'POST' && !r.noLength ? [`Content-Length: ${Buffer.byteLength(r.body ?? '')}`] : []),
       '',
       r.body ?? '',
     ].join(eol),
@@ -133,6 +134,7 @@ describe('batch', () => {
       '',
       `POST ${app._embedded.me._links.makeMeAvailable.href} HTTP/1.1`,
       'Content-Type: application/json',
+      'Content-Length: 37',
       '',
       '?',
       '{"supportedModalities":["Messaging"]}',
@@ -143,6 +145,27 @@ describe('batch', () => {
     const parts = parseAnswer(String(reply.headers.get('content-type')), reply.text);
     expect(parts.map((p) => p.status)).toEqual([200, 204]);
     expect(sim?.actions.at(-1)?.kind).toBe('makeMeAvailable');
+  });
+
+  it('answers 411 to a POST part without Content-Length (an empty one says 0), unless switched off', async () => {
+    const { app, send } = await setup();
+    const post = { method: 'POST', path: app._links.reportMyNetwork.href };
+    const reply = await send(batchBody([{ ...post, noLength: true }, post], 'l1'), 'l1');
+    const parts = parseAnswer(String(reply.headers.get('content-type')), reply.text);
+    expect(parts.map((p) => p.status)).toEqual([411, 204]);
+    expect(sim?.requests.filter((r) => r.batchPart).map((r) => r.headers?.['content-length'])).toEqual([
+      undefined,
+      '0',
+    ]);
+    await sim?.close();
+    const lenient = await setup({ batchPartsNeedLength: false });
+    const again = await lenient.send(
+      batchBody([{ method: 'POST', path: lenient.app._links.reportMyNetwork.href, noLength: true }], 'l2'),
+      'l2',
+    );
+    expect(parseAnswer(String(again.headers.get('content-type')), again.text).map((p) => p.status)).toEqual([
+      204,
+    ]);
   });
 
   it('answers 400 for events, a nested batch or photo inside a batch, and runs the other parts', async () => {

@@ -288,7 +288,7 @@ describe('online meetings', () => {
     const boundary = 'b7c1';
     const parts = guests.map(
       (guest) =>
-        `--${boundary}\r\nContent-Type: application/http; msgtype=request\r\n\r\nPOST ${guest?.participantHref}/eject HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n`,
+        `--${boundary}\r\nContent-Type: application/http; msgtype=request\r\n\r\nPOST ${guest?.participantHref}/eject HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nContent-Length: 0\r\n\r\n`,
     );
     const reply = await client.request('POST', app._links.batch.href, {
       body: `${parts.join('\r\n')}\r\n--${boundary}--\r\n`,

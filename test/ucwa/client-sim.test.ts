@@ -252,6 +252,40 @@ describe('batch', () => {
     expect(results.map((r) => (r.ok ? r.resource.name : ''))).toEqual(hrefs.map((_, n) => `Guest ${n}`));
   });
 
+  it('gives every part the headers the batching pages list, Content-Length: 0 on a bodiless POST', async () => {
+    // The simulator answers 411 to a POST part without Content-Length, as an HTTP server would.
+    const s = await sim0();
+    const client = simClient(s);
+    await client.application();
+    const meeting = s.scenario.meeting({
+      onlineMeetingUri: 'sip:org@contoso.com;gruu;opaque=app:conf:focus:id:H1',
+      accountIsLeader: true,
+    });
+    await client.joinOnlineMeeting('sip:org@contoso.com;gruu;opaque=app:conf:focus:id:H1');
+    await meeting.whenJoined();
+    const hrefs = [1, 2].map((n) => meeting.knock(guest(n)).participantHref);
+    const read = await client.getMany('participant', hrefs);
+    const participants = read.flatMap((r) => (r.ok ? [r.resource] : []));
+    const results = await client.removeParticipants(
+      participants.map((p) => ({ participant: p, verb: 'eject' })),
+    );
+    expect(results).toEqual([{ ok: true }, { ok: true }]);
+    const parts = s.requests.filter((r) => r.batchPart);
+    expect(parts).toHaveLength(4);
+    for (const part of parts) {
+      expect(part.mimeHeaders).toMatchObject({
+        'content-type': 'application/http; msgtype=request',
+        'content-transfer-encoding': 'binary',
+      });
+      expect(part.headers).toMatchObject({ host: new URL(s.origins.pool).host, accept: 'application/json' });
+    }
+    const posts = parts.filter((r) => r.method === 'POST');
+    expect(posts.map((r) => [r.path.split('/').pop(), r.headers?.['content-length'], r.status])).toEqual([
+      ['eject', '0', 204],
+      ['eject', '0', 204],
+    ]);
+  });
+
   it('splits a throttled batch and retries after Retry-After', async () => {
     const s = await sim0();
     const client = simClient(s);
