@@ -13,6 +13,7 @@ export interface ResolvedOptions {
   pathFamily: PathFamily;
   participantIds: ParticipantIdStyle;
   discoveryRedirects: number;
+  discoveryRedirectsAs: 'link' | 'http';
   separatePoolOrigin: boolean;
   account: Required<AccountOptions>;
   /** The account's SIP domain (`contoso.com`). */
@@ -49,6 +50,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     pathFamily: options.pathFamily ?? 'oauth',
     participantIds: options.participantIds ?? 'numeric',
     discoveryRedirects: redirects,
+    discoveryRedirectsAs: options.discoveryRedirectsAs ?? 'link',
     separatePoolOrigin: options.separatePoolOrigin ?? true,
     account: {
       uri: account.uri,

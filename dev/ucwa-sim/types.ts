@@ -38,6 +38,8 @@ export interface SimulatorOptions {
   participantIds?: ParticipantIdStyle;
   /** Extra autodiscover roots to hop through before the one that has `user`; default 0. */
   discoveryRedirects?: number;
+  /** How those roots send the client on: a `redirect` link in a 200 (`link`, default) or a 302 (`http`). */
+  discoveryRedirectsAs?: 'link' | 'http';
   /** UCWA pool (applications) on its own origin, different from the autodiscover host; default true. */
   separatePoolOrigin?: boolean;
   /** The signed-in service account; default `sip:gatekeeper@contoso.com`. */

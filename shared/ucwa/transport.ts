@@ -55,6 +55,8 @@ export interface UcwaRequest {
   retry?: boolean;
   /** The UCWA resource name, for the scope check before sending (see scopes.ts). */
   resource?: string;
+  /** `return`: hand 3xx answers back (discovery follows them itself); otherwise a 3xx is an error. */
+  redirects?: 'return';
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -141,6 +143,10 @@ export class UcwaTransport {
         throw new UcwaAuthError(origin, `UCWA refused a freshly acquired token for ${origin} (401 twice)`);
       }
 
+      if (response.status >= 300 && response.status < 400 && request.redirects !== 'return') {
+        // Only discovery follows redirects (docs/ucwa-protocol.md §2.2); a moved UCWA resource is an error.
+        throw toUcwaError(request, response, undefined);
+      }
       if (response.status >= 400) {
         const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
         // 429 means nothing was executed, so even a POST may be repeated.

@@ -104,6 +104,17 @@ describe('discovery', () => {
     expect(userBody._links.xframe).toBeDefined();
   });
 
+  it('can answer its roots with a 302 to the next hop instead of a redirect link', async () => {
+    sim = await startSim({ discoveryRedirects: 1, discoveryRedirectsAs: 'http' });
+    const first = await fetch(sim.discoveryUrl, { redirect: 'manual' });
+    expect(first.status).toBe(302);
+    expect(first.headers.get('location')).toBe(
+      `${sim.origins.discovery[1]}/autodiscover/autodiscoverservice.svc/root`,
+    );
+    const last = (await (await fetch(first.headers.get('location') ?? '')).json()) as Body;
+    expect(Object.keys(last._links).sort()).toEqual(['self', 'user', 'xframe']);
+  });
+
   it('uses the reference shapes for the v1 family and can share the last discovery origin with the pool', async () => {
     sim = await startSim({ pathFamily: 'v1', separatePoolOrigin: false });
     expect(sim.origins.discovery).toEqual([sim.origins.pool]);

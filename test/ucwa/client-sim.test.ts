@@ -52,6 +52,43 @@ describe('discovery', () => {
     expect(s.requests.filter((r) => r.path.includes('/user'))).toHaveLength(2);
   });
 
+  it('follows HTTP redirects from the root, each hop allow-listed and within the hop limit', async () => {
+    const s = await sim0({ discoveryRedirects: 2, discoveryRedirectsAs: 'http' });
+    const discovery = await simClient(s).discover();
+    expect(discovery.applicationsUrl.startsWith(s.origins.pool)).toBe(true);
+    const roots = s.requests.filter((r) => r.path.endsWith('/root'));
+    expect(roots.map((r) => [r.origin, r.status])).toEqual([
+      [s.origins.discovery[0], 302],
+      [s.origins.discovery[1], 302],
+      [s.origins.discovery[2], 200],
+    ]);
+
+    // A hop to an origin outside the allow-list is refused before anything is sent there.
+    const before = s.requests.length;
+    const narrow = simClient(s, { allowedOrigins: [s.origins.discovery[0] ?? '', s.origins.pool] });
+    await expect(narrow.discover()).rejects.toBeInstanceOf(OriginNotAllowedError);
+    expect(s.requests.slice(before).map((r) => r.origin)).toEqual([s.origins.discovery[0]]);
+
+    await s.close();
+    const far = await sim0({ discoveryRedirects: 5, discoveryRedirectsAs: 'http' });
+    await expect(simClient(far).discover()).rejects.toThrow(/more than 4 redirects/);
+  });
+
+  it('never follows a redirect from https down to http', async () => {
+    const requested: string[] = [];
+    const fetchStub: typeof fetch = async (input) => {
+      requested.push(String(input));
+      return new Response(null, { status: 302, headers: { Location: 'http://127.0.0.1:9/root' } });
+    };
+    const client = simClient({ discoveryUrl: 'https://lyncdiscover.contoso.com/root' } as UcwaSimulator, {
+      tokens: { getToken: async () => ({ token: 'unused' }) },
+      allowedOrigins: ['https://lyncdiscover.contoso.com', 'http://127.0.0.1:9'],
+      fetch: fetchStub,
+    });
+    await expect(client.discover()).rejects.toThrow(/from https to http/);
+    expect(requested).toEqual(['https://lyncdiscover.contoso.com/root']);
+  });
+
   it('serves bodies that parse with the client schemas', async () => {
     const s = await sim0();
     const client = simClient(s);

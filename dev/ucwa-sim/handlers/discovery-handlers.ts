@@ -1,13 +1,18 @@
-import { jsonResponse, type SimResponse, textResponse } from '../http-types.js';
+import { emptyResponse, jsonResponse, type SimResponse, textResponse } from '../http-types.js';
 import type { ResolvedOptions } from '../options.js';
 import { applicationsBase, DISCOVERY_ROOT, discoveryUserPath, xframePath } from '../paths.js';
 
 /**
- * Autodiscovery (docs/ucwa-protocol.md §2.1): every root but the last answers only a `redirect` to the next autodiscover root,
- * on another origin; the last one links `user` (and `xframe`). `user` links the applications URL on the pool.
+ * Autodiscovery (docs/ucwa-protocol.md §2.1): every root but the last sends the client on to the next
+ * autodiscover root, on another origin — a `redirect` link, or an HTTP 302 with `discoveryRedirectsAs: 'http'`;
+ * the last one links `user` (and `xframe`). `user` links the applications URL on the pool.
  */
 export function rootResponse(opts: ResolvedOptions, discoveryOrigins: string[], hop: number): SimResponse {
   const next = discoveryOrigins[hop + 1];
+  if (next && opts.discoveryRedirectsAs === 'http') {
+    // RootURL.md: a first hop may be answered with an HTTP redirect (to https) instead of a redirect link.
+    return emptyResponse(302, { Location: `${next}${DISCOVERY_ROOT}` });
+  }
   if (next) return jsonResponse(200, { _links: { redirect: { href: `${next}${DISCOVERY_ROOT}` } } });
   const here = discoveryOrigins[hop] ?? '';
   const href = (path: string) => (opts.hrefStyle === 'absolute' ? `${here}${path}` : path);
