@@ -28,6 +28,7 @@ export interface ResolvedOptions {
   acceptJwt: JwtIssuerOptions[];
   tokenLifetimeSec: number;
   hrefStyle: HrefStyle;
+  traffic: 'captured' | 'sparse';
 }
 
 const DEFAULT_ACCOUNT: AccountOptions = { uri: 'sip:gatekeeper@contoso.com', name: 'Gatekeeper Service' };
@@ -69,5 +70,6 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     acceptJwt: options.tokens?.acceptJwt ?? [],
     tokenLifetimeSec: options.tokens?.defaultLifetimeSec ?? 28_800,
     hrefStyle: options.hrefStyle ?? 'mixed',
+    traffic: options.traffic ?? 'captured',
   };
 }

@@ -164,7 +164,8 @@ export function outgoingMessage(
   };
   conversation.messages.set(message.id, message);
   if (operationId) conversation.messagesByOperation.set(operationId, message.id);
-  world.emitMessage(app, conversation, message, false);
+  // SendAnIM.md: the sent message's completed event embeds it (not with traffic: 'sparse').
+  world.emitMessage(app, conversation, message, world.opts.traffic === 'captured');
   return message;
 }
 

@@ -68,6 +68,12 @@ export interface SimulatorOptions {
   };
   /** default `mixed`: resources use relative hrefs, event sender/link hrefs are absolute like the reference samples. */
   hrefStyle?: HrefStyle;
+  /**
+   * `captured` (default): what the task pages' captured traffic shows — absolute hrefs on root and user,
+   * `communication` updated embeds communication, a sent message's `completed` embeds the message.
+   * `sparse`: root and user follow hrefStyle, and those events carry only their link.
+   */
+  traffic?: 'captured' | 'sparse';
 }
 
 export type Role = 'Attendee' | 'Leader' | 'Unknown';

@@ -17,6 +17,7 @@ import type { ResolvedOptions } from './options.js';
 import { AppPaths, applicationsBase } from './paths.js';
 import type { Recorder } from './recorder.js';
 import type { Json, RenderContext } from './render-context.js';
+import { renderCommunication } from './resources/application-resource.js';
 import { renderConversation, renderMessage, renderMessaging } from './resources/conversation-resource.js';
 import { renderInvitation } from './resources/invitation-resource.js';
 import { renderParticipant } from './resources/participant-resource.js';
@@ -303,7 +304,13 @@ export class World {
     app.signInAs = settings.signInAs;
     if (settings.audioPreference) app.audioPreference = settings.audioPreference;
     const paths = app.paths;
-    this.emit(app, 'communication', { rel: 'communication', path: paths.communication, type: 'updated' });
+    // The captured traffic embeds communication here (EventChannelDetails.md, ReceiveAnIM.md).
+    this.emit(app, 'communication', {
+      rel: 'communication',
+      path: paths.communication,
+      type: 'updated',
+      ...(this.opts.traffic === 'captured' ? { embedded: renderCommunication(this.render(app), app) } : {}),
+    });
     this.emit(app, 'me', { rel: 'me', path: paths.me, type: 'updated' });
     this.emit(app, 'me', { rel: 'presence', path: paths.presence, type: 'added' });
     this.emit(app, 'me', { rel: 'note', path: paths.note, type: 'added' });

@@ -245,6 +245,33 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     expect(JSON.stringify(im[0]?.body)).toContain('Anonymous 1');
   });
 
+  it.each(['captured', 'sparse'] as const)(
+    'works with the %s traffic style: summaries, the IM copy and a lobby guest',
+    async (traffic) => {
+      world = await startWorld({
+        sim: { traffic },
+        settings: { WATCHED_MEETINGS: MEETING_URI, CHAT_UCWA_IM_TO: 'sip:admin@contoso.com' },
+      });
+      const w = world;
+      const meeting = w.sim.scenario.meeting({ onlineMeetingUri: MEETING_URI, accountIsLeader: true });
+      const script = (async () => {
+        await meeting.whenJoined();
+        w.sim.scenario.incomingIm(colleague, 'hello');
+        meeting.knock(anonymousGuest(1));
+      })();
+      await w.watchUntil(
+        () =>
+          ejectsOf(w, 'sip:anon1@public.example').length >= 1 &&
+          w.sim.actions.filter((a) => a.kind === 'startMessaging').length >= 2 &&
+          w.sim.scenario.pendingEvents().length === 0,
+      );
+      await script;
+      expect(w.received('teams')).toHaveLength(2);
+      expect(w.telemetry.events.filter((e) => e.name === 'EventRejected')).toEqual([]);
+      expect(w.logs.filter((l) => l.level === 'error')).toEqual([]);
+    },
+  );
+
   it('holds the channel alone: a run finding the lease taken polls nothing', async () => {
     world = await startWorld();
     const w = world;

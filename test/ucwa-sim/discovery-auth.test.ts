@@ -119,7 +119,7 @@ describe('discovery', () => {
     sim = await startSim({ pathFamily: 'v1', separatePoolOrigin: false });
     expect(sim.origins.discovery).toEqual([sim.origins.pool]);
     const root = (await (await fetch(sim.discoveryUrl)).json()) as Body;
-    expect(root._links.user.href).toBe('/autodiscover/autodiscoverservice.svc/root/user');
+    expect(root._links.user.href).toBe(`${sim.origins.pool}/autodiscover/autodiscoverservice.svc/root/user`);
     const client = new Client(sim, sim.issueToken(), 'v1');
     const user = await client.get(new URL(root._links.user.href, sim.discoveryUrl).toString());
     expect(user.body._links.applications.href).toBe(`${sim.origins.pool}/ucwa/v1/applications`);

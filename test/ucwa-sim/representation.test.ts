@@ -43,6 +43,55 @@ describe('href styles', () => {
   });
 });
 
+describe('traffic style', () => {
+  /** Discovery, makeMeAvailable, and one IM sent in an accepted conversation: the events in between. */
+  async function session(traffic?: 'captured' | 'sparse') {
+    sim = await startSim(traffic ? { traffic } : {});
+    const root = await (await fetch(sim.discoveryUrl)).json();
+    const client = new Client(sim);
+    const user = (await client.get(new URL(root._links.user.href, sim.discoveryUrl).toString())).body;
+    const app = await client.createApplication();
+    await client.makeMeAvailable(app);
+    const first = await client.get(withTimeout(app._links.events.href));
+    const im = sim.scenario.incomingIm({ name: 'Lene', uri: 'sip:lenea@contoso.com' }, 'hi');
+    const started = await client.get(withTimeout(first.body._links.next.href));
+    const accept = flatten([started.body]).find((e) => e.type === 'started')?.embedded._links.accept.href;
+    await client.post(accept);
+    const accepted = await client.get(withTimeout(started.body._links.next.href));
+    const messaging = flatten([accepted.body]).find((e) => e.rel === 'messaging')?.embedded;
+    await client.request('POST', `${messaging._links.sendMessage.href}?operationId=op1`, {
+      body: 'Thanks',
+      type: 'text/plain',
+    });
+    const sent = await client.get(withTimeout(accepted.body._links.next.href));
+    expect(im.delivered).toBe(true);
+    return { root, user, events: flatten([first.body, started.body, accepted.body, sent.body]) };
+  }
+
+  it('captured (default): absolute root and user hrefs, communication and the sent message embedded', async () => {
+    const { root, user, events } = await session();
+    for (const link of [...Object.values(root._links), ...Object.values(user._links)] as { href: string }[])
+      expect(link.href).toMatch(/^http:\/\//);
+    const communication = events.find((e) => e.rel === 'communication' && e.type === 'updated');
+    expect(communication?.embedded).toMatchObject({
+      rel: 'communication',
+      supportedModalities: ['Messaging'],
+    });
+    const outgoing = events.filter((e) => e.rel === 'message' && e.type === 'completed').at(-1);
+    expect(outgoing?.embedded).toMatchObject({ rel: 'message', direction: 'Outgoing', operationId: 'op1' });
+  });
+
+  it('sparse: relative root and user hrefs, those events carry only their link', async () => {
+    const { root, user, events } = await session('sparse');
+    expect(root._links.user.href).toMatch(/^\/autodiscover\//);
+    expect(user._links.self.href).toMatch(/^\//);
+    expect(events.find((e) => e.rel === 'communication' && e.type === 'updated')?.embedded).toBeUndefined();
+    const outgoing = events.filter((e) => e.rel === 'message' && e.type === 'completed').at(-1);
+    expect(outgoing?.href).toBeDefined();
+    expect(outgoing?.embedded).toBeUndefined();
+  });
+});
+
 describe('headers', () => {
   it('answers in the vnd.microsoft.com.ucwa+json media type when asked, with an Etag on GETs', async () => {
     sim = await startSim();

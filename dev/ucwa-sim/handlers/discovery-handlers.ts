@@ -15,7 +15,7 @@ export function rootResponse(opts: ResolvedOptions, discoveryOrigins: string[], 
   }
   if (next) return jsonResponse(200, { _links: { redirect: { href: `${next}${DISCOVERY_ROOT}` } } });
   const here = discoveryOrigins[hop] ?? '';
-  const href = (path: string) => (opts.hrefStyle === 'absolute' ? `${here}${path}` : path);
+  const href = (path: string) => (absoluteDiscovery(opts) ? `${here}${path}` : path);
   return jsonResponse(200, {
     rel: 'root',
     _links: {
@@ -27,7 +27,7 @@ export function rootResponse(opts: ResolvedOptions, discoveryOrigins: string[], 
 }
 
 export function userResponse(opts: ResolvedOptions, origin: string, poolOrigin: string): SimResponse {
-  const href = (path: string) => (opts.hrefStyle === 'absolute' ? `${origin}${path}` : path);
+  const href = (path: string) => (absoluteDiscovery(opts) ? `${origin}${path}` : path);
   return jsonResponse(200, {
     rel: 'user',
     _links: {
@@ -36,6 +36,11 @@ export function userResponse(opts: ResolvedOptions, origin: string, poolOrigin: 
       xframe: { href: href(xframePath(opts.pathFamily)) },
     },
   });
+}
+
+/** The captured traffic has absolute hrefs on root and user (CreateAnApplication.md, RootURL.md). */
+function absoluteDiscovery(opts: ResolvedOptions): boolean {
+  return opts.traffic === 'captured' || opts.hrefStyle === 'absolute';
 }
 
 export function isUserPath(opts: ResolvedOptions, pathname: string): boolean {
