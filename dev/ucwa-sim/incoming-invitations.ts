@@ -15,6 +15,17 @@ import { Timers } from './timers.js';
 import type { IncomingInvitationOptions } from './types.js';
 import { normalizeMeetingUri, type World } from './world.js';
 
+/**
+ * The registered modalities that let each kind through (makeMeAvailable_ref.md: invitations for the modalities
+ * of the user's choice). Meetings: UCWA joins them for IM only, so Messaging (inference).
+ */
+const NEEDS: Record<IncomingInvitationOptions['kind'], string[]> = {
+  messaging: ['Messaging'],
+  phoneAudio: ['PhoneAudio'],
+  audioVideo: ['Audio', 'Video'],
+  onlineMeeting: ['Messaging'],
+};
+
 export function deliverIncoming(
   world: World,
   options: IncomingInvitationOptions,
@@ -22,6 +33,13 @@ export function deliverIncoming(
   const app = world.currentApplication();
   if (!app?.available) {
     world.undelivered.push({ at: Timers.now(), reason: app ? 'notAvailable' : 'noApplication', options });
+    return undefined;
+  }
+  if (
+    world.opts.deliverRegisteredModalitiesOnly &&
+    !NEEDS[options.kind].some((modality) => app.supportedModalities.includes(modality))
+  ) {
+    world.undelivered.push({ at: Timers.now(), reason: 'modalityNotRegistered', options });
     return undefined;
   }
   const subject = options.subject ?? '';

@@ -14,6 +14,8 @@ export interface ResolvedOptions {
   participantIds: ParticipantIdStyle;
   discoveryRedirects: number;
   discoveryRedirectsAs: 'link' | 'http';
+  allowedModalities: ReadonlySet<string>;
+  deliverRegisteredModalitiesOnly: boolean;
   separatePoolOrigin: boolean;
   account: Required<AccountOptions>;
   /** The account's SIP domain (`contoso.com`). */
@@ -52,6 +54,8 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     participantIds: options.participantIds ?? 'numeric',
     discoveryRedirects: redirects,
     discoveryRedirectsAs: options.discoveryRedirectsAs ?? 'link',
+    allowedModalities: new Set(options.modalities?.allowed ?? ['Messaging', 'PhoneAudio']),
+    deliverRegisteredModalitiesOnly: options.modalities?.deliverRegisteredOnly ?? true,
     separatePoolOrigin: options.separatePoolOrigin ?? true,
     account: {
       uri: account.uri,

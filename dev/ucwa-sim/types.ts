@@ -40,6 +40,12 @@ export interface SimulatorOptions {
   discoveryRedirects?: number;
   /** How those roots send the client on: a `redirect` link in a 200 (`link`, default) or a 302 (`http`). */
   discoveryRedirectsAs?: 'link' | 'http';
+  modalities?: {
+    /** What makeMeAvailable accepts; any other modality answers 403 (its error table); default Messaging, PhoneAudio. */
+    allowed?: string[];
+    /** Deliver an invitation only when its modality was registered (makeMeAvailable_ref.md); default true. */
+    deliverRegisteredOnly?: boolean;
+  };
   /** UCWA pool (applications) on its own origin, different from the autodiscover host; default true. */
   separatePoolOrigin?: boolean;
   /** The signed-in service account; default `sip:gatekeeper@contoso.com`. */
@@ -138,7 +144,8 @@ export interface InvitationHandle {
 
 export interface UndeliveredInvitation {
   at: number;
-  reason: 'noApplication' | 'notAvailable';
+  /** `modalityNotRegistered`: makeMeAvailable did not register the modality the invitation needs. */
+  reason: 'noApplication' | 'notAvailable' | 'modalityNotRegistered';
   options: IncomingInvitationOptions;
 }
 

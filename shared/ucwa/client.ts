@@ -470,7 +470,8 @@ export class UcwaClient {
     if (!href) return;
     const {
       signInAs = 'Online',
-      supportedModalities = ['Messaging'],
+      // Invitations arrive only for registered modalities; these two are all the docs allow (§5).
+      supportedModalities = ['Messaging', 'PhoneAudio'],
       supportedMessageFormats = ['Plain', 'Html'],
     } = this.options.availability;
     try {

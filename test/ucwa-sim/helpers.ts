@@ -86,7 +86,7 @@ export class Client {
 
   async makeMeAvailable(
     app: Body,
-    body: unknown = { supportedModalities: ['Messaging'], signInAs: 'Online' },
+    body: unknown = { supportedModalities: ['Messaging', 'PhoneAudio'], signInAs: 'Online' },
   ): Promise<Reply> {
     return this.post(app._embedded.me._links.makeMeAvailable.href, body);
   }

@@ -22,12 +22,15 @@ const LENE: ParticipantSeed = {
 };
 
 /** An available application and a channel positioned after the makeMeAvailable events. */
-async function availableApp(options: Parameters<typeof startSim>[0] = {}) {
+async function availableApp(
+  options: Parameters<typeof startSim>[0] = {},
+  modalities = ['Messaging', 'PhoneAudio'],
+) {
   sim = await startSim(options);
   const client = new Client(sim, sim.issueToken(), options.pathFamily ?? 'oauth');
   const app = await client.createApplication();
   await client.makeMeAvailable(app, {
-    supportedModalities: ['Messaging'],
+    supportedModalities: modalities,
     supportedMessageFormats: ['Plain', 'Html'],
   });
   const warmup = await client.get(withTimeout(app._links.events.href));
@@ -198,8 +201,24 @@ describe('incoming invitations', () => {
     expect(sim?.actions.at(-1)).toMatchObject({ kind: 'decline', body: { reason: 'Local' } });
   });
 
+  it('delivers an invitation only for a registered modality', async () => {
+    const { poll } = await availableApp({}, ['Messaging']);
+    expect(sim?.scenario.incomingInvitation({ kind: 'phoneAudio', from: LENE }).delivered).toBe(false);
+    expect(sim?.scenario.incomingInvitation({ kind: 'audioVideo', from: LENE }).delivered).toBe(false);
+    expect(sim?.scenario.incomingIm(LENE, 'hi').delivered).toBe(true);
+    expect(sim?.scenario.undelivered.map((u) => [u.options.kind, u.reason])).toEqual([
+      ['phoneAudio', 'modalityNotRegistered'],
+      ['audioVideo', 'modalityNotRegistered'],
+    ]);
+    expect((await poll()).map((e) => e.rel)).toContain('messagingInvitation');
+  });
+
   it('offers acceptWithAnswer for audioVideo and only decline for phoneAudio', async () => {
-    const { client, poll } = await availableApp();
+    // A real makeMeAvailable refuses Audio (403); this simulator is told to accept it.
+    const { client, poll } = await availableApp(
+      { modalities: { allowed: ['Messaging', 'PhoneAudio', 'Audio'] } },
+      ['Messaging', 'PhoneAudio', 'Audio'],
+    );
     sim?.scenario.incomingInvitation({ kind: 'audioVideo', from: LENE, subject: 'call' });
     const av = (await poll())[0]?.embedded;
     expect(av.rel).toBe('audioVideoInvitation');

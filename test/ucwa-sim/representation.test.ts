@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
-import { Client, flatten, startSim, withTimeout } from './helpers.js';
+import { type Body, Client, flatten, startSim, withTimeout } from './helpers.js';
 
 let sim: UcwaSimulator | undefined;
 afterEach(async () => {
@@ -47,7 +47,7 @@ describe('traffic style', () => {
   /** Discovery, makeMeAvailable, and one IM sent in an accepted conversation: the events in between. */
   async function session(traffic?: 'captured' | 'sparse') {
     sim = await startSim(traffic ? { traffic } : {});
-    const root = await (await fetch(sim.discoveryUrl)).json();
+    const root: Body = await (await fetch(sim.discoveryUrl)).json();
     const client = new Client(sim);
     const user = (await client.get(new URL(root._links.user.href, sim.discoveryUrl).toString())).body;
     const app = await client.createApplication();
@@ -75,7 +75,7 @@ describe('traffic style', () => {
     const communication = events.find((e) => e.rel === 'communication' && e.type === 'updated');
     expect(communication?.embedded).toMatchObject({
       rel: 'communication',
-      supportedModalities: ['Messaging'],
+      supportedModalities: ['Messaging', 'PhoneAudio'],
     });
     const outgoing = events.filter((e) => e.rel === 'message' && e.type === 'completed').at(-1);
     expect(outgoing?.embedded).toMatchObject({ rel: 'message', direction: 'Outgoing', operationId: 'op1' });

@@ -112,7 +112,8 @@ describe.skipIf(!SAMPLES_PRESENT)(withSamplesNote('served bodies follow the refe
 
   beforeAll(async () => {
     index = JSON.parse(readFileSync(join(SAMPLES, 'index.json'), 'utf8'));
-    sim = await startSim({ pathFamily: 'v1' });
+    // Audio is refused by a real server's makeMeAvailable; allowed here so an audioVideo invitation arrives.
+    sim = await startSim({ pathFamily: 'v1', modalities: { allowed: ['Messaging', 'PhoneAudio', 'Audio'] } });
     const client = new Client(
       sim,
       sim.issueToken({ scopes: ['Conversations.Initiate', 'Conversations.Receive', 'User.ReadWrite'] }),
@@ -136,7 +137,7 @@ describe.skipIf(!SAMPLES_PRESENT)(withSamplesNote('served bodies follow the refe
     serve('application', app);
     next = app._links.events.href;
     await client.makeMeAvailable(app, {
-      supportedModalities: ['Messaging'],
+      supportedModalities: ['Messaging', 'PhoneAudio', 'Audio'],
       supportedMessageFormats: ['Plain', 'Html'],
     });
     await poll();

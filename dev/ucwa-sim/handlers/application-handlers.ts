@@ -90,8 +90,6 @@ const MODALITIES = new Set([
   'ApplicationSharing',
   'DataCollaboration',
 ]);
-/** The makeMeAvailable error table allows only these; the others answer 403 (docs/ucwa-protocol.md §5). */
-const ALLOWED_MODALITIES = new Set(['Messaging', 'PhoneAudio']);
 const FORMATS = new Set(['Plain', 'Html']);
 const AVAILABILITY = new Set(['Online', 'Busy', 'DoNotDisturb', 'BeRightBack', 'Away', 'Offwork']);
 const AUDIO_PREFERENCES = new Set(['PhoneAudio', 'VoipAudio']);
@@ -113,7 +111,8 @@ function makeMeAvailable({ world, app, req }: HandlerContext): SimResponse {
     invalid.audioPreference = 'PhoneAudio|VoipAudio';
   if (Object.keys(invalid).length > 0)
     return errors.parameterValidation('Invalid makeMeAvailable input.', invalid);
-  const refused = modalities.filter((m) => !ALLOWED_MODALITIES.has(m));
+  // The makeMeAvailable error table allows only Messaging and PhoneAudio (docs/ucwa-protocol.md §5).
+  const refused = modalities.filter((m) => !world.opts.allowedModalities.has(m));
   if (refused.length > 0)
     return errors.forbidden(undefined, `Modalities not allowed: ${refused.join(', ')}.`);
   world.makeMeAvailable(app, {
