@@ -20,6 +20,11 @@ export interface IdentityProviderOptions {
   port?: number;
   /** Tenant id in every path; default a random GUID. */
   tenant?: string;
+  /**
+   * Domain names that address the same tenant (`contoso.onmicrosoft.com`), as Azure AD serves
+   * `/<domain>/v2.0/.well-known/openid-configuration` naming the GUID issuer.
+   */
+  domains?: string[];
   users?: IdpUserInit[];
   clients?: IdpClientInit[];
   /** Default 3600. */
@@ -96,6 +101,7 @@ export async function startIdentityProvider(
   const ca = options.ca ?? createTestCa();
   const certificate = issueServerCertificate(ca);
   const tenant = options.tenant ?? randomUUID();
+  const domains = new Set((options.domains ?? []).map((domain) => domain.toLowerCase()));
   const keys = new SigningKeyRing();
   await keys.add();
   const directory = new Directory();
@@ -177,7 +183,7 @@ export async function startIdentityProvider(
     const url = new URL(request.url ?? '/', authorityHost);
     const [pathTenant, ...rest] = url.pathname.split('/').filter(Boolean);
     const path = rest.join('/');
-    if (pathTenant !== tenant) {
+    if (pathTenant !== tenant && !domains.has(pathTenant?.toLowerCase() ?? '')) {
       entry.status = 400;
       sendJson(response, 400, {
         error: 'invalid_tenant',

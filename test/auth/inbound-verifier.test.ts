@@ -8,6 +8,8 @@ import {
   type BearerVerifierOptions,
   createBearerVerifier,
   GatekeeperRole,
+  OpenIdMetadataError,
+  openIdMetadataLoader,
   type VerifiedCaller,
 } from '../../shared/auth/inbound/index.js';
 import { startTestIdentityProvider } from '../helpers/identity-provider.js';
@@ -270,6 +272,56 @@ describe('inbound bearer verifier', () => {
       },
     });
     expect(failures).toEqual([{ reason: 'metadata_unavailable', status: 503 }]);
+  });
+
+  it.each([
+    ['the tenant GUID', (provider: IdentityProvider) => provider.tenant],
+    ['a domain name of the tenant', () => 'contoso.onmicrosoft.com'],
+    ['a domain name in another case', () => 'Contoso.OnMicrosoft.com'],
+  ])('takes the issuer from the metadata when AZURE_TENANT_ID is %s', async (_label, tenantId) => {
+    const aliased = await startTestIdentityProvider({ domains: ['contoso.onmicrosoft.com'] });
+    try {
+      const verifier = createBearerVerifier({
+        tenantId: tenantId(aliased),
+        authorityHost: aliased.authorityHost,
+        audience: AUDIENCE,
+      });
+      const token = await aliased.mintToken({ aud: AUDIENCE, roles: [GatekeeperRole.EventsSend], sub: 'x' });
+      expect(await verifier.verify(`Bearer ${token}`, SEND)).toMatchObject({ ok: true });
+      // A token that names the domain instead of the GUID is not Azure AD's: refused.
+      const byDomain = await aliased.mintToken({
+        aud: AUDIENCE,
+        roles: [GatekeeperRole.EventsSend],
+        iss: `${aliased.authorityHost}/contoso.onmicrosoft.com/v2.0`,
+      });
+      expect(await verifier.verify(`Bearer ${byDomain}`, SEND)).toMatchObject({
+        ok: false,
+        failure: { reason: 'wrong_issuer' },
+      });
+    } finally {
+      await aliased.close();
+    }
+  });
+
+  it('refuses metadata that does not name the configured tenant GUID', async () => {
+    const other = '0b1e5f7a-0000-4000-8000-000000000001';
+    const serving = (issuer: string) =>
+      openIdMetadataLoader({
+        authority: `https://login.example/${idp.tenant}`,
+        tenantId: idp.tenant,
+        fetch: async () => Response.json({ issuer, jwks_uri: 'https://login.example/keys' }),
+      })();
+    await expect(serving(`https://login.example/${idp.tenant}/v2.0`)).resolves.toMatchObject({
+      issuer: `https://login.example/${idp.tenant}/v2.0`,
+    });
+    for (const issuer of [
+      `https://login.example/${other}/v2.0`,
+      'https://login.example/contoso.onmicrosoft.com/v2.0',
+      `https://evil.example/${idp.tenant}/v2.0`,
+      `https://login.example/${idp.tenant}/v2.0/extra`,
+      `https://login.example/${idp.tenant}`,
+    ])
+      await expect(serving(issuer), issuer).rejects.toThrow(OpenIdMetadataError);
   });
 
   it('refuses to run without a requirement (fails closed)', async () => {

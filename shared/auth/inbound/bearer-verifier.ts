@@ -166,16 +166,17 @@ function reasonFor(error: unknown): BearerFailureReason {
  * exp/nbf with clock tolerance, then the required role or scope. Sends nothing until the first `verify`.
  */
 export function createBearerVerifier(options: BearerVerifierOptions): BearerVerifier {
-  const { authority, issuer } = authorityConfig(options.authorityHost, options.tenantId);
+  const { authority } = authorityConfig(options.authorityHost, options.tenantId);
+  // The issuer comes from the tenant's metadata: with a domain-name tenant it names the GUID, not the domain.
   const metadata = openIdMetadataLoader({
     authority,
-    expectedIssuer: issuer,
+    tenantId: options.tenantId,
     ...(options.metadataTtlMs !== undefined ? { ttlMs: options.metadataTtlMs } : {}),
   });
   let keySet: { uri: string; keys: ReturnType<typeof createRemoteJWKSet> } | undefined;
 
   async function keys() {
-    const { jwksUri } = await metadata();
+    const { jwksUri, issuer } = await metadata();
     if (keySet?.uri !== jwksUri) {
       keySet = {
         uri: jwksUri,
@@ -186,7 +187,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
         }),
       };
     }
-    return keySet.keys;
+    return { keys: keySet.keys, issuer };
   }
 
   function fail(reason: BearerFailureReason, requirement?: AccessRequirement): BearerVerification {
@@ -208,7 +209,8 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
 
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, await keys(), {
+        const { keys: jwks, issuer } = await keys();
+        ({ payload } = await jwtVerify(token, jwks, {
           issuer,
           audience: options.audience,
           algorithms: options.algorithms ?? ['RS256', 'PS256'],

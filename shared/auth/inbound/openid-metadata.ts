@@ -18,13 +18,29 @@ export class OpenIdMetadataError extends Error {
   }
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
- * Reads `<authority>/v2.0/.well-known/openid-configuration` once and keeps it for `ttlMs` (default a day).
- * A failed read is not kept, so the next call tries again.
+ * Whether `issuer` is the v2 issuer of the configured tenant: `<authority host>/<tenant GUID>/v2.0`. Azure AD
+ * names the GUID even when the tenant is configured by domain name (`contoso.onmicrosoft.com`), so the GUID is
+ * taken from the metadata; a configured GUID must be that one.
+ */
+export function isTenantIssuer(issuer: string, authority: string, tenantId: string): boolean {
+  const prefix = `${new URL(authority).origin}/`;
+  if (!issuer.startsWith(prefix)) return false;
+  const [tenant, version, ...rest] = issuer.slice(prefix.length).split('/');
+  if (version !== 'v2.0' || rest.length > 0 || !tenant || !GUID.test(tenant)) return false;
+  return !GUID.test(tenantId) || tenant.toLowerCase() === tenantId.toLowerCase();
+}
+
+/**
+ * Reads `<authority>/v2.0/.well-known/openid-configuration` once and keeps it for `ttlMs` (default a day); its
+ * issuer must name the tenant's GUID (isTenantIssuer). A failed read is not kept, so the next call tries again.
  */
 export function openIdMetadataLoader(options: {
+  /** `<authority host>/<tenant GUID or domain>`. */
   authority: string;
-  expectedIssuer: string;
+  tenantId: string;
   ttlMs?: number;
   fetch?: typeof fetch;
 }): () => Promise<OpenIdMetadata> {
@@ -49,7 +65,7 @@ export function openIdMetadataLoader(options: {
     }
     const parsed = openIdConfiguration.safeParse(body);
     if (!parsed.success) throw new OpenIdMetadataError('OpenID configuration lacks issuer or jwks_uri');
-    if (parsed.data.issuer !== options.expectedIssuer) {
+    if (!isTenantIssuer(parsed.data.issuer, options.authority, options.tenantId)) {
       throw new OpenIdMetadataError('OpenID configuration names another issuer than the configured tenant');
     }
     const jwks = new URL(parsed.data.jwks_uri);
