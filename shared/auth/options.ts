@@ -49,10 +49,11 @@ export interface SfbServerModeOptions extends CommonTokenSourceOptions {
   username: string;
   password: string;
   /**
-   * Origins, besides those in the UCWA origin's own domain, that may receive the password (the challenge's
-   * token endpoint is named by the server, so it is checked before the password goes there).
+   * The UCWA origin allow-list (`UCWA_DISCOVERY_URL`, `UCWA_ALLOWED_ORIGINS`, as the client's OriginPolicy):
+   * the token endpoint a challenge names must be on it before the password goes there.
    */
-  allowedTokenOrigins?: string[];
+  discoveryUrl?: string;
+  allowedOrigins?: string[];
   /** Renew this long before expiry; default 300 s, at most a tenth of the token's lifetime. */
   refreshMarginSeconds?: number;
   /** Default 15 000. */

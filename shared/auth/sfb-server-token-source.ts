@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
-import { isLoopbackHost } from '../config.js';
+import { OriginPolicy } from '../ucwa/origin-policy.js';
 import type { AccessToken, TokenRequest, TokenSource } from '../ucwa/token-source.js';
 import { type AuthLog, consoleAuthLog, filteredLog } from './auth-log.js';
 import { TokenSourceError } from './errors.js';
@@ -22,37 +21,25 @@ const KNOWN_ERRORS = new Set([
   'unauthorized_client',
 ]);
 
-/** `lyncweb.contoso.com` → `contoso.com`; undefined for IP addresses and two-label names. */
-function parentDomain(hostname: string): string | undefined {
-  if (isIP(hostname)) return undefined;
-  const labels = hostname.toLowerCase().split('.');
-  return labels.length >= 3 ? labels.slice(1).join('.') : undefined;
-}
-
 /**
- * The password goes to a URL the UCWA server named in its challenge, so that URL must be in the UCWA
- * origin's own domain (or explicitly allowed), and https unless on a loopback address.
+ * The password goes to a URL the UCWA server named in its 401 challenge, so that URL must be one the UCWA
+ * origin allow-list admits — `UCWA_ALLOWED_ORIGINS`, or the discovery origin and its domain (OriginPolicy,
+ * where a registrable domain comes from the public-suffix list, never from dropping labels) — and https
+ * unless on a loopback address. Without a discovery URL, the UCWA origin itself stands in for it.
  */
 export function isTrustedTokenEndpoint(
   href: string,
   origin: string,
-  allowedOrigins: readonly string[] = [],
+  allowList: { discoveryUrl?: string | undefined; allowedOrigins?: readonly string[] | undefined } = {},
 ): boolean {
-  let endpoint: URL;
   try {
-    endpoint = new URL(href);
+    return new OriginPolicy({
+      discoveryUrl: allowList.discoveryUrl ?? origin,
+      ...(allowList.allowedOrigins ? { allowedOrigins: allowList.allowedOrigins } : {}),
+    }).allows(href);
   } catch {
     return false;
   }
-  const secure =
-    endpoint.protocol === 'https:' || (endpoint.protocol === 'http:' && isLoopbackHost(endpoint.hostname));
-  if (!secure) return false;
-  if (allowedOrigins.some((allowed) => allowed.toLowerCase() === endpoint.origin.toLowerCase())) return true;
-  const ucwaHost = new URL(origin).hostname.toLowerCase();
-  const endpointHost = endpoint.hostname.toLowerCase();
-  if (endpointHost === ucwaHost) return true;
-  const parent = parentDomain(ucwaHost);
-  return parent !== undefined && (endpointHost === parent || endpointHost.endsWith(`.${parent}`));
 }
 
 interface CachedToken {
@@ -116,10 +103,10 @@ export class SfbServerTokenSource implements TokenSource {
         origin,
       );
     }
-    if (!isTrustedTokenEndpoint(href, origin, this.#options.allowedTokenOrigins)) {
+    if (!isTrustedTokenEndpoint(href, origin, this.#options)) {
       throw new TokenSourceError(
         'untrusted_token_endpoint',
-        `Refusing to send credentials to the token endpoint named by ${origin}: it is outside that origin's domain or not https.`,
+        `Refusing to send credentials to the token endpoint named by ${origin}: it is outside the UCWA origin allow-list or not https.`,
         origin,
       );
     }

@@ -39,7 +39,8 @@ export function tokenSourceOptionsFromSettings(
       mode: 'sfb-server',
       username: required(settings, 'UCWA_USERNAME'),
       password: required(settings, 'UCWA_PASSWORD'),
-      ...(settings.UCWA_ALLOWED_ORIGINS ? { allowedTokenOrigins: settings.UCWA_ALLOWED_ORIGINS } : {}),
+      ...(settings.UCWA_DISCOVERY_URL ? { discoveryUrl: settings.UCWA_DISCOVERY_URL } : {}),
+      ...(settings.UCWA_ALLOWED_ORIGINS ? { allowedOrigins: settings.UCWA_ALLOWED_ORIGINS } : {}),
       ...common,
     };
   }

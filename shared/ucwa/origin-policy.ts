@@ -1,3 +1,4 @@
+import { getDomain } from 'tldts';
 import { isLoopbackHost } from '../config.js';
 import { OriginNotAllowedError } from './errors.js';
 
@@ -47,13 +48,19 @@ export class OriginPolicy {
 
 /**
  * The domain whose hosts a discovery URL vouches for: the SIP domain for `lyncdiscover[internal].<domain>`
- * (the documented discovery names), otherwise the discovery host itself and its subdomains — widening further
- * would need a public-suffix list (`contoso.co.uk`). An IP address vouches for itself only (any port).
+ * (the documented discovery names) unless that is a public suffix (`lyncdiscover.co.uk` must not vouch for
+ * every `*.co.uk`; checked against the public-suffix list), otherwise the discovery host itself and its
+ * subdomains. An IP address vouches for itself only (any port).
  */
 export function discoveryDomain(hostname: string): string {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
   const [first, ...rest] = host.split('.');
-  if ((first === 'lyncdiscover' || first === 'lyncdiscoverinternal') && rest.length >= 2)
-    return rest.join('.');
+  const domain = rest.join('.');
+  if (
+    (first === 'lyncdiscover' || first === 'lyncdiscoverinternal') &&
+    rest.length >= 2 &&
+    getDomain(domain, { allowPrivateDomains: true }) !== null
+  )
+    return domain;
   return host;
 }

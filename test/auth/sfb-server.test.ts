@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SfbServerModeOptions } from '../../shared/auth/options.js';
 import { isTrustedTokenEndpoint, SfbServerTokenSource } from '../../shared/auth/sfb-server-token-source.js';
+import { discoveryDomain } from '../../shared/ucwa/origin-policy.js';
 
 const USERNAME = 'CONTOSO\\gatekeeper';
 const PASSWORD = `pw-${crypto.randomUUID()}`;
@@ -169,19 +170,54 @@ describe('sfb-server mode (MsRtcOAuth password grant)', () => {
     expect(seen.map((request) => request.path)).toEqual(['/WebTicket/oauthtoken']);
   });
 
-  it('accepts a token endpoint in the same domain, or an explicitly allowed one', () => {
-    const origin = 'https://lyncdiscover.contoso.com';
-    expect(isTrustedTokenEndpoint('https://lyncweb.contoso.com/WebTicket/oauthtoken', origin)).toBe(true);
-    expect(isTrustedTokenEndpoint('https://contoso.com/WebTicket/oauthtoken', origin)).toBe(true);
-    expect(isTrustedTokenEndpoint('http://lyncweb.contoso.com/WebTicket/oauthtoken', origin)).toBe(false);
-    expect(isTrustedTokenEndpoint('https://lyncweb.contoso.com.evil.net/x', origin)).toBe(false);
-    expect(isTrustedTokenEndpoint('https://evilcontoso.com/x', origin)).toBe(false);
-    expect(isTrustedTokenEndpoint('https://sts.fabrikam.com/x', origin)).toBe(false);
-    expect(isTrustedTokenEndpoint('https://sts.fabrikam.com/x', origin, ['https://sts.fabrikam.com'])).toBe(
-      true,
-    );
-    // Two-label hosts share nothing but themselves.
-    expect(isTrustedTokenEndpoint('https://other.com/x', 'https://contoso.com')).toBe(false);
-    expect(isTrustedTokenEndpoint('not a url', origin)).toBe(false);
+  it('accepts a token endpoint on the UCWA origin allow-list only', () => {
+    const origin = 'https://lyncweb.contoso.com';
+    const discovery = {
+      discoveryUrl: 'https://lyncdiscover.contoso.com/autodiscover/autodiscoverservice.svc/root',
+    };
+    const trusted = (href: string, list = discovery) => isTrustedTokenEndpoint(href, origin, list);
+    expect(trusted('https://lyncweb.contoso.com/WebTicket/oauthtoken')).toBe(true);
+    expect(trusted('https://contoso.com/WebTicket/oauthtoken')).toBe(true);
+    expect(trusted('http://lyncweb.contoso.com/WebTicket/oauthtoken')).toBe(false);
+    expect(trusted('https://lyncweb.contoso.com.evil.net/x')).toBe(false);
+    expect(trusted('https://evilcontoso.com/x')).toBe(false);
+    expect(trusted('https://sts.fabrikam.com/x')).toBe(false);
+    expect(trusted('https://user@lyncweb.contoso.com/x')).toBe(false);
+    expect(trusted('not a url')).toBe(false);
+    // An explicit UCWA_ALLOWED_ORIGINS is the whole list.
+    const explicit = { ...discovery, allowedOrigins: ['https://sts.fabrikam.com'] };
+    expect(trusted('https://sts.fabrikam.com/x', explicit)).toBe(true);
+    expect(trusted('https://lyncweb.contoso.com/x', explicit)).toBe(false);
+  });
+
+  it.each([
+    // [UCWA host, its discovery URL, a sibling under the same public suffix]
+    ['https://contoso.co.uk', undefined, 'https://evil.co.uk/oauth'],
+    ['https://lyncweb.contoso.co.uk', 'https://lyncdiscover.co.uk/root', 'https://evil.co.uk/oauth'],
+    ['https://contoso.com.au', undefined, 'https://evil.com.au/oauth'],
+    [
+      'https://gk.azurewebsites.net',
+      'https://lyncdiscover.azurewebsites.net/root',
+      'https://evil.azurewebsites.net/',
+    ],
+  ])(
+    'never sends the password to a sibling under a public suffix (%s)',
+    async (origin, discoveryUrl, endpoint) => {
+      expect(isTrustedTokenEndpoint(endpoint, origin, { discoveryUrl })).toBe(false);
+      await expect(
+        source(discoveryUrl ? { discoveryUrl } : {}).getToken({
+          origin,
+          challenge: { msRtcOAuthHref: endpoint },
+        }),
+      ).rejects.toMatchObject({ code: 'untrusted_token_endpoint' });
+      expect(seen).toHaveLength(0);
+    },
+  );
+
+  it('computes the discovery domain with the public-suffix list, never by dropping labels', () => {
+    expect(discoveryDomain('lyncdiscover.contoso.co.uk')).toBe('contoso.co.uk');
+    expect(discoveryDomain('lyncdiscover.co.uk')).toBe('lyncdiscover.co.uk');
+    expect(discoveryDomain('lyncdiscover.azurewebsites.net')).toBe('lyncdiscover.azurewebsites.net');
+    expect(discoveryDomain('lyncdiscover.contoso.com')).toBe('contoso.com');
   });
 });

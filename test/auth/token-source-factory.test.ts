@@ -69,18 +69,20 @@ describe('token source options from settings', () => {
     expect(deviceCodeOptionsFromSettings(settings, {}).mode).toBe('device-code');
   });
 
-  it('sfb-server mode needs only the account, and passes the allowed origins on', () => {
+  it('sfb-server mode needs only the account, and passes the UCWA origin allow-list on', () => {
     const settings = parseSettings({
       AUTH_MODE: 'sfb-server',
       UCWA_USERNAME: 'CONTOSO\\gk',
       UCWA_PASSWORD: 'pw',
+      UCWA_DISCOVERY_URL: 'https://lyncdiscover.contoso.com/autodiscover/autodiscoverservice.svc/root',
       UCWA_ALLOWED_ORIGINS: 'https://sts.contoso.com',
     });
     expect(tokenSourceOptionsFromSettings(settings, {})).toEqual({
       mode: 'sfb-server',
       username: 'CONTOSO\\gk',
       password: 'pw',
-      allowedTokenOrigins: ['https://sts.contoso.com'],
+      discoveryUrl: 'https://lyncdiscover.contoso.com/autodiscover/autodiscoverservice.svc/root',
+      allowedOrigins: ['https://sts.contoso.com'],
     });
     expect(createTokenSourceFromSettings(settings, {})).toBeInstanceOf(SfbServerTokenSource);
   });
