@@ -31,6 +31,7 @@ export interface ResolvedOptions {
   tokenLifetimeSec: number;
   hrefStyle: HrefStyle;
   traffic: 'captured' | 'sparse';
+  outgoingInvitationEvents: 'embedded' | 'link';
 }
 
 const DEFAULT_ACCOUNT: AccountOptions = { uri: 'sip:gatekeeper@contoso.com', name: 'Gatekeeper Service' };
@@ -75,5 +76,6 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     tokenLifetimeSec: options.tokens?.defaultLifetimeSec ?? 28_800,
     hrefStyle: options.hrefStyle ?? 'mixed',
     traffic: options.traffic ?? 'captured',
+    outgoingInvitationEvents: options.outgoingInvitationEvents ?? 'embedded',
   };
 }

@@ -80,6 +80,11 @@ export interface SimulatorOptions {
    * `sparse`: root and user follow hrefStyle, and those events carry only their link.
    */
   traffic?: 'captured' | 'sparse';
+  /**
+   * Events about the account's own (outgoing) invitations: `embedded` (default; SendAnIM.md) or `link`, only
+   * the link, as the reference pages' samples show.
+   */
+  outgoingInvitationEvents?: 'embedded' | 'link';
 }
 
 export type Role = 'Attendee' | 'Leader' | 'Unknown';

@@ -221,7 +221,8 @@ export class World {
       path: app.paths.invitation(invitation.kind, invitation.id),
       type,
     };
-    if (extra.embed !== false) {
+    const linkOnly = invitation.direction === 'Outgoing' && this.opts.outgoingInvitationEvents === 'link';
+    if (extra.embed !== false && !linkOnly) {
       spec.embedded = renderInvitation(r, invitation, { withoutActions: extra.withoutActions ?? false });
     }
     if (extra.status) spec.status = extra.status;

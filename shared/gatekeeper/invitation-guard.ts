@@ -29,9 +29,14 @@ export class InvitationGuard {
   /** `invitation` as the event embedded it, or read from `href`. */
   async guard(rel: InvitationRel, href: string, embedded: Invitation | undefined): Promise<EffectResult> {
     const { ucwa, policy, mode } = this.deps;
+    // Our own startMessaging/joinOnlineMeeting come back as invitations too (docs/ucwa-protocol.md §7.2).
+    if (await ucwa.isOwnInvitation(href, embedded?.operationId)) return 'skipped';
     // The started event's embedded invitation carries accept/decline, which later updates may drop.
     const invitation = embedded ?? (await ucwa.get(rel, href));
-    if (invitation.direction && invitation.direction !== 'Incoming') return 'skipped';
+    // What the server said about it decides: read from the server, only an explicit Incoming counts.
+    const incoming =
+      invitation.direction === 'Incoming' || (embedded !== undefined && invitation.direction === undefined);
+    if (!incoming || (await ucwa.isOwnInvitation(href, invitation.operationId))) return 'skipped';
     const self = hrefOf(invitation, 'self');
     const key = effectKeys.invitation(self ? ucwa.resolve(self) : href, invitation.operationId);
     const sender = await this.senderOf(invitation);

@@ -68,4 +68,6 @@ export interface GatekeeperUcwa {
   ): Promise<RemovalResult[]>;
   accept(invitation: UcwaResource): Promise<void>;
   decline(invitation: UcwaResource): Promise<void>;
+  /** An invitation the gatekeeper started itself (startMessaging, joinOnlineMeeting). */
+  isOwnInvitation(href: string, operationId?: string): Promise<boolean>;
 }

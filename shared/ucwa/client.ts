@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type BatchRequestPart, type BatchResponsePart, buildBatch, parseBatch } from './batch.js';
 import { encodeDataUri } from './data-uri.js';
 import { type Discovery, discover } from './discovery.js';
@@ -13,6 +12,7 @@ import {
 import { EventChannel, type EventChannelOptions } from './event-channel.js';
 import { embeddedOf, hrefOf, originOf, resolveHref } from './links.js';
 import { OriginPolicy } from './origin-policy.js';
+import { isOwnOperationId, newOperationId, OwnInvitations } from './own-operations.js';
 import { type KnownRel, parseAs, type ResourceOf } from './parse.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, sleep } from './retry.js';
 import type { Application, Communication, Me, UcwaResource } from './schemas.js';
@@ -68,6 +68,9 @@ export class UcwaClient {
   private readonly retry: RetryPolicy;
   private discovery: Discovery | undefined;
   private app: ApplicationHandle | undefined;
+  private readonly ownInvitations = new OwnInvitations();
+  /** startMessaging/joinOnlineMeeting POSTs still waiting for their 201: their events may come first. */
+  private readonly startingOperations = new Set<Promise<unknown>>();
 
   constructor(private readonly options: UcwaClientOptions) {
     this.origins = new OriginPolicy({
@@ -398,9 +401,23 @@ export class UcwaClient {
       importance: 'Normal',
       ...(options.subject ? { subject: options.subject } : {}),
     };
-    const response = await this.postLink(app.communication, rel, body, signal);
+    const posted = this.postLink(app.communication, rel, body, signal);
+    this.startingOperations.add(posted);
+    const response = await posted.finally(() => this.startingOperations.delete(posted));
     const location = response.headers.get('location');
-    return { invitationHref: location ? resolveHref(location, response.url) : undefined, operationId };
+    const invitationHref = location ? resolveHref(location, response.url) : undefined;
+    if (invitationHref) this.ownInvitations.add(invitationHref);
+    return { invitationHref, operationId };
+  }
+
+  /**
+   * Whether an invitation is one this client started: by its href, or by the operation id it carries. Waits
+   * for operations still being started, whose events may arrive before their 201 (OperationResource.md).
+   */
+  async isOwnInvitation(href: string, operationId?: string): Promise<boolean> {
+    if (isOwnOperationId(operationId)) return true;
+    await Promise.allSettled(this.startingOperations);
+    return this.ownInvitations.has(this.resolve(href));
   }
 
   /** Keep-alive (docs/ucwa-protocol.md §4.3): only when the token carries User.ReadWrite and `me` offers the link. */
@@ -520,11 +537,6 @@ export class UcwaClient {
     if (!href) throw new LinkNotOfferedError(rel, hrefOf(resource, 'self'));
     return this.transport.request({ method: 'POST', url: this.resolve(href), body, resource: rel, signal });
   }
-}
-
-/** UCWA operation ids are at most 50 characters: a UUID without dashes. */
-function newOperationId(): string {
-  return randomUUID().replaceAll('-', '');
 }
 
 function partError(part: BatchResponsePart, method: string, href: string): UcwaError {

@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './event-channel.js';
 export * from './links.js';
 export * from './origin-policy.js';
+export * from './own-operations.js';
 export {
   type KnownRel,
   type ParsedUcwa,

@@ -92,6 +92,19 @@ describe('online meetings', () => {
     expect(leaders._links.participant).toHaveLength(2); // organizer and the account
   });
 
+  it('embeds the outgoing invitation in its events, or sends only the link when told to', async () => {
+    const embedded = (await joined()).joinEvents.filter((e) => e.rel === 'onlineMeetingInvitation');
+    expect(embedded.map((e) => e.embedded?.direction)).toEqual(['Outgoing', 'Outgoing']);
+    await sim?.close();
+    const linked = (await joined({ outgoingInvitationEvents: 'link' })).joinEvents.filter(
+      (e) => e.rel === 'onlineMeetingInvitation',
+    );
+    expect(linked.map((e) => [e.type, e.embedded])).toEqual([
+      ['started', undefined],
+      ['completed', undefined],
+    ]);
+  });
+
   it('answers 404 DestinationNotFound for an unknown meeting, and accepts the URI as a query parameter', async () => {
     const { client, app } = await joined();
     const unknown = await client.post(app._embedded.communication._links.joinOnlineMeeting.href, {
