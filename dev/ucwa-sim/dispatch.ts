@@ -169,6 +169,8 @@ export class Dispatcher {
    * documented one fits); the Bearer challenge follows RFC 6750 (`error="insufficient_scope"`).
    */
   private scopeDenied(resource: string, grant: Grant): SimResponse | undefined {
+    // Server OAuth tokens carry no scopes: the scope tables are for online applications (§3.3).
+    if (grant.kind === 'cwt' && !this.opts.scopedOpaqueTokens) return undefined;
     const needed = missingScopes(resource, grant.scopes);
     if (!needed) return undefined;
     return ucwaError(

@@ -25,6 +25,8 @@ export interface ResolvedOptions {
   defaultTimeoutSec: number;
   resumeAfterMs: number;
   applicationIdleTimeoutMs: number;
+  activityTimeoutMs: number;
+  scopedOpaqueTokens: boolean;
   batchLimit: number;
   batchPartsNeedLength: boolean;
   acceptJwt: JwtIssuerOptions[];
@@ -70,6 +72,8 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     defaultTimeoutSec: Math.max(minTimeoutSec, options.eventChannel?.defaultTimeoutSec ?? 180),
     resumeAfterMs: options.eventChannel?.resumeAfterMs ?? 10 * 60_000,
     applicationIdleTimeoutMs: options.applicationIdleTimeoutMs ?? 15 * 60_000,
+    activityTimeoutMs: options.activityTimeoutMs ?? 5 * 60_000,
+    scopedOpaqueTokens: options.tokens?.scopedOpaqueTokens ?? false,
     batchLimit: options.batchLimit ?? 100,
     batchPartsNeedLength: options.batchPartsNeedLength ?? true,
     acceptJwt: options.tokens?.acceptJwt ?? [],

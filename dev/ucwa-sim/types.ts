@@ -62,6 +62,11 @@ export interface SimulatorOptions {
   };
   /** The application is reclaimed this long after the last P-GET was released with no new one; default 15 min. */
   applicationIdleTimeoutMs?: number;
+  /**
+   * An available application (makeMeAvailable) that reports no activity (reportMyActivity) for this long
+   * expires with 410 InactiveApplicationExpired; default 5 min, 0 turns it off.
+   */
+  activityTimeoutMs?: number;
   /** Max parts per batch (and outstanding batch parts) before 429; default 100. */
   batchLimit?: number;
   /** A POST or PUT batch part without Content-Length answers 411 Length Required; default true. */
@@ -71,6 +76,11 @@ export interface SimulatorOptions {
     acceptJwt?: JwtIssuerOptions[];
     /** `expires_in` of tokens from the token endpoint and `issueToken`; default 28 800 s (8 h). */
     defaultLifetimeSec?: number;
+    /**
+     * Check the scopes of opaque `cwt=` tokens too. Default false: server OAuth tokens carry no scopes (the
+     * scope tables are for online applications), so only JWTs are scope-limited.
+     */
+    scopedOpaqueTokens?: boolean;
   };
   /** default `mixed`: resources use relative hrefs, event sender/link hrefs are absolute like the reference samples. */
   hrefStyle?: HrefStyle;
@@ -321,7 +331,9 @@ export type ActionKind =
   | 'addMessaging'
   | 'stopMessaging'
   | 'cancel'
-  | 'leaveConversation';
+  | 'leaveConversation'
+  | 'reportMyActivity'
+  | 'applicationExpired';
 
 export interface RecordedAction {
   kind: ActionKind;

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { ActivityWatch } from './activity.js';
 import { errors } from './errors.js';
 import { EventChannel } from './event-channel.js';
 import type { EventJson, Priority } from './events.js';
@@ -63,6 +64,8 @@ export class World {
     afterMs: 0,
   };
   private adHocCounter = 0;
+  /** Available applications that stop reporting activity expire. */
+  readonly activity = new ActivityWatch(this);
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -142,6 +145,7 @@ export class World {
     if (!this.applications.has(app.id)) return;
     this.applications.delete(app.id);
     this.gone.set(app.id, how);
+    this.activity.stop(app);
     for (const conversation of app.conversations.values()) this.detachFromMeeting(app, conversation);
     app.conversations.clear();
     app.channel.close(how === '410' ? errors.applicationExpired() : errors.applicationNotFound());
@@ -158,6 +162,7 @@ export class World {
     app.conversations.clear();
     app.invitations.clear();
     app.available = false;
+    this.activity.stop(app);
     app.supportedModalities = [];
     app.supportedMessageFormats = ['Plain'];
   }
@@ -300,6 +305,7 @@ export class World {
     settings: { modalities: string[]; formats: string[]; signInAs: string; audioPreference?: string },
   ): void {
     app.available = true;
+    this.activity.touch(app);
     app.supportedModalities = settings.modalities;
     app.supportedMessageFormats = settings.formats;
     app.signInAs = settings.signInAs;

@@ -16,7 +16,7 @@ import { isOwnOperationId, newOperationId, OwnInvitations } from './own-operatio
 import { type KnownRel, parseAs, type ResourceOf } from './parse.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, sleep } from './retry.js';
 import type { Application, Communication, Me, UcwaResource } from './schemas.js';
-import { checkScopes, USER_READ_WRITE } from './scopes.js';
+import { checkScopes } from './scopes.js';
 import type { TokenSource } from './token-source.js';
 import { type RoundTrip, UcwaTransport } from './transport.js';
 
@@ -69,6 +69,8 @@ export class UcwaClient {
   private discovery: Discovery | undefined;
   private app: ApplicationHandle | undefined;
   private readonly ownInvitations = new OwnInvitations();
+  /** Applications whose `me` was read again after makeMeAvailable. */
+  private readonly meReread = new WeakSet<ApplicationHandle>();
   /** startMessaging/joinOnlineMeeting POSTs still waiting for their 201: their events may come first. */
   private readonly startingOperations = new Set<Promise<unknown>>();
 
@@ -420,12 +422,18 @@ export class UcwaClient {
     return this.ownInvitations.has(this.resolve(href));
   }
 
-  /** Keep-alive (docs/ucwa-protocol.md §4.3): only when the token carries User.ReadWrite and `me` offers the link. */
+  /**
+   * Keep-alive (docs/ucwa-protocol.md §4.3): report activity whenever `me` offers the link. The `me` embedded
+   * at creation predates makeMeAvailable, which adds the link, so it is read again once. False: not offered.
+   */
   async reportMyActivity(signal?: AbortSignal): Promise<boolean> {
     const app = await this.application(signal);
-    const href = hrefOf(app.me, 'reportMyActivity');
-    const scopes = this.transport.grantedScopes(originOf(app.href));
-    if (!href || !scopes?.some((scope) => scope.endsWith(USER_READ_WRITE))) return false;
+    const self = hrefOf(app.me, 'self');
+    if (!hrefOf(app.me, 'reportMyActivity') && self && !this.meReread.has(app)) {
+      this.meReread.add(app);
+      app.me = await this.get('me', self, signal);
+    }
+    if (!hrefOf(app.me, 'reportMyActivity')) return false;
     await this.postLink(app.me, 'reportMyActivity', undefined, signal);
     return true;
   }

@@ -7,17 +7,24 @@ export function startSim(options: SimulatorOptions = {}): Promise<UcwaSimulator>
   return startUcwaSimulator({ ...options, eventChannel: { minTimeoutSec: 0.05, ...options.eventChannel } });
 }
 
-/** Tokens the simulator issues itself, per origin, with the given scopes. Counts what it handed out. */
+/**
+ * Tokens the simulator issues itself, per origin. Counts what it handed out. Without `scopes` they are like
+ * server OAuth tokens, which carry none; with them, like Azure AD tokens that list what was granted.
+ */
 export function simTokens(
   sim: UcwaSimulator,
-  scopes = ['Conversations.Initiate', 'Conversations.Receive'],
+  scopes?: string[],
 ): TokenSource & { issued: { origin: string; forceRefresh: boolean }[] } {
   const issued: { origin: string; forceRefresh: boolean }[] = [];
   return {
     issued,
     async getToken({ origin, forceRefresh }) {
       issued.push({ origin, forceRefresh: forceRefresh ?? false });
-      return { token: sim.issueToken({ origin, scopes }), scopes, expiresOn: Date.now() + 3_600_000 };
+      return {
+        token: sim.issueToken({ origin, ...(scopes ? { scopes } : {}) }),
+        ...(scopes ? { scopes } : {}),
+        expiresOn: Date.now() + 3_600_000,
+      };
     },
   };
 }

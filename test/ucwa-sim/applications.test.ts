@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
-import { Client, flatten, readEvents, startSim } from './helpers.js';
+import { Client, flatten, readEvents, startSim, withTimeout } from './helpers.js';
 
 let sim: UcwaSimulator | undefined;
 afterEach(async () => {
@@ -169,6 +169,35 @@ describe('makeMeAvailable', () => {
     const communication = await client.get(app._embedded.communication._links.self.href);
     expect(communication.body.supportedModalities).toEqual(['Messaging']);
     expect(communication.body.supportedMessageFormats).toEqual(['Plain', 'Html']);
+  });
+
+  it('expires an available application that reports no activity with 410; reports keep it alive', async () => {
+    sim = await startSim({ activityTimeoutMs: 250 });
+    const client = new Client(sim);
+    const app = await client.createApplication();
+    const me = () => client.get(app._embedded.me._links.self.href);
+    const report = () =>
+      client.post(
+        app._embedded.me._links.makeMeAvailable.href.replace(/me\/makeMeAvailable$/, 'reportMyActivity'),
+      );
+    // Before makeMeAvailable there is no reportMyActivity link, and reporting is refused.
+    expect((await me()).body._links.reportMyActivity).toBeUndefined();
+    expect((await report()).body).toMatchObject({ code: 'Conflict', subcode: 'MakeMeAvailableRequired' });
+    await client.makeMeAvailable(app);
+    const reportHref = (await me()).body._links.reportMyActivity.href;
+    // P-GETs that time out after 0.1 s pace the reports: 0.6 s of reporting outlives the 0.25 s window.
+    let next: string = app._links.events.href;
+    for (let i = 0; i < 6; i++) {
+      next = (await client.get(withTimeout(next, 0.1))).body._links.next.href;
+      expect((await client.post(reportHref)).status).toBe(204);
+    }
+    expect(sim.actions.filter((a) => a.kind === 'reportMyActivity')).toHaveLength(6);
+    expect(sim.actions.some((a) => a.kind === 'applicationExpired')).toBe(false);
+    // No report: it expires, every URL below it answers 410, and a parked P-GET too.
+    const parked = client.get(withTimeout(next, 30));
+    await expect.poll(async () => (await me()).status, { timeout: 5_000 }).toBe(410);
+    expect((await me()).body).toMatchObject({ code: 'Gone', subcode: 'InactiveApplicationExpired' });
+    expect((await parked).status).toBe(410);
   });
 
   it('refuses modalities other than Messaging and PhoneAudio', async () => {

@@ -192,7 +192,7 @@ describe('batch', () => {
   });
 
   it('applies the outer token to every part and its scopes per part', async () => {
-    sim = await startSim();
+    sim = await startSim({ tokens: { scopedOpaqueTokens: true } });
     const limited = new Client(sim, sim.issueToken({ scopes: ['Conversations.Initiate'] }));
     const app: Body = await limited.createApplication();
     const reply = await limited.request('POST', app._links.batch.href, {

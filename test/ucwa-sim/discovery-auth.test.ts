@@ -262,8 +262,21 @@ describe('bearer tokens', () => {
 });
 
 describe('scope enforcement', () => {
-  it('refuses makeMeAvailable and the lobby without Conversations.Receive, and me without User.ReadWrite', async () => {
+  it('does not scope-limit server OAuth tokens: they carry no scopes', async () => {
     sim = await startSim();
+    const token = sim.issueToken({ scopes: ['Conversations.Initiate', 'Conversations.Receive'] });
+    const client = new Client(sim, token);
+    const app = await client.createApplication();
+    expect((await client.makeMeAvailable(app)).status).toBe(204);
+    const me = await client.get(app._embedded.me._links.self.href);
+    expect(me.status).toBe(200);
+    for (const rel of ['presence', 'note', 'location'])
+      expect((await client.get(me.body._links[rel].href)).status).toBe(200);
+    expect((await client.post(me.body._links.reportMyActivity.href)).status).toBe(204);
+  });
+
+  it('with scopedOpaqueTokens, refuses makeMeAvailable and the lobby without Conversations.Receive, and me without User.ReadWrite', async () => {
+    sim = await startSim({ tokens: { scopedOpaqueTokens: true } });
     const meeting = sim.scenario.meeting({
       onlineMeetingUri: 'sip:o@contoso.com;gruu;opaque=app:conf:focus:id:S1',
     });

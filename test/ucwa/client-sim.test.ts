@@ -140,6 +140,28 @@ describe('application lifecycle', () => {
   });
 });
 
+describe('keep-alive', () => {
+  it('reports activity whenever me offers the link, whatever scopes the token lists', async () => {
+    const s = await sim0({ activityTimeoutMs: 60_000 });
+    // A server OAuth token: no scopes at all (the scope tables are for online applications).
+    const client = simClient(s);
+    await client.application();
+    expect(await client.reportMyActivity()).toBe(true);
+    expect(await client.reportMyActivity()).toBe(true);
+    expect(s.actions.filter((a) => a.kind === 'reportMyActivity')).toHaveLength(2);
+    // `me` was read once more after makeMeAvailable, which added the link.
+    expect(s.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/me'))).toHaveLength(1);
+
+    // An Azure AD token without User.ReadWrite: refused before anything is sent.
+    const azure = simClient(s, {
+      tokens: simTokens(s, ['Conversations.Initiate', 'Conversations.Receive']),
+      application: { userAgent: 'tests', endpointId: 'azure' },
+    });
+    await azure.application();
+    await expect(azure.reportMyActivity()).rejects.toBeInstanceOf(ScopeError);
+  });
+});
+
 describe('event channel', () => {
   it('delivers three batches and a resync without losing or duplicating an event', async () => {
     const s = await sim0();

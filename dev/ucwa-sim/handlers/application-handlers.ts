@@ -124,6 +124,19 @@ function makeMeAvailable({ world, app, req }: HandlerContext): SimResponse {
   return emptyResponse(204);
 }
 
+/** reportMyActivity_ref.md: 409 MakeMeAvailableRequired before makeMeAvailable; afterwards it keeps the application. */
+function reportMyActivity({ world, app }: HandlerContext): SimResponse {
+  if (!app.available)
+    return errors.conflict('MakeMeAvailableRequired', 'makeMeAvailable was not called for this application.');
+  world.activity.touch(app);
+  world.recorder.action({
+    kind: 'reportMyActivity',
+    href: app.paths.reportMyActivity,
+    applicationId: app.id,
+  });
+  return emptyResponse(204);
+}
+
 /** PUT communication: conditional (428 without If-Match, 412 when stale) and must echo the GUID marker. */
 function putCommunication({ world, app, req, r }: HandlerContext): SimResponse {
   const current = etagFor(JSON.stringify(renderCommunication(r, app)));
@@ -176,7 +189,7 @@ export function applicationRoutes(r: string): ResolvedRoute | undefined {
     case 'makeMeAvailable':
       return { scope: 'makeMeAvailable', methods: { POST: makeMeAvailable } };
     case 'reportMyActivity':
-      return { scope: 'reportMyActivity', methods: { POST: noContent } };
+      return { scope: 'reportMyActivity', methods: { POST: reportMyActivity } };
     case 'presence':
       return availableOnly('presence', ({ r: rc, app }) => renderPresence(rc, app, app.signInAs));
     case 'note':

@@ -14,7 +14,8 @@ export function renderMe(r: RenderContext, app: Application): Json {
     links.presence = link(r.href(paths.presence));
   }
   links.photo = link(r.href(paths.photo));
-  links.reportMyActivity = link(r.href(paths.reportMyActivity));
+  // Only after makeMeAvailable: the me of a fresh application has no reportMyActivity (CreateAnApplication.md).
+  if (app.available) links.reportMyActivity = link(r.href(paths.reportMyActivity));
   return {
     rel: 'me',
     company: 'Contoso',
