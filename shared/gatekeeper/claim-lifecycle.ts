@@ -1,4 +1,4 @@
-import type { Mode, OutcomeStatus } from './outcome.js';
+import { type Mode, type OutcomeStatus, SERVER_REFUSED } from './outcome.js';
 import type { ClaimFields, ClaimRecord } from './ports.js';
 
 /**
@@ -68,7 +68,9 @@ function reopensAsNewEffect(record: ClaimRecord, ctx: LifecycleContext): boolean
   const age = ctx.now - Date.parse(record.doneAt ?? record.touchedAt);
   if ((record.outcome === 'done' || record.outcome === 'already-left') && age >= ctx.removal.reknockAfterMs)
     return true;
-  return record.outcome === 'not-permitted' && ctx.removal.offersRemoval;
+  // Not a leader then, a leader now: act. A removal the server refused (403) stays refused.
+  const refused = record.detail?.startsWith(SERVER_REFUSED) ?? false;
+  return record.outcome === 'not-permitted' && ctx.removal.offersRemoval && !refused;
 }
 
 /** The fields of a claim that starts a new effect now. */

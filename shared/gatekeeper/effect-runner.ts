@@ -1,7 +1,7 @@
 import { fitJson } from '../chat/outbox.js';
 import { acted, afterRefusal, fresh, type LifecycleContext, nextStep, released } from './claim-lifecycle.js';
 import { type ClaimReport, type ConcludeDeps, conclude } from './conclude.js';
-import { describeError, isTransient } from './failures.js';
+import { describeError, isRefusedForItem, isTransient, refusalDetail } from './failures.js';
 import { type ActionOutcome, storedOutcome } from './outcome.js';
 import type { ClaimRecord } from './ports.js';
 
@@ -122,6 +122,8 @@ export class EffectRunner {
     try {
       return await spec.act(reread, record);
     } catch (error) {
+      // A 403 about this item is final: reported as not permitted, never tried again.
+      if (isRefusedForItem(error)) return { status: 'not-permitted', detail: refusalDetail(error) };
       if (!isTransient(error)) return { status: 'failed', detail: describeError(error), refused: true };
       // Unknown whether it took effect: any run may take over at once, re-reading first. A failed release
       // propagates too; the claim then stays this run's, which its retry resumes.

@@ -1,4 +1,5 @@
 import { LinkNotOfferedError, UcwaError, UcwaSchemaError } from '../ucwa/errors.js';
+import { SERVER_REFUSED } from './outcome.js';
 
 /**
  * Whether a failure is the environment's (retry the batch later: nothing is lost) rather than the event's
@@ -13,6 +14,18 @@ export function isTransient(error: unknown): boolean {
     );
   }
   return !isPermanentForItem(error);
+}
+
+/**
+ * The server refused a request about this one item (403 on a GET, accept, decline, eject, reject): permanent
+ * for it — recorded as not permitted, said once, never retried (docs/ucwa-protocol.md §13.2).
+ */
+export function isRefusedForItem(error: unknown): error is UcwaError {
+  return error instanceof UcwaError && error.action === 'not-permitted';
+}
+
+export function refusalDetail(error: UcwaError): string {
+  return `${SERVER_REFUSED} (${error.status} ${error.code}${error.subcode ? `/${error.subcode}` : ''})`;
 }
 
 /**

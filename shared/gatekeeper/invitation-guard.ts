@@ -9,7 +9,7 @@ import type { Invitation, InvitationRel } from '../ucwa/schemas.js';
 import type { ClaimReport } from './conclude.js';
 import { effectKeys } from './effect-keys.js';
 import type { EffectResult, EffectRunner } from './effect-runner.js';
-import { describeError, isTransient } from './failures.js';
+import { describeError, isRefusedForItem, isTransient, refusalDetail } from './failures.js';
 import { embeddedSender, firstMessageOf, modalityOf, orUndefined, senderFacts } from './inspect.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { GatekeeperUcwa } from './ports.js';
@@ -32,7 +32,13 @@ export class InvitationGuard {
     // Our own startMessaging/joinOnlineMeeting come back as invitations too (docs/ucwa-protocol.md §7.2).
     if (await ucwa.isOwnInvitation(href, embedded?.operationId)) return 'skipped';
     // The started event's embedded invitation carries accept/decline, which later updates may drop.
-    const invitation = embedded ?? (await ucwa.get(rel, href));
+    let invitation: Invitation;
+    try {
+      invitation = embedded ?? (await ucwa.get(rel, href));
+    } catch (error) {
+      if (isRefusedForItem(error)) return this.refused(rel, href, error);
+      throw error;
+    }
     // What the server said about it decides: read from the server, only an explicit Incoming counts.
     const incoming =
       invitation.direction === 'Incoming' || (embedded !== undefined && invitation.direction === undefined);
@@ -69,6 +75,31 @@ export class InvitationGuard {
     });
   }
 
+  /** The server would not show the invitation (403): said once, as not permitted, and never read again. */
+  private refused(rel: InvitationRel, href: string, error: UcwaError): Promise<EffectResult> {
+    const modality = modalityOf(rel);
+    const report: ClaimReport = {
+      subject: 'invitation',
+      participant: '',
+      facts: {},
+      decision: {
+        action: 'summarize',
+        rule: 'server-refused',
+        reason: 'the server refused to show this invitation',
+        notify: true,
+      },
+      notify: true,
+      invitation: { modality },
+      target: { rel, href },
+    };
+    return this.deps.effects.run({
+      key: effectKeys.invitation(href, undefined),
+      report,
+      sideEffect: false,
+      act: async () => ({ status: 'not-permitted', detail: refusalDetail(error) }),
+    });
+  }
+
   /** Finish a summary a run left unfinished, from what its claim recorded. */
   async resume(key: string, report: ClaimReport): Promise<EffectResult> {
     return this.deps.effects.run({
@@ -91,6 +122,7 @@ export class InvitationGuard {
     } catch (error) {
       if (error instanceof UcwaError && error.action === 'target-gone')
         return { status: 'already-left', detail: 'the invitation was gone' };
+      if (isRefusedForItem(error)) return { status: 'not-permitted', detail: refusalDetail(error) };
       if (isTransient(error)) throw error;
       return { status: 'failed', detail: describeError(error) };
     }
@@ -105,7 +137,9 @@ export class InvitationGuard {
     try {
       return senderFacts(await this.deps.ucwa.get('from', from));
     } catch (error) {
+      // Gone, or not ours to see: summarised without the sender's facts.
       if (error instanceof UcwaError && error.action === 'target-gone') return {};
+      if (isRefusedForItem(error)) return {};
       throw error;
     }
   }

@@ -4,6 +4,9 @@ export type Mode = 'enforce' | 'dry-run';
 /** What came of one effect. The gatekeeper owns this; chat notices and audit rows carry it. */
 export type OutcomeStatus = 'done' | 'would-do' | 'skipped' | 'failed' | 'already-left' | 'not-permitted';
 
+/** How a 403 refusal reads in the audit and the notice; a stored claim tells it from "not a leader" by it. */
+export const SERVER_REFUSED = 'refused by the server';
+
 export interface ActionOutcome {
   status: OutcomeStatus;
   detail?: string;

@@ -3,6 +3,7 @@ import { encodeDataUri } from './data-uri.js';
 import { type Discovery, discover } from './discovery.js';
 import {
   LinkNotOfferedError,
+  needsRediscovery,
   OriginNotAllowedError,
   UcwaAuthError,
   UcwaError,
@@ -98,6 +99,11 @@ export class UcwaClient {
     return this.discovery;
   }
 
+  /** Drop the cached discovery: the next application is created on whatever pool discovery names now. */
+  forgetDiscovery(): void {
+    this.discovery = undefined;
+  }
+
   /** The current application, created on first use. */
   async application(signal?: AbortSignal): Promise<ApplicationHandle> {
     this.app ??= await this.createApplication(signal);
@@ -110,7 +116,8 @@ export class UcwaClient {
 
   /**
    * Re-attach to an application created by an earlier run (its href was persisted); a new one is created
-   * when it is gone (404 ApplicationNotFound / 410 InactiveApplicationExpired). Check `origin` for which.
+   * when it is gone (404 ApplicationNotFound / 410 InactiveApplicationExpired), and after discovery is run
+   * again when its pool no longer serves it (403, 502, a connection failure: a pool failover). Check `origin`.
    */
   async attachApplication(href: string, signal?: AbortSignal): Promise<ApplicationHandle> {
     try {
@@ -125,6 +132,10 @@ export class UcwaClient {
       return this.app;
     } catch (error) {
       if (error instanceof UcwaError && (error.applicationGone || error.status === 404)) {
+        return this.recreateApplication(signal);
+      }
+      if (needsRediscovery(error)) {
+        this.forgetDiscovery();
         return this.recreateApplication(signal);
       }
       throw error;
@@ -427,7 +438,9 @@ export class UcwaClient {
    * at creation predates makeMeAvailable, which adds the link, so it is read again once. False: not offered.
    */
   async reportMyActivity(signal?: AbortSignal): Promise<boolean> {
-    const app = await this.application(signal);
+    // Never creates an application: the channel's owner does that.
+    const app = this.app;
+    if (!app) return false;
     const self = hrefOf(app.me, 'self');
     if (!hrefOf(app.me, 'reportMyActivity') && self && !this.meReread.has(app)) {
       this.meReread.add(app);
@@ -474,10 +487,7 @@ export class UcwaClient {
           await sleep(backoffDelay(this.retry, attempt, this.options.random) + 250, signal);
           continue;
         }
-        const rediscover =
-          (error instanceof UcwaError && error.action === 'rediscover') ||
-          error instanceof UcwaTransportError;
-        if (rediscover && !rediscovered) {
+        if (needsRediscovery(error) && !rediscovered) {
           rediscovered = true;
           this.discovery = undefined;
           continue;

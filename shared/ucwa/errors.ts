@@ -15,6 +15,7 @@ export type UcwaErrorAction =
   | 'duplicate-consumer'
   | 'already-done'
   | 'refresh-state'
+  | 'not-permitted'
   | 'client-bug';
 
 /** The JSON error body UCWA sends: only `code` is guaranteed; subcodes may be new at any time. */
@@ -111,7 +112,8 @@ export function classify(status: number, code: string, subcode: string | undefin
   if (status === 409 && name === 'AlreadyExists') return 'already-done';
   if (status === 410 && FATAL_GONE.has(name)) return 'fatal-configuration';
   if (status === 410 && name === 'CannotRedirect') return 'rediscover';
-  if (status === 403 || status === 502) return 'rediscover';
+  // 403 about one item is permanent for it; at the application level it means rediscover (needsRediscovery).
+  if (status === 403) return 'not-permitted';
   if (status === 429) return 'throttled';
   if (status === 404 && name === 'APIVersionNotSupported') return 'client-bug';
   // ResourceNotFound, ConversationNotFound, DestinationNotFound and unknown 404s: the target is gone.
@@ -119,6 +121,17 @@ export function classify(status: number, code: string, subcode: string | undefin
   if (status === 409 || status === 410 || status === 412 || status === 428) return 'refresh-state';
   if (status === 408 || status >= 500) return 'retry';
   return 'client-bug';
+}
+
+/**
+ * RootURL.md: the cached UCWA URLs are thrown away after 403, 502 or a connection error that persists — at
+ * the application level (creating or re-attaching the application, makeMeAvailable, the event channel; never
+ * for a request about one participant or invitation). docs/ucwa-protocol.md §2.3, §13.2.
+ */
+export function needsRediscovery(error: unknown): boolean {
+  if (error instanceof UcwaTransportError) return true;
+  if (!(error instanceof UcwaError)) return false;
+  return error.status === 403 || error.status === 502 || error.action === 'rediscover';
 }
 
 /** A response body that is not what the docs describe. `path` names the first field that failed. */

@@ -49,3 +49,47 @@ describe('its own invitations', () => {
     expect(w.telemetry.events.filter((e) => e.name === 'EventRejected')).toEqual([]);
   });
 });
+
+describe('a 403 about one item', () => {
+  const declineIms = JSON.stringify({
+    rules: [{ name: 'decline-ims', on: 'invitation', when: { modality: 'messaging' }, action: 'decline' }],
+  });
+
+  it('on decline is final: recorded as not permitted, said once, never retried', async () => {
+    world = await startWorld({ settings: { GATEKEEPER_POLICY: declineIms } });
+    const w = world;
+    w.sim.faults.inject({ method: 'POST', path: '/decline', status: 403, times: Number.POSITIVE_INFINITY });
+    const sent = w.sim.scenario.whenAvailable().then(() => w.sim.scenario.incomingIm(colleague, 'hi'));
+    await w.watchUntil(() => w.received('teams').length >= 1 && w.sim.scenario.pendingEvents().length === 0);
+    await sent;
+    const declines = w.sim.requests.filter((r) => r.path.endsWith('/decline'));
+    expect(declines.map((r) => r.status)).toEqual([403]);
+    const rows = await w.rt.audit.day(new Date().toISOString().slice(0, 10));
+    expect(rows.map((r) => [r.decision, r.outcome])).toEqual([['decline', 'not-permitted']]);
+    expect(String(rows[0]?.detail)).toMatch(/refused by the server \(403/);
+    expect(w.received('teams')).toHaveLength(1);
+    expect(w.logs.filter((l) => l.message.includes('re-reading'))).toEqual([]);
+  });
+
+  it('on reading a link-only invitation is final too: one not-permitted record, read once', async () => {
+    world = await startWorld();
+    const w = world;
+    w.sim.faults.inject({
+      method: 'GET',
+      path: /messagingInvitations\/[^/]+$/,
+      status: 403,
+      times: Number.POSITIVE_INFINITY,
+    });
+    const sent = w.sim.scenario
+      .whenAvailable()
+      .then(() => w.sim.scenario.incomingIm(colleague, 'hi', { embedInvitation: false }));
+    await w.watchUntil(() => w.received('teams').length >= 1 && w.sim.scenario.pendingEvents().length === 0);
+    await sent;
+    expect(w.sim.requests.filter((r) => /messagingInvitations\/[^/]+$/.test(r.path))).toHaveLength(1);
+    const rows = await w.rt.audit.day(new Date().toISOString().slice(0, 10));
+    expect(rows.map((r) => [r.subject, r.rule, r.outcome])).toEqual([
+      ['invitation', 'server-refused', 'not-permitted'],
+    ]);
+    expect(w.telemetry.events.filter((e) => e.name === 'EventRejected')).toEqual([]);
+  });
+});

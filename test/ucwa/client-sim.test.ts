@@ -140,6 +140,44 @@ describe('application lifecycle', () => {
   });
 });
 
+describe('rediscovery', () => {
+  it.each([
+    { label: '403', fault: { status: 403 } },
+    { label: '502', fault: { status: 502, times: 4 } },
+    { label: 'a connection that keeps failing', fault: { drop: true, times: 4 } },
+  ])('re-attaching to a stored application that answers $label rediscovers first', async ({ fault }) => {
+    const s = await sim0();
+    const client = simClient(s);
+    const stored = await client.application();
+    const roots = () => s.requests.filter((r) => r.path.endsWith('/root')).length;
+    expect(roots()).toBe(1);
+    // A pool failover: the stored href no longer answers as it should.
+    s.faults.inject({ method: 'GET', path: new URL(stored.href).pathname, ...fault });
+    const app = await client.attachApplication(stored.href);
+    expect(app.origin).toBe('created');
+    expect(roots()).toBe(2);
+    expect(s.actions.filter((a) => a.kind === 'createApplication').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a 403 about one participant is permanent for it: no retry, no rediscovery', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    await client.application();
+    const meeting = s.scenario.meeting({
+      onlineMeetingUri: 'sip:org@contoso.com;gruu;opaque=app:conf:focus:id:F1',
+      accountIsLeader: true,
+    });
+    await client.joinOnlineMeeting('sip:org@contoso.com;gruu;opaque=app:conf:focus:id:F1');
+    await meeting.whenJoined();
+    const knock = meeting.knock(guest(1));
+    s.faults.inject({ method: 'GET', path: knock.participantHref, status: 403 });
+    const error = await client.get('participant', knock.participantHref).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 403, action: 'not-permitted' });
+    expect(s.requests.filter((r) => r.path === knock.participantHref)).toHaveLength(1);
+    expect(s.requests.filter((r) => r.path.endsWith('/root'))).toHaveLength(1);
+  });
+});
+
 describe('keep-alive', () => {
   it('reports activity whenever me offers the link, whatever scopes the token lists', async () => {
     const s = await sim0({ activityTimeoutMs: 60_000 });

@@ -7,6 +7,7 @@ import {
   DEFAULT_RETRY,
   decodeDataUri,
   discoveryDomain,
+  needsRediscovery,
   OriginNotAllowedError,
   OriginPolicy,
   parseBatch,
@@ -17,6 +18,7 @@ import {
   ScopeError,
   UcwaError,
   UcwaSchemaError,
+  UcwaTransportError,
 } from '../../shared/ucwa/index.js';
 import { SAMPLES_PRESENT, sampleText, withSamplesNote } from '../helpers/samples.js';
 
@@ -143,8 +145,8 @@ describe('error classes', () => {
     [409, 'Conflict', 'AlreadyExists', 'already-done'],
     [409, 'Conflict', undefined, 'refresh-state'],
     [409, 'Conflict', 'TooManyGroups', 'refresh-state'],
-    [403, 'Forbidden', undefined, 'rediscover'],
-    [502, 'BadGateway', undefined, 'rediscover'],
+    [403, 'Forbidden', undefined, 'not-permitted'],
+    [502, 'BadGateway', undefined, 'retry'],
     [500, 'ServiceFailure', 'InvalidExchangeServerVersion', 'retry'],
     [500, 'ServiceFailure', 'SomethingNobodyDocumented', 'retry'],
     [429, 'TooManyRequests', undefined, 'throttled'],
@@ -152,6 +154,24 @@ describe('error classes', () => {
     [400, 'BadRequest', 'ParameterValidationFailure', 'client-bug'],
   ] as const)('%i %s/%s → %s', (status, code, subcode, action) => {
     expect(classify(status, code, subcode)).toBe(action);
+  });
+  it('rediscovers at the application level after 403, 502, CannotRedirect or a connection failure', () => {
+    const error = (status: number, subcode?: string) =>
+      new UcwaError({
+        status,
+        method: 'GET',
+        href: 'https://x',
+        body: { code: 'X', ...(subcode ? { subcode } : {}) },
+      });
+    expect([403, 502].map((status) => needsRediscovery(error(status)))).toEqual([true, true]);
+    expect(needsRediscovery(error(410, 'CannotRedirect'))).toBe(true);
+    expect(needsRediscovery(new UcwaTransportError('GET', 'https://x', 'ECONNREFUSED', 4))).toBe(true);
+    expect([404, 409, 500, 503].map((status) => needsRediscovery(error(status)))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
   it('treats subcode None as no subcode and keeps the status for proxies', () => {
     const error = new UcwaError({
