@@ -2,8 +2,15 @@ import type { ChannelLease } from '../store/channel-lease.js';
 import { type ChannelState, ConcurrencyError, type CursorStore } from '../store/cursor-store.js';
 import type { Telemetry } from '../telemetry.js';
 import type { ApplicationHandle, UcwaClient } from '../ucwa/client.js';
-import { UcwaError } from '../ucwa/errors.js';
+import { needsRediscovery, UcwaError } from '../ucwa/errors.js';
 import { sleep } from '../ucwa/retry.js';
+import {
+  DEFAULT_KEEPALIVE_MS,
+  DEFAULT_RECREATION,
+  keepAlive,
+  planRecreation,
+  type RecreationPolicy,
+} from './application-upkeep.js';
 import { type BackgroundLoop, repeatInBackground } from './background.js';
 import { describeError } from './failures.js';
 import type { Gatekeeper } from './gatekeeper.js';
@@ -18,8 +25,12 @@ export interface WatchDeps {
   log: Logger;
   /** Meetings to (re)join whenever the application is new: WATCHED_MEETINGS. */
   watchedMeetings: readonly string[];
-  /** Report activity every few minutes (UCWA_KEEPALIVE). */
+  /** Report activity this often (UCWA_KEEPALIVE_SECONDS); default 180 s. */
+  keepaliveMs?: number;
+  /** @deprecated Ignored: keep-alive is always on; only until jobs.ts passes keepaliveMs. */
   keepalive?: boolean;
+  /** How re-creating a dropped application is spaced out and when it alerts. */
+  recreation?: Partial<RecreationPolicy>;
   /** Deliver queued chat notices, honouring the signal; runs in the background, never on the event path. */
   deliver?: (signal: AbortSignal) => Promise<unknown>;
   /** Raise an alert (chat, telemetry) for a failure that persists. */
@@ -37,8 +48,6 @@ export interface WatchResult {
 const MAX_RETRY_PAUSE_MS = 8_000;
 /** After this many failures in a row, say so loudly (an alert); the retries go on. */
 const ALERT_AFTER_FAILURES = 4;
-/** UCWA asks for activity reports at least every four minutes. */
-const REPORT_ACTIVITY_EVERY_MS = 3 * 60_000;
 /** The lease is renewed at least this often; it lasts 60 s. */
 const RENEW_EVERY_MS = 20_000;
 /** Queued notices are looked at this often, and at once after a batch queued some. */
@@ -77,8 +86,8 @@ export async function watchEvents(
     stopBackground.signal,
     ...(signal ? [signal] : []),
   ]);
-  let reportedAt = 0;
   let failures = 0;
+  const recreation = { ...DEFAULT_RECREATION, ...deps.recreation };
   const onError = (task: string) => (error: unknown) =>
     deps.log.warn(`${task} failed; will try again`, { error: describeError(error) });
   const background: BackgroundLoop[] = [];
@@ -108,34 +117,61 @@ export async function watchEvents(
         onError: onError('Recovering unfinished effects'),
       }),
     );
+    // Beside the channel, so a parked P-GET never delays a report (docs/ucwa-protocol.md §4.3).
+    background.push(
+      keepAlive(
+        { report: (signal) => deps.ucwa.reportMyActivity(signal), log: deps.log, ...alerting(deps) },
+        deps.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
+        stop,
+      ),
+    );
 
     while (!stop.aborted) {
-      if (deps.keepalive && Date.now() - reportedAt > REPORT_ACTIVITY_EVERY_MS) {
-        // Keeps availability from degrading; only possible with User.ReadWrite (UCWA_KEEPALIVE).
-        await deps.ucwa
-          .reportMyActivity(stop)
-          .catch((error: unknown) =>
-            deps.log.warn('reportMyActivity failed', { error: (error as Error).message }),
-          );
-        reportedAt = Date.now();
-      }
       let batch: Awaited<ReturnType<typeof channel.poll>>;
       try {
         batch = await channel.poll(stop);
       } catch (error) {
         if (stop.aborted) break;
-        if (error instanceof UcwaError && error.applicationGone) {
-          // The server dropped the application: make a new one, rejoin, start its channel from the beginning.
-          result.recreated++;
-          deps.telemetry.event('ApplicationRecreated', { reason: error.subcode ?? error.code });
-          deps.log.warn('UCWA application gone; re-creating it', {
-            status: error.status,
-            subcode: error.subcode,
-          });
-          app = await deps.ucwa.recreateApplication(stop);
-          state = { ...state, applicationHref: app.href, cursor: app.eventsHref };
+        const gone = error instanceof UcwaError && error.applicationGone;
+        if (gone || needsRediscovery(error)) {
+          // The server dropped the application, or its pool no longer serves it (§2.3, §4.2): re-attach
+          // (rediscovering first) or re-create, spaced out, and start its channel from the beginning.
+          const plan = planRecreation(state.recreatedAt, Date.now(), recreation);
+          const reason = error instanceof UcwaError ? (error.subcode ?? error.code) : 'ConnectionFailure';
+          deps.log.warn(
+            gone ? 'UCWA application gone; re-creating it' : 'UCWA pool unreachable; rediscovering',
+            {
+              reason,
+              ...(plan.delayMs > 0 ? { afterMs: plan.delayMs } : {}),
+            },
+          );
+          if (plan.atLimit) {
+            const limit = new Error(
+              `UCWA dropped the application ${recreation.limit} times within ${recreation.windowMs / 60_000} minutes; still re-creating it, with backoff`,
+            );
+            deps.log.error(limit.message, { reason });
+            deps.alert?.(limit);
+          }
+          await sleep(plan.delayMs, stop).catch(() => undefined);
+          try {
+            app = await (gone ? deps.ucwa.recreateApplication(stop) : deps.ucwa.rediscover(stop));
+          } catch (renewal) {
+            if (stop.aborted) break;
+            throw renewal;
+          }
+          const created = app.origin === 'created';
+          if (created) {
+            result.recreated++;
+            deps.telemetry.event('ApplicationRecreated', { reason });
+          }
+          state = {
+            ...state,
+            applicationHref: app.href,
+            recreatedAt: plan.history,
+            ...(created ? { cursor: app.eventsHref } : {}),
+          };
           etag = await deps.cursors.write(state, etag);
-          await rejoin(deps);
+          if (created) await rejoin(deps);
           channel = await deps.ucwa.eventChannel(state.cursor);
           continue;
         }
@@ -193,6 +229,10 @@ export async function watchEvents(
     await Promise.all(background.map((loop) => loop.done));
     await deps.lease.release();
   }
+}
+
+function alerting(deps: WatchDeps): { alert?: (error: unknown) => void } {
+  return deps.alert ? { alert: deps.alert } : {};
 }
 
 async function attach(deps: WatchDeps, state: ChannelState): Promise<ApplicationHandle> {

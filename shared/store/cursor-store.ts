@@ -13,6 +13,8 @@ export interface ChannelState {
   lastPollAt?: string;
   /** End of the period the last digest covered (row `digest`). */
   digestedUntil?: string;
+  /** ISO times the application was re-created lately: spaces re-creations out across runs. */
+  recreatedAt?: string[];
 }
 
 /** Someone else wrote the state since it was read: another consumer holds the channel. */

@@ -104,6 +104,18 @@ export class UcwaClient {
     this.discovery = undefined;
   }
 
+  /**
+   * After a 403, 502 or connection failure at the application level (docs/ucwa-protocol.md §2.3): discover
+   * again, then keep the current application if its pool is still the one discovery names and it answers,
+   * else create one on the pool discovery names now.
+   */
+  async rediscover(signal?: AbortSignal): Promise<ApplicationHandle> {
+    const { applicationsUrl } = await this.discover(true, signal);
+    const href = this.app?.href;
+    if (href && originOf(href) === originOf(applicationsUrl)) return this.attachApplication(href, signal);
+    return this.recreateApplication(signal);
+  }
+
   /** The current application, created on first use. */
   async application(signal?: AbortSignal): Promise<ApplicationHandle> {
     this.app ??= await this.createApplication(signal);

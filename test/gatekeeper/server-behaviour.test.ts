@@ -4,6 +4,7 @@
  * that reads the protocol the way the simulator used to.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { type WatchDeps, type WatchResult, watchEvents } from '../../shared/gatekeeper/watch-events.js';
 import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
 
 let world: World | undefined;
@@ -18,6 +19,42 @@ const colleague = {
   sourceNetwork: 'SameEnterprise' as const,
   uri: 'sip:alice@contoso.com',
 };
+
+/** One watch run with test-sized keep-alive and re-creation timing, until `done()` holds. */
+async function watchTuned(
+  w: World,
+  tuning: Pick<WatchDeps, 'keepaliveMs' | 'recreation'>,
+  done: () => boolean,
+  alerts: unknown[] = [],
+  maxMs = 8_000,
+): Promise<WatchResult> {
+  const controller = new AbortController();
+  const started = Date.now();
+  const timer = setInterval(() => {
+    if (done() || Date.now() - started > maxMs) controller.abort();
+  }, 20);
+  try {
+    const { rt } = w;
+    return await watchEvents(
+      {
+        ucwa: rt.ucwa,
+        gatekeeper: rt.gatekeeper,
+        cursors: rt.cursors,
+        lease: rt.lease,
+        telemetry: rt.telemetry,
+        log: rt.log,
+        watchedMeetings: rt.settings.WATCHED_MEETINGS,
+        deliver: (signal) => rt.drainOutbox(signal),
+        alert: (error) => alerts.push(error),
+        ...tuning,
+      },
+      Date.now() + maxMs + 1_000,
+      controller.signal,
+    );
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 /** P-GETs that arrived after `at`. */
 function pollsAfter(w: World, at: number): number {
@@ -91,5 +128,70 @@ describe('a 403 about one item', () => {
       ['invitation', 'server-refused', 'not-permitted'],
     ]);
     expect(w.telemetry.events.filter((e) => e.name === 'EventRejected')).toEqual([]);
+  });
+});
+
+describe('keep-alive', () => {
+  it('reports activity beside the channel, so an available application never expires', async () => {
+    world = await startWorld({ sim: { activityTimeoutMs: 400 } });
+    const w = world;
+    const reports = () => w.sim.actions.filter((a) => a.kind === 'reportMyActivity').length;
+    const result = await watchTuned(w, { keepaliveMs: 100 }, () => reports() >= 10);
+    expect(reports()).toBeGreaterThanOrEqual(10);
+    expect(w.sim.actions.filter((a) => a.kind === 'applicationExpired')).toEqual([]);
+    expect(result).toMatchObject({ recreated: 0, outcome: 'aborted' });
+  });
+
+  it('a refused report is said once; the application expires and is re-created with backoff, one alert at the limit', async () => {
+    world = await startWorld({ sim: { activityTimeoutMs: 250 } });
+    const w = world;
+    w.sim.faults.inject({
+      method: 'POST',
+      path: '/reportMyActivity',
+      status: 403,
+      times: Number.POSITIVE_INFINITY,
+    });
+    const alerts: unknown[] = [];
+    const result = await watchTuned(
+      w,
+      { keepaliveMs: 50, recreation: { baseDelayMs: 40, maxDelayMs: 80, limit: 3, windowMs: 60_000 } },
+      () => w.sim.actions.filter((a) => a.kind === 'makeMeAvailable').length >= 5,
+      alerts,
+    );
+    expect(result.recreated).toBeGreaterThanOrEqual(4);
+    expect(w.logs.filter((l) => l.message.includes('refused reportMyActivity'))).toHaveLength(1);
+    const pauses = w.logs
+      .filter((l) => l.message === 'UCWA application gone; re-creating it')
+      .map((l) => l.properties?.afterMs);
+    expect(pauses.slice(0, 4)).toEqual([undefined, 40, 80, 80]);
+    expect(alerts.map((a) => (a as Error).message)).toEqual([
+      expect.stringContaining('403'),
+      expect.stringMatching(/dropped the application 3 times/),
+    ]);
+  });
+});
+
+describe('rediscovery', () => {
+  it.each([
+    { label: 'a 403', fault: { status: 403 } },
+    { label: 'a connection that keeps failing', fault: { drop: true, times: 4 } },
+  ])('after $label on the event channel it rediscovers, re-attaches and carries on', async ({ fault }) => {
+    world = await startWorld({ settings: { WATCHED_MEETINGS: MEETING_URI } });
+    const w = world;
+    const meeting = w.sim.scenario.meeting({ onlineMeetingUri: MEETING_URI, accountIsLeader: true });
+    const roots = () => w.sim.requests.filter((r) => r.path.endsWith('/root')).length;
+    const script = (async () => {
+      await meeting.whenJoined();
+      w.sim.faults.inject({ method: 'GET', path: '/events', ...fault });
+      await expect.poll(roots, { timeout: 5_000 }).toBe(2);
+      meeting.knock({ anonymous: true, name: 'Late guest', sourceNetwork: 'PublicCloud' });
+    })();
+    const result = await watchTuned(w, {}, () =>
+      w.sim.actions.some((a) => a.kind === 'reject' || a.kind === 'eject'),
+    );
+    await script;
+    expect(result).toMatchObject({ outcome: 'aborted', recreated: 0 });
+    // The same application was still there: attached again, not re-created.
+    expect(w.sim.actions.filter((a) => a.kind === 'createApplication')).toHaveLength(1);
   });
 });
