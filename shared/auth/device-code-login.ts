@@ -34,9 +34,7 @@ export async function signInWithDeviceCode(
 ): Promise<{ username: string }> {
   const log = filteredLog(options.log ?? consoleAuthLog, options.logLevel ?? 'warning');
   const app = new PublicClientApplication(msalConfiguration(options, log));
-  const scopes = login.ucwaUrl
-    ? ucwaScopes(resourceOrigin(login.ucwaUrl), { keepalive: options.keepalive })
-    : [];
+  const scopes = login.ucwaUrl ? ucwaScopes(resourceOrigin(login.ucwaUrl)) : [];
   let username: string | undefined;
   try {
     const result = await app.acquireTokenByDeviceCode({

@@ -75,7 +75,7 @@ export class MsalTokenSource implements TokenSource {
   }
 
   async #acquire(origin: string, forceRefresh: boolean): Promise<AccessToken> {
-    const scopes = ucwaScopes(origin, { keepalive: this.#options.keepalive === true });
+    const scopes = ucwaScopes(origin);
     let result: AuthenticationResult | null;
     try {
       result = (await this.#silent(scopes, forceRefresh)) ?? (await this.#signIn(scopes, origin));

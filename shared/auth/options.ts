@@ -15,8 +15,6 @@ export interface MsalCommonOptions extends CommonTokenSourceOptions {
   clientId: string;
   /** Default https://login.microsoftonline.com. Any other host is trusted explicitly (knownAuthorities). */
   authorityHost?: string;
-  /** Also request `User.ReadWrite` (UCWA_KEEPALIVE). */
-  keepalive?: boolean;
   /** Where MSAL's cache persists (see BlobCachePlugin); without one it lives in memory only. */
   cachePlugin?: ICachePlugin;
   /** A token is served from memory while it has more than this many seconds left; default 300. */

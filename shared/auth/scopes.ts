@@ -28,10 +28,16 @@ export function tokenOrigin(url: string): string {
   }
 }
 
-/** The scopes to request for `origin`: Initiate and Receive, plus User.ReadWrite for keep-alive. */
-export function ucwaScopes(origin: string, options: { keepalive?: boolean } = {}): string[] {
-  const names: string[] = [UcwaScope.ConversationsInitiate, UcwaScope.ConversationsReceive];
-  if (options.keepalive) names.push(UcwaScope.UserReadWrite);
+/**
+ * The scopes to request for `origin`: Initiate and Receive, and User.ReadWrite — the only scope
+ * reportMyActivity accepts, without which the application expires (docs/ucwa-protocol.md §3.3, §4.3).
+ */
+export function ucwaScopes(origin: string): string[] {
+  const names: string[] = [
+    UcwaScope.ConversationsInitiate,
+    UcwaScope.ConversationsReceive,
+    UcwaScope.UserReadWrite,
+  ];
   return names.map((name) => `${origin}/${name}`);
 }
 

@@ -68,7 +68,6 @@ export function tokenSourceOptionsFromSettings(
     tenantId,
     clientId,
     authorityHost,
-    keepalive: settings.UCWA_KEEPALIVE,
     ...(cachePlugin ? { cachePlugin } : {}),
     ...common,
   };

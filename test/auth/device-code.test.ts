@@ -62,7 +62,7 @@ describe('device-code mode', () => {
     const token = await source.getToken({ origin: pool });
 
     expect(claimsOf(token.token)).toMatchObject({ aud: pool, preferred_username: SERVICE_ACCOUNT.username });
-    expect(token.scopes).toEqual(['Conversations.Initiate', 'Conversations.Receive']);
+    expect(token.scopes).toEqual(['Conversations.Initiate', 'Conversations.Receive', 'User.ReadWrite']);
     expect(idp.requests().map((request) => `${request.endpoint} ${request.grantType ?? ''}`.trim())).toEqual([
       'openid-configuration',
       'devicecode',

@@ -34,7 +34,7 @@ describe('password mode (MSAL username/password flow)', () => {
     expect(claims.iss).toBe(idp.issuer);
     expect(claims.preferred_username).toBe(SERVICE_ACCOUNT.username);
     expect(claims.azpacr).toBe('0');
-    expect(token.scopes).toEqual(['Conversations.Initiate', 'Conversations.Receive']);
+    expect(token.scopes).toEqual(['Conversations.Initiate', 'Conversations.Receive', 'User.ReadWrite']);
     expect(token.expiresOn).toBeGreaterThanOrEqual(before + 3590_000);
     const grants = idp.requests({ endpoint: 'token' });
     expect(grants).toHaveLength(1);
@@ -99,8 +99,8 @@ describe('password mode (MSAL username/password flow)', () => {
     expect(claimsOf(token.token).aud).toBe(origin);
   });
 
-  it('requests User.ReadWrite too when keep-alive is on', async () => {
-    const source = passwordTokenSource(idp, undefined, { keepalive: true });
+  it('requests User.ReadWrite too: reportMyActivity accepts no other scope', async () => {
+    const source = passwordTokenSource(idp);
     const token = await source.getToken({ origin: ucwaOrigin() });
     expect(token.scopes).toEqual(['Conversations.Initiate', 'Conversations.Receive', 'User.ReadWrite']);
   });

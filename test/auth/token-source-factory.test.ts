@@ -33,15 +33,14 @@ describe('token source options from settings', () => {
       clientSecret: 's',
       username: 'gk@contoso.com',
       authorityHost: 'https://login.microsoftonline.com',
-      keepalive: false,
     });
     expect(options.mode !== 'sfb-server' && options.cachePlugin).toBeInstanceOf(BlobCachePlugin);
     expect(createTokenSourceFromSettings(settings, {})).toBeInstanceOf(MsalTokenSource);
   });
 
   it('password mode without storage keeps the cache in memory', () => {
-    const options = tokenSourceOptionsFromSettings(parseSettings({ ...AZURE, UCWA_KEEPALIVE: 'true' }), {});
-    expect(options).toMatchObject({ mode: 'password', keepalive: true });
+    const options = tokenSourceOptionsFromSettings(parseSettings(AZURE), {});
+    expect(options).toMatchObject({ mode: 'password' });
     expect('cachePlugin' in options).toBe(false);
   });
 
@@ -107,6 +106,7 @@ describe('authority and scopes', () => {
     expect(ucwaScopes('https://h:1')).toEqual([
       'https://h:1/Conversations.Initiate',
       'https://h:1/Conversations.Receive',
+      'https://h:1/User.ReadWrite',
     ]);
     // Opaque token: MSAL's scopes, prefix and OIDC scopes removed.
     expect(
