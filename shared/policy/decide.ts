@@ -1,10 +1,13 @@
 import type { SenderFacts } from './facts.js';
 import type { Policy, Rule } from './policy.js';
 
-/** What the policy is asked about: an incoming invitation's sender, or a participant in a meeting lobby. */
+/**
+ * What the policy is asked about: an incoming invitation's sender, a participant waiting in a meeting lobby,
+ * or one who joined the roster of a meeting the account leads.
+ */
 export type Subject =
   | { kind: 'invitation'; modality: string; sender: SenderFacts }
-  | { kind: 'lobby'; participant: SenderFacts };
+  | { kind: 'lobby' | 'roster'; participant: SenderFacts };
 
 export type Action = 'summarize' | 'eject' | 'decline' | 'accept' | 'ignore';
 
@@ -24,13 +27,14 @@ export interface Decision {
 export function decide(policy: Policy, subject: Subject): Decision {
   const facts = subject.kind === 'invitation' ? subject.sender : subject.participant;
   const rule = policy.rules.find((candidate) => matches(candidate, subject));
+  const fallback = subject.kind === 'roster' ? 'ignore' : policy.defaults[subject.kind];
   const proposed: Decision = rule
     ? { action: rule.action, rule: rule.name, reason: describe(rule), notify: rule.action !== 'ignore' }
     : {
-        action: policy.defaults[subject.kind],
+        action: fallback,
         rule: 'default',
         reason: `no rule matched; default for ${subject.kind}`,
-        notify: policy.defaults[subject.kind] !== 'ignore',
+        notify: fallback !== 'ignore',
       };
   if (proposed.action === 'summarize' || proposed.action === 'ignore' || proposed.action === 'accept')
     return proposed;
@@ -66,7 +70,8 @@ export function isAllowListed(policy: Policy, facts: SenderFacts): boolean {
 }
 
 function matches(rule: Rule, subject: Subject): boolean {
-  if (rule.on !== 'any' && rule.on !== subject.kind) return false;
+  // `any` never covers the roster: acting there takes a rule that says so.
+  if (rule.on === 'any' ? subject.kind === 'roster' : rule.on !== subject.kind) return false;
   const facts = subject.kind === 'invitation' ? subject.sender : subject.participant;
   const when = rule.when;
   const flags = ['anonymous', 'inLobby', 'local', 'organizer'] as const;

@@ -52,8 +52,11 @@ const LOBBY_ACTIONS = ['summarize', 'eject', 'ignore'] as const;
 export const ruleSchema = z
   .strictObject({
     name: z.string().min(1).max(80),
-    /** What the rule looks at: incoming invitations, lobby participants, or both. */
-    on: z.enum(['invitation', 'lobby', 'any']).default('any'),
+    /**
+     * What the rule looks at: incoming invitations, lobby participants, or both (`any`); `roster`: people who
+     * joined a meeting the account leads — only rules that say so, since someone may have admitted them.
+     */
+    on: z.enum(['invitation', 'lobby', 'roster', 'any']).default('any'),
     when: conditionSchema.default({}),
     action: z.enum(['summarize', 'eject', 'decline', 'accept', 'ignore']),
   })
@@ -62,13 +65,13 @@ export const ruleSchema = z
     const lobbyOk = (LOBBY_ACTIONS as readonly string[]).includes(rule.action);
     if (
       (rule.on === 'invitation' && !invitationOk) ||
-      (rule.on === 'lobby' && !lobbyOk) ||
+      ((rule.on === 'lobby' || rule.on === 'roster') && !lobbyOk) ||
       (rule.on === 'any' && !(invitationOk && lobbyOk))
     ) {
       ctx.addIssue({
         code: 'custom',
         path: ['action'],
-        message: `action '${rule.action}' does not apply to on='${rule.on}' (eject: lobby only; accept/decline: invitation only)`,
+        message: `action '${rule.action}' does not apply to on='${rule.on}' (eject: lobby and roster only; accept/decline: invitation only)`,
       });
     }
   });

@@ -39,6 +39,38 @@ describe('default policy', () => {
   });
 });
 
+describe('roster arrivals (people who joined a meeting the account leads)', () => {
+  const inMeeting = { ...anonymousGuest, inLobby: false };
+  it('are left alone by the default policy, quietly', () => {
+    expect(decide(DEFAULT_POLICY, { kind: 'roster', participant: inMeeting })).toMatchObject({
+      action: 'ignore',
+      rule: 'default',
+      notify: false,
+    });
+  });
+  it('match only rules that say on: roster, never lobby or any rules', () => {
+    const policy = parsePolicy(
+      JSON.stringify({
+        rules: [
+          { name: 'eject-everyone-waiting', on: 'lobby', action: 'eject' },
+          { name: 'summarize-all', on: 'any', action: 'summarize' },
+          { name: 'eject-anonymous-in-meeting', on: 'roster', when: { anonymous: true }, action: 'eject' },
+        ],
+      }),
+    );
+    expect(decide(policy, { kind: 'roster', participant: inMeeting })).toMatchObject({
+      action: 'eject',
+      rule: 'eject-anonymous-in-meeting',
+    });
+    expect(decide(policy, { kind: 'roster', participant: colleague }).rule).toBe('default');
+  });
+  it('take lobby actions only', () => {
+    expect(() =>
+      parsePolicy(JSON.stringify({ rules: [{ name: 'x', on: 'roster', action: 'decline' }] })),
+    ).toThrow(PolicyError);
+  });
+});
+
 describe('safety guards', () => {
   const policy = parsePolicy(
     JSON.stringify({
