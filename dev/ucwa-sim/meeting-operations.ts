@@ -121,14 +121,8 @@ export function completeMeetingJoin(
   });
   for (const person of meeting.people()) {
     if (person === announced) continue;
-    world.emitParticipant(
-      app,
-      conversation,
-      person,
-      'added',
-      person.where === 'lobby',
-      person.embedParticipant,
-    );
+    if (person.where === 'roster') world.emitRosterJoin(app, conversation, person);
+    else world.emitParticipant(app, conversation, person, 'added', true, person.embedParticipant);
   }
   invitation.state = 'Connected';
   conversation.state = 'Conferenced';
@@ -151,7 +145,8 @@ export function meetingArrive(
   person.embedParticipant = opts.embedParticipant ?? false;
   meeting.add(person);
   for (const { app, conversation } of meeting.views) {
-    world.emitParticipant(app, conversation, person, 'added', where === 'lobby', person.embedParticipant);
+    if (where === 'roster') world.emitRosterJoin(app, conversation, person);
+    else world.emitParticipant(app, conversation, person, 'added', true, person.embedParticipant);
   }
   return person;
 }
@@ -173,7 +168,7 @@ export function meetingAdmit(world: World, meeting: MeetingState, person: Person
   person.where = 'roster';
   for (const { app, conversation } of meeting.views) {
     world.emitParticipant(app, conversation, person, 'deleted', true);
-    world.emitParticipant(app, conversation, person, 'added');
+    world.emitRosterJoin(app, conversation, person);
   }
 }
 

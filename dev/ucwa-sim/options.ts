@@ -34,6 +34,7 @@ export interface ResolvedOptions {
   hrefStyle: HrefStyle;
   traffic: 'captured' | 'sparse';
   outgoingInvitationEvents: 'embedded' | 'link';
+  rosterEvents: boolean;
 }
 
 const DEFAULT_ACCOUNT: AccountOptions = { uri: 'sip:gatekeeper@contoso.com', name: 'Gatekeeper Service' };
@@ -81,5 +82,6 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     hrefStyle: options.hrefStyle ?? 'mixed',
     traffic: options.traffic ?? 'captured',
     outgoingInvitationEvents: options.outgoingInvitationEvents ?? 'embedded',
+    rosterEvents: options.rosterEvents ?? true,
   };
 }

@@ -95,6 +95,8 @@ export interface SimulatorOptions {
    * the link, as the reference pages' samples show.
    */
   outgoingInvitationEvents?: 'embedded' | 'link';
+  /** A roster arrival is also `added` `in` attendees or leaders (attendees_ref.md); default true. */
+  rosterEvents?: boolean;
 }
 
 export type Role = 'Attendee' | 'Leader' | 'Unknown';

@@ -255,6 +255,26 @@ export class World {
     this.emit(app, conversation, spec);
   }
 
+  /**
+   * Someone joined a meeting's roster: participant `added`, and `added` `in` attendees or leaders by role
+   * (attendees_ref.md, leaders_ref.md), embedding the participant there when the scenario asks.
+   */
+  emitRosterJoin(app: Application, conversation: Conversation, person: Person): void {
+    this.emitParticipant(app, conversation, person, 'added');
+    if (!this.opts.rosterEvents) return;
+    const r = this.render(app);
+    const collection = person.facts().role === 'Leader' ? 'leaders' : 'attendees';
+    const spec: EventSpec = {
+      rel: 'participant',
+      path: app.paths.participant(conversation.id, conversation.idOf(person)),
+      type: 'added',
+      in: { rel: collection, path: app.paths[collection](conversation.id) },
+    };
+    if (person.name) spec.title = person.name;
+    if (person.embedParticipant) spec.embedded = renderParticipant(r, conversation, person);
+    this.emit(app, conversation, spec);
+  }
+
   emitLocalParticipant(app: Application, conversation: Conversation, type: 'added' | 'deleted'): void {
     const spec: EventSpec = {
       rel: 'localParticipant',

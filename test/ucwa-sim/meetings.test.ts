@@ -56,6 +56,7 @@ describe('online meetings', () => {
       'conversation:localParticipant:added',
       'conversation:onlineMeeting:added:conversation',
       'conversation:participant:added', // the organizer, already in the roster
+      'conversation:participant:added:leaders', // … and so among the leaders
       'communication:onlineMeetingInvitation:completed',
       'communication:conversation:updated',
     ]);
@@ -66,8 +67,8 @@ describe('online meetings', () => {
       operationId: 'join-1',
       onlineMeetingUri: MEETING_URI,
     });
-    expect(joinEvents[5]).toMatchObject({ status: 'Success' });
-    expect(joinEvents[6]?.embedded.state).toBe('Conferenced');
+    expect(joinEvents[6]).toMatchObject({ status: 'Success' });
+    expect(joinEvents[7]?.embedded.state).toBe('Conferenced');
     expect((await client.get(location)).body.state).toBe('Connected');
     expect(Object.keys(conversation._links)).toEqual(
       expect.arrayContaining([
@@ -192,7 +193,11 @@ describe('online meetings', () => {
     expect(colleague.sourceNetwork).toBe('SameEnterprise');
     expect((await client.post(colleague._links.admit.href)).status).toBe(204);
     const admitted = await poll();
-    expect(admitted.map((e) => `${e.type}${e.in ? `:${e.in}` : ''}`)).toEqual(['deleted:lobby', 'added']);
+    expect(admitted.map((e) => `${e.type}${e.in ? `:${e.in}` : ''}`)).toEqual([
+      'deleted:lobby',
+      'added',
+      'added:attendees',
+    ]);
     const after = (await client.get(second?.participantHref ?? '')).body;
     expect(after.inLobby).toBe(false);
     expect(after._links.admit).toBeUndefined();
@@ -204,6 +209,25 @@ describe('online meetings', () => {
       'reject',
       'admit',
     ]);
+  });
+
+  it('reports a roster arrival as added, and added in attendees or leaders (switchable)', async () => {
+    const { poll } = await joined();
+    const meeting = sim?.scenario.getMeeting(MEETING_URI);
+    meeting?.join({ name: 'Bypass', anonymous: true }, { embedParticipant: true });
+    meeting?.join({ name: 'Presenter', role: 'Leader', uri: 'sip:p@contoso.com' });
+    const events = await poll();
+    expect(events.map((e) => `${e.type}${e.in ? `:${e.in}` : ''}:${e.title}`)).toEqual([
+      'added:Bypass',
+      'added:attendees:Bypass',
+      'added:Presenter',
+      'added:leaders:Presenter',
+    ]);
+    expect(events[1]?.embedded).toMatchObject({ anonymous: true, inLobby: false });
+    await sim?.close();
+    const quiet = await joined({ rosterEvents: false });
+    sim?.scenario.getMeeting(MEETING_URI)?.join({ name: 'Bypass', anonymous: true });
+    expect((await quiet.poll()).map((e) => e.in)).toEqual([undefined]);
   });
 
   it('never offers eject on the organizer, and offers nothing when the account is not a Leader', async () => {
