@@ -117,17 +117,26 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     expect((await auditRows(w)).map((r) => r.outcome)).toContain('would-do');
   });
 
-  it('4. leaves an allow-listed anonymous sender alone', async () => {
+  it('4. leaves an allow-listed sender alone, but never an anonymous one (anonymous always wins)', async () => {
     const policy = JSON.stringify({
-      rules: [{ name: 'eject-anonymous', on: 'lobby', when: { anonymous: true }, action: 'eject' }],
-      allow: { uris: ['sip:anon1@public.example'] },
+      rules: [{ name: 'eject-all', on: 'lobby', action: 'eject' }],
+      allow: { uris: ['sip:anon1@public.example', 'sip:anon2@public.example'] },
     });
     const { w, meeting } = await guardedMeeting({ GATEKEEPER_POLICY: policy });
-    const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1)));
-    await w.watchUntil(() => w.received('teams').length >= 1);
+    const knocked = meeting.whenJoined().then(() => {
+      meeting.knock({ ...anonymousGuest(1), anonymous: false });
+      meeting.knock(anonymousGuest(2));
+    });
+    await w.watchUntil(() => w.received('teams').length >= 2);
     await knocked;
     expect(ejectsOf(w, 'sip:anon1@public.example')).toHaveLength(0);
-    expect((await auditRows(w))[0]).toMatchObject({ rule: 'allow-list', decision: 'summarize' });
+    expect(ejectsOf(w, 'sip:anon2@public.example')).toHaveLength(1);
+    expect(await auditRows(w)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ facts: expect.stringContaining('anon1@'), rule: 'allow-list' }),
+        expect.objectContaining({ facts: expect.stringContaining('anon2@'), rule: 'eject-all' }),
+      ]),
+    );
   });
 
   it('5. a failed cursor save after an eject re-reads the batch: neither ejects again nor loses an event', async () => {
