@@ -6,6 +6,7 @@ import {
   MAX_BODY_BYTES,
 } from '../shared/gatekeeper/http-api.js';
 import { type Runtime, runtime } from '../shared/gatekeeper/runtime.js';
+import { scrubError } from '../shared/scrub.js';
 
 /** Read an HTTP trigger's request into the host-agnostic shape, refusing oversized bodies before reading them. */
 async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
@@ -37,16 +38,16 @@ export function httpHandler(
       };
     } catch (error) {
       const failure = configurationFailure(error);
-      context.error(
-        failure ? (error as Error).message : `Unhandled failure: ${(error as Error).stack ?? String(error)}`,
-      );
+      const scrubbed = scrubError(error);
+      context.error(failure ? scrubbed.message : `Unhandled failure: ${scrubbed.stack}`);
       if (failure)
         return {
           status: failure.status,
           jsonBody: failure.jsonBody,
           ...(failure.headers ? { headers: failure.headers } : {}),
         };
-      throw error;
+      // The host logs it and answers 500 without a body: only the scrubbed error leaves.
+      throw scrubbed;
     }
   };
 }

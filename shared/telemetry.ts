@@ -1,3 +1,5 @@
+import { scrubDeep, scrubError } from './scrub.js';
+
 /**
  * The only module that knows `applicationinsights`. It is imported lazily, and only when
  * APPLICATIONINSIGHTS_CONNECTION_STRING is set: the package costs about half a second to load, which must not
@@ -63,6 +65,17 @@ export class MemoryTelemetry implements Telemetry {
   async flush() {}
 }
 
+/** Telemetry through the one scrubber: properties and exceptions may carry hrefs that name people. */
+export function scrubbingTelemetry(inner: Telemetry): Telemetry {
+  return {
+    event: (name, properties, measurements) =>
+      inner.event(name, properties && scrubDeep(properties), measurements),
+    metric: (name, value, properties) => inner.metric(name, value, properties && scrubDeep(properties)),
+    exception: (error, properties) => inner.exception(scrubError(error), properties && scrubDeep(properties)),
+    flush: () => inner.flush(),
+  };
+}
+
 let shared: Promise<Telemetry> | undefined;
 
 /** Application Insights when configured, else nothing. Never throws: telemetry must not break the product. */
@@ -97,19 +110,16 @@ export function telemetry(
           }),
         metric: (name, value, properties) =>
           client.trackMetric({ name, value, ...(properties ? { properties } : {}) }),
-        exception: (error, properties) => {
-          // UCWA hrefs name participants by SIP address: keep the shape of the error, not the person.
-          const scrubbed = new Error(
-            scrubPersonalData(error instanceof Error ? error.message : String(error)),
-          );
-          scrubbed.name = error instanceof Error ? error.name : 'Error';
-          client.trackException({ exception: scrubbed, ...(properties ? { properties } : {}) });
-        },
+        exception: (error, properties) =>
+          client.trackException({
+            exception: error instanceof Error ? error : new Error(String(error)),
+            ...(properties ? { properties } : {}),
+          }),
         flush: async () => {
           await client.flush();
         },
       };
-      return result;
+      return scrubbingTelemetry(result);
     })
     .catch(() => noTelemetry);
   return shared;
@@ -126,11 +136,6 @@ export function aadClientId(authenticationString: string | undefined): string | 
   );
   if (parts.get('authorization')?.toLowerCase() !== 'aad') return undefined;
   return parts.get('clientid') ?? '';
-}
-
-/** Mask SIP/e-mail local parts and phone numbers: `sip:alice@contoso.com` → `sip:•••@contoso.com`. */
-export function scrubPersonalData(text: string): string {
-  return text.replace(/[\w.+%-]+@([\w-]+(?:\.[\w-]+)+)/g, '•••@$1').replace(/\+?\d[\d\s().-]{6,}\d/g, '•••');
 }
 
 /**

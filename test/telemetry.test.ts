@@ -1,13 +1,28 @@
 import { describe, expect, it } from 'vitest';
 
-describe('telemetry scrubbing', () => {
+describe('the scrubber (telemetry, logs, alerts, problem details)', () => {
   it('masks SIP addresses and phone numbers in error text', async () => {
-    const { scrubPersonalData } = await import('../shared/telemetry.js');
+    const { scrub } = await import('../shared/scrub.js');
     expect(
-      scrubPersonalData(
-        'UCWA GET https://pool/ucwa/participants/lenea@contoso.com failed; call tel:+1 425 555 0101',
-      ),
+      scrub('UCWA GET https://pool/ucwa/participants/lenea@contoso.com failed; call tel:+1 425 555 0101'),
     ).toBe('UCWA GET https://pool/ucwa/participants/•••@contoso.com failed; call tel:•••');
+  });
+
+  it('masks encoded addresses and credentials too, and leaves sizes, dates and ids alone', async () => {
+    const { scrub, scrubError } = await import('../shared/scrub.js');
+    expect(scrub('GET /people/alice%40contoso.com/presence, call 425-555-0101')).toBe(
+      'GET /people/•••%40contoso.com/presence, call •••',
+    );
+    expect(scrub('Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln password=hunter22')).toBe(
+      'Bearer [redacted] password=[redacted]',
+    );
+    const kept = 'larger than 1048576 bytes at 2026-11-26T10:11:12.123Z, ack=1234567890123';
+    expect(scrub(kept)).toBe(kept);
+    const error = scrubError(
+      Object.assign(new Error('eject sip:bob@fabrikam.com refused'), { name: 'UcwaError' }),
+    );
+    expect(error.name).toBe('UcwaError');
+    expect(`${error.message}\n${error.stack}`).not.toContain('bob@');
   });
 });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GatekeeperRole } from '../auth/inbound/bearer-verifier.js';
 import { PROBLEM_CONTENT_TYPE, problem } from '../auth/inbound/problem-details.js';
 import { SettingsError } from '../config.js';
+import { scrub } from '../scrub.js';
 import { OriginNotAllowedError, UcwaError, UcwaSchemaError } from '../ucwa/errors.js';
 import { type ChannelEvent, channelEvents } from '../ucwa/event-channel.js';
 import { readEvents } from '../ucwa/parse.js';
@@ -25,11 +26,12 @@ export interface ApiRequest {
 /** UCWA event documents are small; anything bigger is not one. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** Every problem detail goes through the one scrubber: error texts may hold hrefs that name people. */
 function fail(status: number, detail: string, headers: Record<string, string> = {}): ApiResponse {
   return {
     status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
-    jsonBody: problem(status, detail),
+    jsonBody: problem(status, scrub(detail)),
   };
 }
 

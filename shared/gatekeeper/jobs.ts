@@ -1,4 +1,5 @@
 import type { Notice } from '../chat/notice.js';
+import { scrub, scrubError } from '../scrub.js';
 import { CursorStore } from '../store/cursor-store.js';
 import { buildDigest } from './digest.js';
 import type { Runtime } from './runtime.js';
@@ -15,7 +16,8 @@ async function loudly<T>(rt: Runtime, job: string, run: () => Promise<T>): Promi
   } catch (error) {
     await raiseAlert(rt, job, error, 'failed');
     await rt.drainOutbox().catch(() => undefined);
-    throw error;
+    // The host logs what it catches: hand it the scrubbed error, never a message naming people.
+    throw scrubError(error);
   } finally {
     await rt.telemetry.flush().catch(() => undefined);
   }
@@ -32,7 +34,7 @@ async function raiseAlert(rt: Runtime, job: string, error: unknown, what: string
     mode: rt.settings.GATEKEEPER_MODE,
     alert: {
       title: `${job} ${what}: ${name}`,
-      detail: error instanceof Error ? error.message : String(error),
+      detail: scrub(error instanceof Error ? error.message : String(error)),
     },
   };
   rt.telemetry.exception(error, { job });

@@ -1,4 +1,4 @@
-import { scrubPersonalData } from '../telemetry.js';
+import { scrub, scrubDeep } from '../scrub.js';
 
 /** Structured logging; the host forwards it to Application Insights, so properties never hold secrets. */
 export interface Logger {
@@ -7,19 +7,15 @@ export interface Logger {
   error(message: string, properties?: Record<string, unknown>): void;
 }
 
-/** Log lines carry UCWA hrefs and error texts, which name people: mask them like telemetry does. */
-function scrub(properties: Record<string, unknown> | undefined): Record<string, unknown> | string {
-  if (!properties) return '';
-  return Object.fromEntries(
-    Object.entries(properties).map(([key, value]) => [
-      key,
-      typeof value === 'string' ? scrubPersonalData(value) : value,
-    ]),
-  );
+/** Log lines carry UCWA hrefs and error texts, which name people: every line through the one scrubber. */
+export function scrubbingLogger(inner: Logger): Logger {
+  const pass = (level: keyof Logger) => (message: string, properties?: Record<string, unknown>) =>
+    properties ? inner[level](scrub(message), scrubDeep(properties)) : inner[level](scrub(message));
+  return { info: pass('info'), warn: pass('warn'), error: pass('error') };
 }
 
-export const consoleLogger: Logger = {
-  info: (message, properties) => console.info(scrubPersonalData(message), scrub(properties)),
-  warn: (message, properties) => console.warn(scrubPersonalData(message), scrub(properties)),
-  error: (message, properties) => console.error(scrubPersonalData(message), scrub(properties)),
-};
+export const consoleLogger: Logger = scrubbingLogger({
+  info: (message, properties) => console.info(message, properties ?? ''),
+  warn: (message, properties) => console.warn(message, properties ?? ''),
+  error: (message, properties) => console.error(message, properties ?? ''),
+});

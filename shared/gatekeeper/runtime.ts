@@ -20,11 +20,17 @@ import {
   storageTargetFromEnv,
   tableClient,
 } from '../store/storage.js';
-import { deferredTelemetry, telemetry as loadTelemetry, noTelemetry, type Telemetry } from '../telemetry.js';
+import {
+  deferredTelemetry,
+  telemetry as loadTelemetry,
+  noTelemetry,
+  scrubbingTelemetry,
+  type Telemetry,
+} from '../telemetry.js';
 import { UcwaClient, type UcwaClientOptions } from '../ucwa/client.js';
 import type { TokenSource } from '../ucwa/token-source.js';
 import { Gatekeeper } from './gatekeeper.js';
-import { consoleLogger, type Logger } from './logger.js';
+import { consoleLogger, type Logger, scrubbingLogger } from './logger.js';
 
 /** Everything a function needs, built once per process from the settings. */
 export interface Runtime {
@@ -67,22 +73,24 @@ export const USER_AGENT = 'ucwa-gatekeeper/0.1';
 export async function createRuntime(settings: Settings, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const discoveryUrl = required(settings, 'UCWA_DISCOVERY_URL');
   const policy = loadPolicy(settings.GATEKEEPER_POLICY);
-  const log = overrides.log ?? consoleLogger;
+  // Logs and telemetry leave the process: both through the one scrubber, whatever sink they end in.
+  const log = scrubbingLogger(overrides.log ?? consoleLogger);
   const ns = overrides.namespace ?? '';
   let roundTrips = 0;
   const storage =
     overrides.storage ??
     storageTargetFromEnv({ ...process.env, AzureWebJobsStorage: settings.AzureWebJobsStorage });
-  const telemetry =
+  const telemetry = scrubbingTelemetry(
     overrides.telemetry ??
-    (settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-      ? deferredTelemetry(() =>
-          loadTelemetry(
-            settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
-            settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
-          ),
-        )
-      : noTelemetry);
+      (settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+        ? deferredTelemetry(() =>
+            loadTelemetry(
+              settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
+              settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+            ),
+          )
+        : noTelemetry),
+  );
   const outboxTable = tableClient(storage, `${ns}${OUTBOX_TABLE}`);
   await ensureTable(outboxTable);
 
