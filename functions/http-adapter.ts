@@ -1,25 +1,38 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import {
-  type ApiRequest,
-  type ApiResponse,
-  configurationFailure,
-  MAX_BODY_BYTES,
-} from '../shared/gatekeeper/http-api.js';
+import { type ApiRequest, type ApiResponse, configurationFailure } from '../shared/gatekeeper/http-api.js';
 import { type Runtime, runtime } from '../shared/gatekeeper/runtime.js';
 import { scrubError } from '../shared/scrub.js';
 
-/** Read an HTTP trigger's request into the host-agnostic shape, refusing oversized bodies before reading them. */
-async function toApiRequest(request: HttpRequest): Promise<ApiRequest> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  let body: string | undefined;
-  if (declared <= MAX_BODY_BYTES) {
-    const text = await request.text();
-    body = Buffer.byteLength(text) <= MAX_BODY_BYTES ? text : undefined;
+/**
+ * The body, read chunk by chunk: undefined as soon as it passes `limit` bytes (a declared Content-Length
+ * already says so), and the rest is never read. With HTTP streams on (functions/index.ts) the host hands the
+ * request over unread, so a chunked body without a length stops here too.
+ */
+export async function readLimited(request: HttpRequest, limit: number): Promise<string | undefined> {
+  if (Number(request.headers.get('content-length')) > limit) return undefined;
+  const reader = request.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+    if (done || !value) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
   }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The host-agnostic request: headers now, the body only when the use case asks for it (after auth). */
+function toApiRequest(request: HttpRequest): ApiRequest {
   return {
     authorization: request.headers.get('authorization'),
     contentType: request.headers.get('content-type'),
-    body,
+    readBody: (limit) => readLimited(request, limit),
   };
 }
 
@@ -30,7 +43,7 @@ export function httpHandler(
 ) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
-      const response = await useCase(await getRuntime(), await toApiRequest(request));
+      const response = await useCase(await getRuntime(), toApiRequest(request));
       return {
         status: response.status,
         jsonBody: response.jsonBody,

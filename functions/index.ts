@@ -2,6 +2,10 @@
 import { app } from '@azure/functions';
 import { functionDefinitions } from './registry.js';
 
+// Requests reach the handlers unread: the bearer token is checked before any of the body is read, and a body
+// past the limit is abandoned instead of buffered (functions/http-adapter.ts).
+app.setup({ enableHttpStream: true });
+
 for (const definition of functionDefinitions) {
   if (definition.kind === 'http') {
     const { name, route, methods, authLevel, handler } = definition;

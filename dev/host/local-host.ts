@@ -24,6 +24,11 @@ export interface LocalHostOptions {
   log?: (functionName: string, level: string, message: string) => void;
   /** Largest request body accepted, like the host's limit (bytes). */
   maxBodyBytes?: number;
+  /**
+   * Demand this key (`x-functions-key` header or `code` query parameter) for `authLevel: 'function'` routes,
+   * as the real host does; without it none is needed, as with Core Tools.
+   */
+  functionKey?: string;
 }
 
 export interface LocalHost {
@@ -120,22 +125,31 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (!match?.params) return problem(res, 404, 'No function serves this route.');
     if (!match.d.methods.includes((req.method ?? 'GET') as 'GET' | 'POST'))
       return problem(res, 405, 'Method not allowed.');
-    const body = await readBody(req, maxBodyBytes);
-    if (body === undefined) return problem(res, 413, 'The request body is too large.');
-    const headers: Record<string, string> = {};
+    const key = req.headers['x-functions-key'] ?? url.searchParams.get('code');
+    if (match.d.authLevel === 'function' && options.functionKey && key !== options.functionKey)
+      return problem(res, 401, 'A function key is required.', !req.complete);
+    if (Number(req.headers['content-length']) > maxBodyBytes)
+      return problem(res, 413, 'The request body is too large.', true);
+    const headers = new Headers();
     for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const request: HttpRequestType = new HttpRequest({
-      method: req.method ?? 'GET',
-      url: url.toString(),
+    const method = req.method ?? 'GET';
+    // As the real host with HTTP streams on: the handler gets the body unread and reads only what it wants.
+    const nativeRequest = new Request(url, {
+      method,
       headers,
-      query: Object.fromEntries(url.searchParams),
+      ...(method === 'GET' || method === 'HEAD'
+        ? {}
+        : { body: bodyStream(req, maxBodyBytes), duplex: 'half' }),
+    } as RequestInit);
+    const request: HttpRequestType = new HttpRequest({
+      nativeRequest,
       params: match.params,
-      ...(body.length > 0 ? { body: { bytes: body } } : {}),
-    });
+    } as unknown as ConstructorParameters<typeof HttpRequest>[0]);
     const response = await match.d.handler(request, context(match.d.name));
-    await send(res, response);
+    // A body the handler left unread is not read on: the connection closes after the answer.
+    await send(res, response, !req.complete);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -199,8 +213,27 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array
   return Buffer.concat(chunks);
 }
 
-async function send(res: ServerResponse, response: HttpResponseInit): Promise<void> {
+/** The request body as a web stream that reads from the socket only when pulled; errors past `limit` bytes. */
+function bodyStream(req: IncomingMessage, limit: number): ReadableStream<Uint8Array> {
+  const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let size = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await chunks.next();
+        if (done) return controller.close();
+        size += value.length;
+        if (size > limit) return controller.error(new Error('The request body is too large.'));
+        controller.enqueue(new Uint8Array(value));
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+async function send(res: ServerResponse, response: HttpResponseInit, close = false): Promise<void> {
   const headers = new Headers(response.headers as ConstructorParameters<typeof Headers>[0]);
+  if (close) headers.set('connection', 'close');
   let body: string | Uint8Array | undefined;
   if (response.jsonBody !== undefined) {
     body = JSON.stringify(response.jsonBody);
@@ -212,7 +245,10 @@ async function send(res: ServerResponse, response: HttpResponseInit): Promise<vo
   res.end(body);
 }
 
-function problem(res: ServerResponse, status: number, detail: string): void {
-  res.writeHead(status, { 'content-type': 'application/problem+json' });
+function problem(res: ServerResponse, status: number, detail: string, close = false): void {
+  res.writeHead(status, {
+    'content-type': 'application/problem+json',
+    ...(close ? { connection: 'close' } : {}),
+  });
   res.end(JSON.stringify({ type: 'about:blank', title: detail, status }));
 }

@@ -72,8 +72,10 @@ export async function handleEventBatch(
     }
   };
 
-  // The channel's embedded participant is the server's current view; anything else is (re-)read first.
-  const usable = (meaning: LobbyMeaning) => (source.trusted ? meaning.embedded : undefined);
+  // The channel's embedded participant is the server's current view; anything else (pushed, or a copy that
+  // does not say whether they wait in the lobby) is (re-)read first.
+  const usable = (meaning: LobbyMeaning) =>
+    source.trusted && meaning.embedded?.inLobby !== undefined ? meaning.embedded : undefined;
   const toRead = [...lobby.values()].flatMap((group) =>
     group.some(({ meaning }) => !usable(meaning)) ? [group[0]?.meaning.participantHref ?? ''] : [],
   );

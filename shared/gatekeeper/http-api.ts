@@ -6,6 +6,7 @@ import { scrub } from '../scrub.js';
 import { OriginNotAllowedError, UcwaError, UcwaSchemaError } from '../ucwa/errors.js';
 import { type ChannelEvent, channelEvents } from '../ucwa/event-channel.js';
 import { readEvents } from '../ucwa/parse.js';
+import { insideApplication } from './application-href.js';
 import { isTransient } from './failures.js';
 import type { Runtime } from './runtime.js';
 
@@ -19,8 +20,11 @@ export interface ApiResponse {
 export interface ApiRequest {
   authorization: string | null | undefined;
   contentType: string | null | undefined;
-  /** The raw body, or undefined when it was larger than MAX_BODY_BYTES. */
-  body: string | undefined;
+  /**
+   * Reads the body, stopping as soon as it passes `limit` bytes (then undefined). Called only once the caller
+   * is authenticated, so an anonymous sender never makes the gatekeeper read (or buffer) anything.
+   */
+  readBody(limit: number): Promise<string | undefined>;
 }
 
 /** UCWA event documents are small; anything bigger is not one. */
@@ -35,7 +39,7 @@ function fail(status: number, detail: string, headers: Record<string, string> = 
   };
 }
 
-/** Shared front door: bearer token with the role, then a JSON body within the size limit. */
+/** Shared front door: bearer token (headers only), then a JSON body read within the size limit. */
 async function admit(
   rt: Runtime,
   request: ApiRequest,
@@ -46,12 +50,13 @@ async function admit(
     const { status, headers, body } = verification.failure;
     return { status, headers, jsonBody: body };
   }
-  if (request.body === undefined) return fail(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`);
   if (!/^application\/(?:[\w.+-]*\+)?json\b/i.test(request.contentType ?? '')) {
     return fail(415, 'The body must be application/json.');
   }
+  const body = await request.readBody(MAX_BODY_BYTES);
+  if (body === undefined) return fail(413, `The body is larger than ${MAX_BODY_BYTES} bytes.`);
   try {
-    return { json: JSON.parse(request.body) as unknown };
+    return { json: JSON.parse(body) as unknown };
   } catch {
     return fail(400, 'The body is not valid JSON.');
   }
@@ -73,6 +78,13 @@ export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<A
   const applicationHref = state.applicationHref;
   try {
     const read = readEvents(admitted.json);
+    // Checked before they are resolved: a resolved href no longer shows an encoded traversal.
+    const hrefs = read.document.sender.flatMap((sender) => [
+      sender.href,
+      ...sender.events.flatMap((event) => [event.link.href, ...(event.in ? [event.in.href] : [])]),
+    ]);
+    if (hrefs.some((href) => insideApplication(href, applicationHref) === undefined))
+      return fail(422, "An href points outside the gatekeeper's UCWA application.");
     events = channelEvents(read.document, applicationHref);
     unreadable = read.unreadable;
   } catch (error) {
@@ -80,10 +92,6 @@ export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<A
       return fail(422, `Not a UCWA events document: ${error.path || 'root'} is invalid.`);
     throw error;
   }
-  const foreign = events
-    .flatMap((event) => [event.link.href, event.sender.href, ...(event.in ? [event.in.href] : [])])
-    .find((href) => !href.startsWith(`${applicationHref}/`));
-  if (foreign) return fail(422, "An href points outside the gatekeeper's UCWA application.");
   try {
     await rt.ucwa.useApplication(applicationHref);
     // Answered once the effects are done and their notices queued; chat delivery is the watch's and the
@@ -113,12 +121,13 @@ export async function inspect(rt: Runtime, request: ApiRequest): Promise<ApiResp
   if (!parsed.success)
     return fail(400, 'The body must be {"href": "<absolute UCWA invitation or participant URL>"}.');
   const { state } = await rt.cursors.read();
-  if (!state.applicationHref || !parsed.data.href.startsWith(`${state.applicationHref}/`)) {
+  const href = state.applicationHref && insideApplication(parsed.data.href, state.applicationHref);
+  if (!state.applicationHref || !href) {
     return fail(422, "The href is not inside the gatekeeper's UCWA application.");
   }
   try {
     await rt.ucwa.useApplication(state.applicationHref);
-    return { status: 200, jsonBody: await rt.gatekeeper.inspect(parsed.data.href) };
+    return { status: 200, jsonBody: await rt.gatekeeper.inspect(href) };
   } catch (error) {
     if (error instanceof OriginNotAllowedError) return fail(422, error.message);
     if (error instanceof UcwaError && error.action === 'target-gone')

@@ -47,6 +47,8 @@ export class LobbyGuard {
     receivedAt: number,
     remove: Remove = this.removeOne,
   ): Promise<EffectResult> {
+    // Whether they wait in the lobby is the participant's own word, never the event's (a relay may replay one).
+    if (!waitsInLobby(seen)) return this.finishIfUnfinished(participantHref, receivedAt);
     const facts = senderFacts(seen);
     const decision = decide(this.deps.policy, { kind: 'lobby', participant: facts });
     const report: ClaimReport = {
@@ -132,6 +134,8 @@ export class LobbyGuard {
     let participant = first;
     for (let attempt = 0; ; attempt++) {
       if (!participant) return { status: 'already-left', detail: 'the participant had already left' };
+      if (!waitsInLobby(participant))
+        return { status: 'skipped', detail: 'no longer waiting in the lobby (admitted, or never there)' };
       // The server's current view decides, not what an event said (the organizer may have admitted them).
       const current = decide(this.deps.policy, { kind: 'lobby', participant: senderFacts(participant) });
       if (current.action !== 'eject')
@@ -181,6 +185,11 @@ export class LobbyGuard {
     if (created) await this.deps.claims.write(record, completed('done', now));
     return created;
   }
+}
+
+/** Only `inLobby: true` counts: a participant whose resource does not say so is never removed from a lobby. */
+function waitsInLobby(participant: Participant): boolean {
+  return participant.inLobby === true;
 }
 
 function removalVerb(participant: Participant): 'eject' | 'reject' | undefined {

@@ -1,91 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdentityProvider } from '../../dev/idp/index.js';
 import { httpHandler } from '../../functions/http-adapter.js';
 import { inspect, receiveEvents } from '../../shared/gatekeeper/http-api.js';
-import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
-import { startTestIdentityProvider } from '../helpers/identity-provider.js';
+import { apiRequest } from '../helpers/api-request.js';
+import { MEETING_URI, type World } from '../helpers/gatekeeper-world.js';
+import { lobbyEventsDocument, type PushWorld, startPushWorld } from '../helpers/pushed-events.js';
 
-const AUDIENCE = 'api://ucwa-gatekeeper';
-let idp: IdentityProvider;
+let pw: PushWorld;
 let world: World;
 let participantHref: string;
-let lobbyHref: string;
-let conversationHref: string;
 
 beforeAll(async () => {
-  idp = await startTestIdentityProvider();
-  world = await startWorld({
-    settings: {
-      WATCHED_MEETINGS: MEETING_URI,
-      AZURE_TENANT_ID: idp.tenant,
-      AZURE_AUTHORITY_HOST: idp.authorityHost,
-      INBOUND_AUDIENCE: AUDIENCE,
-    },
-  });
-  const meeting = world.sim.scenario.meeting({ onlineMeetingUri: MEETING_URI, accountIsLeader: true });
-  // One run creates the application and joins the meeting, then stops before anyone knocks.
-  await world.watchUntil(
-    () => meeting.participants().length > 0 || world.sim.actions.some((a) => a.kind === 'joinOnlineMeeting'),
-    3_000,
-  );
-  await meeting.whenJoined();
-  const knock = meeting.knock({
+  pw = await startPushWorld();
+  world = pw.world;
+  participantHref = pw.meeting.knock({
     anonymous: true,
     name: 'Pushed Guest',
     sourceNetwork: 'PublicCloud',
     uri: 'sip:pushed@anon.example',
-  });
-  participantHref = knock.participantHref;
-  conversationHref = participantHref.replace(/\/participants\/.*$/, '');
-  lobbyHref = `${conversationHref}/lobby`;
+  }).participantHref;
 });
 
-afterAll(async () => {
-  await world?.close();
-  await idp?.close();
-});
+afterAll(() => pw?.close());
 
-const token = (claims: Record<string, unknown> = {}) =>
-  idp.mintToken({
-    aud: AUDIENCE,
-    roles: ['Gatekeeper.Events.Send'],
-    sub: 'relay',
-    azp: 'relay-app',
-    ...claims,
-  });
+const token = (claims: Record<string, unknown> = {}) => pw.eventsToken(claims);
 
 function document(href = participantHref, anonymous = true) {
-  return {
-    _links: { self: { href: '/events?ack=9' }, next: { href: '/events?ack=10' } },
-    sender: [
-      {
-        rel: 'conversation',
-        href: conversationHref,
-        events: [
-          {
-            link: { rel: 'participant', href },
-            in: { rel: 'lobby', href: lobbyHref },
-            type: 'added',
-            // A relay could lie: the gatekeeper must re-read before acting.
-            _embedded: {
-              participant: {
-                rel: 'participant',
-                anonymous,
-                _links: { self: { href }, eject: { href: `${href}/eject` } },
-              },
-            },
-          },
-        ],
-      },
-    ],
-  };
+  // A relay could lie: the gatekeeper must re-read before acting.
+  return lobbyEventsDocument(href, { anonymous });
 }
 
 async function push(body: string | undefined, authorization?: string, contentType = 'application/json') {
-  return receiveEvents(world.rt, { authorization, contentType, body });
+  return receiveEvents(world.rt, apiRequest(body, authorization, contentType));
 }
 
-const ejects = () => world.sim.actions.filter((a) => a.kind === 'eject' || a.kind === 'reject');
+const ejects = () => pw.removals();
 
 describe('POST /api/ucwa/events with hostile bodies', () => {
   it.each([
@@ -165,9 +113,9 @@ describe('POST /api/ucwa/events with hostile bodies', () => {
 });
 
 describe('POST /api/inspect', () => {
-  const inspectToken = () => idp.mintToken({ aud: AUDIENCE, roles: ['Gatekeeper.Inspect'], sub: 'operator' });
+  const inspectToken = () => pw.inspectToken();
   const call = async (body: unknown, authorization?: string) =>
-    inspect(world.rt, { authorization, contentType: 'application/json', body: JSON.stringify(body) });
+    inspect(world.rt, apiRequest(JSON.stringify(body), authorization));
 
   it('returns the inspection and the decision without acting', async () => {
     const meeting = world.sim.scenario.getMeeting(MEETING_URI);
