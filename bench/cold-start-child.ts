@@ -4,8 +4,9 @@
  * module the Functions worker injects. Steps, timed from just before the first import:
  *   1. import the deployed entry point, the bundle dist/bundle/main.js (registers every function);
  *   2. start the local host over the function list that bundle exports;
- *   3. GET /api/health once (the first request builds the runtime: settings, storage, UCWA discovery, and
- *      Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set).
+ *   3. GET /api/health/report once (the first request builds the runtime: settings, storage, UCWA discovery,
+ *      and Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set; the local host demands no
+ *      function key here, and anonymous /api/health answers from memory without building anything).
  * Any connection to a non-loopback address is refused and reported, so nothing leaves the machine.
  * Prints one line: COLD_START <json>.
  */
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     log: () => undefined,
   });
   const listening = performance.now();
-  const status = await get(`${host.url}/api/health`);
+  const status = await get(`${host.url}/api/health/report`);
   const answered = performance.now();
   const sample: ColdStartSample = {
     bootMs: t0,

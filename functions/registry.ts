@@ -1,6 +1,6 @@
 import type { FunctionDefinition } from './definition.js';
 import { digest } from './digest.js';
-import { health } from './health.js';
+import { health, healthReport } from './health.js';
 import { inspect } from './inspect.js';
 import { sweepLobbies } from './sweepLobbies.js';
 import { ucwaEvents } from './ucwaEvents.js';
@@ -14,4 +14,5 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   digest,
   inspect,
   health,
+  healthReport,
 ];

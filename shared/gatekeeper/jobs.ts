@@ -1,4 +1,5 @@
 import type { Notice } from '../chat/notice.js';
+import { jobBoard } from '../health.js';
 import { scrub, scrubError } from '../scrub.js';
 import { CursorStore } from '../store/cursor-store.js';
 import { buildDigest } from './digest.js';
@@ -12,8 +13,11 @@ import { type WatchResult, watchEvents } from './watch-events.js';
  */
 async function loudly<T>(rt: Runtime, job: string, run: () => Promise<T>): Promise<T> {
   try {
-    return await run();
+    const result = await run();
+    jobBoard.record(job, true);
+    return result;
   } catch (error) {
+    jobBoard.record(job, false);
     await raiseAlert(rt, job, error, 'failed');
     await rt.drainOutbox().catch(() => undefined);
     // The host logs what it catches: hand it the scrubbed error, never a message naming people.

@@ -48,7 +48,10 @@ describe('local Functions host', () => {
     });
     const health = await fetch(`${host.url}/api/health`);
     expect([200, 503]).toContain(health.status);
-    expect(await health.json()).toHaveProperty('checks.settings');
+    expect(Object.keys((await health.json()) as object)).toEqual(['status']);
+    const report = await fetch(`${host.url}/api/health/report`);
+    expect([200, 503]).toContain(report.status);
+    expect(await report.json()).toHaveProperty('checks.settings');
     expect((await fetch(`${host.url}/api/health`, { method: 'POST' })).status).toBe(405);
     const missing = await fetch(`${host.url}/api/nothing-here`);
     expect(missing.status).toBe(404);
