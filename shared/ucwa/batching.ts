@@ -1,0 +1,77 @@
+import { type BatchRequestPart, type BatchResponsePart, buildBatch, parseBatch } from './batch.js';
+import { UcwaError, UcwaTransportError } from './errors.js';
+import { backoffDelay, type RetryPolicy, sleep } from './retry.js';
+import type { UcwaTransport } from './transport.js';
+
+/**
+ * POST `parts` to a batch link in chunks of `size` (docs/ucwa-protocol.md §11). A 429 means nothing ran: the
+ * chunk is split in halves and retried after the server's Retry-After. Parts may execute in any order, so
+ * never batch dependent requests. Results come back in request order.
+ */
+export async function postBatches(
+  ctx: { transport: UcwaTransport; retry: RetryPolicy; random?: () => number },
+  href: string,
+  parts: readonly BatchRequestPart[],
+  size: number,
+  signal?: AbortSignal,
+): Promise<BatchResponsePart[]> {
+  const results: BatchResponsePart[] = [];
+  for (let at = 0; at < parts.length; at += size) {
+    results.push(...(await postBatch(ctx, href, parts.slice(at, at + size), 0, signal)));
+  }
+  return results;
+}
+
+async function postBatch(
+  ctx: { transport: UcwaTransport; retry: RetryPolicy; random?: () => number },
+  href: string,
+  parts: readonly BatchRequestPart[],
+  depth: number,
+  signal?: AbortSignal,
+): Promise<BatchResponsePart[]> {
+  const { contentType, body } = buildBatch(parts);
+  try {
+    const response = await ctx.transport.request({
+      method: 'POST',
+      url: href,
+      body,
+      contentType,
+      accept: 'multipart/batching',
+      resource: 'batch',
+      retry: false,
+      idempotent: parts.every((part) => part.method === 'GET'),
+      signal,
+    });
+    const parsed = parseBatch(response.headers.get('content-type') ?? '', response.text);
+    if (parsed.length !== parts.length) {
+      throw new UcwaTransportError(
+        'POST',
+        href,
+        `batch answered ${parsed.length} parts for ${parts.length}`,
+        1,
+      );
+    }
+    return parsed;
+  } catch (error) {
+    const { retry } = ctx;
+    if (!(error instanceof UcwaError) || error.status !== 429 || depth >= retry.maxAttempts + 4) throw error;
+    if (error.retryAfterMs !== undefined && error.retryAfterMs > retry.maxRetryAfterMs) throw error;
+    await sleep(error.retryAfterMs ?? backoffDelay(retry, depth, ctx.random), signal);
+    if (parts.length === 1) return postBatch(ctx, href, parts, depth + 1, signal);
+    const half = Math.ceil(parts.length / 2);
+    const first = await postBatch(ctx, href, parts.slice(0, half), depth + 1, signal);
+    const second = await postBatch(ctx, href, parts.slice(half), depth + 1, signal);
+    return [...first, ...second];
+  }
+}
+
+/** A failed part as the UcwaError a plain request would have thrown. */
+export function partError(part: BatchResponsePart, method: string, href: string): UcwaError {
+  const body = part.body as { code?: unknown } | undefined;
+  return new UcwaError({
+    status: part.status,
+    method,
+    href,
+    ...(typeof body?.code === 'string' ? { body: part.body as { code: string } } : {}),
+  });
+}
