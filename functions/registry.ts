@@ -2,6 +2,7 @@ import type { FunctionDefinition } from './definition.js';
 import { digest } from './digest.js';
 import { health, healthReport } from './health.js';
 import { inspect } from './inspect.js';
+import { purgeExpired } from './purgeExpired.js';
 import { sweepLobbies } from './sweepLobbies.js';
 import { ucwaEvents } from './ucwaEvents.js';
 import { watchEvents } from './watchEvents.js';
@@ -12,6 +13,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   ucwaEvents,
   sweepLobbies,
   digest,
+  purgeExpired,
   inspect,
   health,
   healthReport,

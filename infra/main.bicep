@@ -107,6 +107,14 @@ param watchedMeetings string = ''
 @description('CHAT_UCWA_IM_TO: a SIP address that also gets every summary as an instant message. Empty: none.')
 param chatUcwaImTo string = ''
 
+@description('OUTBOX_RETENTION_DAYS: days finished chat notices and claims are kept.')
+@minValue(1)
+param outboxRetentionDays int = 7
+
+@description('AUDIT_RETENTION_DAYS: days audit rows are kept.')
+@minValue(1)
+param auditRetentionDays int = 90
+
 // ---------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------
@@ -255,6 +263,8 @@ module functionApp 'app/function.bicep' = {
       gatekeeperPolicy: gatekeeperPolicy
       watchedMeetings: watchedMeetings
       chatUcwaImTo: chatUcwaImTo
+      outboxRetentionDays: string(outboxRetentionDays)
+      auditRetentionDays: string(auditRetentionDays)
     }
   }
 }

@@ -30,6 +30,9 @@ const list = z
 
 const bool = z.stringbool();
 
+/** A retention period: whole days, at least one, at most ten years. */
+const days = z.coerce.number().int().min(1).max(3650);
+
 /** Documentation for every setting, shared by the README table and the infrastructure test. */
 export interface SettingDoc {
   description: string;
@@ -108,6 +111,18 @@ export const settingDocs = {
     description: 'A SIP address that also gets every summary as an instant message from the service account.',
     secret: false,
   },
+  OUTBOX_RETENTION_DAYS: {
+    description:
+      'Days a finished chat notice (sender facts, first message) and a finished claim are kept before the daily purge deletes them.',
+    secret: false,
+    default: '7',
+  },
+  AUDIT_RETENTION_DAYS: {
+    description:
+      'Days an audit row (who, which decision, what came of it) is kept before the daily purge deletes it.',
+    secret: false,
+    default: '90',
+  },
   AzureWebJobsStorage: {
     description:
       'Storage connection string (Azurite locally). In Azure use the identity-based `AzureWebJobsStorage__*` settings instead.',
@@ -164,6 +179,8 @@ const settingsSchema = z.object({
     .string()
     .regex(/^sip:[^@\s]+@[^@\s]+$/i, 'must be a SIP URI such as sip:admin@contoso.com')
     .optional(),
+  OUTBOX_RETENTION_DAYS: days.default(7),
+  AUDIT_RETENTION_DAYS: days.default(90),
   AzureWebJobsStorage: optionalString,
   AzureWebJobsStorage__tableServiceUri: z.url().optional(),
   AzureWebJobsStorage__blobServiceUri: z.url().optional(),

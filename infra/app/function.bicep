@@ -154,6 +154,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'GATEKEEPER_POLICY', value: settings.gatekeeperPolicy }
         { name: 'WATCHED_MEETINGS', value: settings.watchedMeetings }
         { name: 'CHAT_UCWA_IM_TO', value: settings.chatUcwaImTo }
+        { name: 'OUTBOX_RETENTION_DAYS', value: settings.outboxRetentionDays }
+        { name: 'AUDIT_RETENTION_DAYS', value: settings.auditRetentionDays }
 
         // Secrets: Key Vault references resolved with the user-assigned identity. Secret name =
         // the setting name in lower case with '-' for '_' (Key Vault allows letters, digits, dashes).

@@ -52,6 +52,12 @@ type gatekeeperSettings = {
 
   @description('CHAT_UCWA_IM_TO (a SIP address, or empty)')
   chatUcwaImTo: string
+
+  @description('OUTBOX_RETENTION_DAYS (whole days)')
+  outboxRetentionDays: string
+
+  @description('AUDIT_RETENTION_DAYS (whole days)')
+  auditRetentionDays: string
 }
 
 @export()

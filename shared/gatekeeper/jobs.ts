@@ -3,6 +3,7 @@ import { jobBoard } from '../health.js';
 import { scrub, scrubError } from '../scrub.js';
 import { CursorStore } from '../store/cursor-store.js';
 import { buildDigest } from './digest.js';
+import { purgeExpired, type RetentionResult } from './retention.js';
 import type { Runtime } from './runtime.js';
 import { type SweepResult, sweepLobbies } from './sweep-lobbies.js';
 import { type WatchResult, watchEvents } from './watch-events.js';
@@ -83,6 +84,22 @@ export function runSweep(rt: Runtime): Promise<SweepResult> {
     await rt.drainOutbox();
     return result;
   });
+}
+
+/** Daily: delete finished notices and claims, and audit rows, past their retention (see retention.ts). */
+export function runRetention(rt: Runtime, now = new Date()): Promise<RetentionResult> {
+  return loudly(rt, 'purgeExpired', () =>
+    purgeExpired(
+      {
+        outbox: rt.outbox,
+        claims: rt.claims,
+        audit: rt.audit,
+        outboxDays: rt.settings.OUTBOX_RETENTION_DAYS,
+        auditDays: rt.settings.AUDIT_RETENTION_DAYS,
+      },
+      now,
+    ),
+  );
 }
 
 /**

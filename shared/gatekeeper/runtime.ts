@@ -41,6 +41,7 @@ export interface Runtime {
   cursors: CursorStore;
   lease: ChannelLease;
   audit: AuditLog;
+  claims: TableClaimStore;
   outbox: Outbox;
   sinks: ChatSink[];
   telemetry: Telemetry;
@@ -163,6 +164,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     cursors,
     lease: new ChannelLease(blobServiceClient(storage), 'gatekeeper-locks', `${ns}event-channel`),
     audit,
+    claims,
     outbox,
     sinks,
     telemetry,

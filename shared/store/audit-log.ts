@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { Mode } from '../gatekeeper/outcome.js';
 import { rowKeyOf } from './keys.js';
-import { ensureTable } from './storage.js';
+import { deleteIfUnchanged, ensureTable } from './storage.js';
 
 /** One decision and what came of it. Facts are the participant's reported properties (no phone numbers). */
 export interface AuditEntry {
@@ -49,6 +49,20 @@ export class AuditLog {
       },
       'Replace',
     );
+  }
+
+  /** Deletes the rows of every UTC day before `before`'s day (retention); returns how many. */
+  async purge(before: Date): Promise<number> {
+    await ensureTable(this.table);
+    const day = before.toISOString().slice(0, 10);
+    let deleted = 0;
+    for await (const row of this.table.listEntities({
+      queryOptions: { filter: odata`PartitionKey lt ${day}`, select: ['PartitionKey', 'RowKey'] },
+    })) {
+      if (row.partitionKey === undefined || row.rowKey === undefined) continue;
+      if (await deleteIfUnchanged(this.table, row.partitionKey, row.rowKey)) deleted++;
+    }
+    return deleted;
   }
 
   /** Entries of one UTC day (`YYYY-MM-DD`), oldest first. */

@@ -2,7 +2,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { storedOutcome } from '../gatekeeper/outcome.js';
 import type { ClaimFields, ClaimRecord, ClaimStore } from '../gatekeeper/ports.js';
 import { rowKeyOf } from './keys.js';
-import { ensureTable, statusOf } from './storage.js';
+import { deleteIfUnchanged, ensureTable, statusOf } from './storage.js';
 
 /** The stored entity. Rows written before owners existed have `claimedAt` and no `owner`/`touchedAt`. */
 interface Entity {
@@ -63,6 +63,24 @@ export class TableClaimStore implements ClaimStore {
       if (statusOf(error) === 412 || statusOf(error) === 404) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Deletes finished claims last touched before `before` (retention: a done claim keeps the report, with the
+   * sender's facts, and is needed only while a late duplicate may arrive). Unfinished claims are never purged.
+   */
+  async purgeDone(before: Date): Promise<number> {
+    await ensureTable(this.table);
+    const cutoff = before.toISOString();
+    const filter = odata`state eq 'done' and (touchedAt lt ${cutoff} or claimedAt lt ${cutoff})`;
+    let deleted = 0;
+    for await (const row of this.table.listEntities({
+      queryOptions: { filter, select: ['PartitionKey', 'RowKey'] },
+    })) {
+      if (row.partitionKey === undefined || row.rowKey === undefined) continue;
+      if (await deleteIfUnchanged(this.table, row.partitionKey, row.rowKey, row.etag)) deleted++;
+    }
+    return deleted;
   }
 
   async unfinished(before: Date, limit: number): Promise<ClaimRecord[]> {

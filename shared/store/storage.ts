@@ -84,3 +84,22 @@ export function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' ? status : undefined;
 }
+
+/**
+ * Deletes one entity (only if its ETag is still `etag`, when given): false when it is already gone or changed
+ * since it was listed — a claim taken up again must not be purged.
+ */
+export async function deleteIfUnchanged(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+  etag?: string,
+): Promise<boolean> {
+  try {
+    await table.deleteEntity(partitionKey, rowKey, etag ? { etag } : {});
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404 || statusOf(error) === 412) return false;
+    throw error;
+  }
+}
