@@ -1,17 +1,18 @@
+import { createSign } from 'node:crypto';
 import { type JWTPayload, SignJWT } from 'jose';
 import type { SigningKeyRing } from './signing-keys.js';
 
-export type MintAlgorithm = 'RS256' | 'PS256' | 'HS256' | 'none';
+export type MintAlgorithm = 'RS256' | 'PS256' | 'RS384' | 'HS256' | 'none';
 
 export interface MintOptions {
   /** Signing key id; default the active key. Must be a key of the ring (published or not). */
   kid?: string;
   /**
-   * `RS256` (default) or `PS256` sign with the key. `HS256` signs with the key's public PEM as the HMAC
+   * `RS256` (default), `PS256` or `RS384` sign with the key. `HS256` signs with the key's public PEM as the HMAC
    * secret (the classic algorithm-confusion attack); `none` produces an unsigned token.
    */
   alg?: MintAlgorithm;
-  /** Extra or replacement protected-header fields. */
+  /** Extra or replacement protected-header fields (`crit` too: such a token is signed RS256 by hand). */
   header?: Record<string, unknown>;
   /** Default `exp` = now + this; default 3600. */
   lifetimeSeconds?: number;
@@ -48,9 +49,12 @@ export async function mintJwt(
   if (!key) throw new Error(`unknown key id ${options.kid}`);
   const header = { typ: 'JWT', kid: key.kid, ...options.header, alg };
 
-  if (alg === 'none') {
-    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    return `${encode(header)}.${encode(payload)}.`;
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  if (alg === 'none') return `${encode(header)}.${encode(payload)}.`;
+  if ('crit' in header && alg === 'RS256') {
+    // jose refuses to sign critical extensions it does not know; a verifier must refuse to accept them.
+    const input = `${encode(header)}.${encode(payload)}`;
+    return `${input}.${createSign('RSA-SHA256').update(input).sign(key.privateKey).toString('base64url')}`;
   }
   const secret =
     alg === 'HS256'
