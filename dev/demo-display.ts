@@ -11,7 +11,8 @@ export class Tally {
 
   add(notice: Notice): void {
     if (notice.kind === 'invitation') this.invitations++;
-    if (notice.kind === 'lobby' && notice.sender?.anonymous) this.anonymousKnocks++;
+    if (notice.kind === 'lobby' && notice.sender?.anonymous && notice.sender.inLobby !== false)
+      this.anonymousKnocks++;
     if (notice.kind === 'lobby' && notice.decision?.action === 'eject') {
       if (notice.outcome?.status === 'done') this.ejected++;
       if (notice.outcome?.status === 'would-do') this.wouldEject++;
@@ -64,8 +65,10 @@ export function renderDemoLine(body: unknown, tally: Tally): string | undefined 
       const message = invitation?.firstMessage ? `\n    "${plain(invitation.firstMessage)}"` : '';
       return `▶ ${invitation?.modality ?? 'invitation'} from ${who(notice.sender)}${subject}${message}\n    ${decision}${outcome}${mode}`;
     }
-    case 'lobby':
-      return `▶ lobby: ${who(notice.sender)}\n    ${decision}${outcome}${mode}`;
+    case 'lobby': {
+      const where = notice.sender?.inLobby === false ? 'meeting' : 'lobby';
+      return `▶ ${where}: ${who(notice.sender)}\n    ${decision}${outcome}${mode}`;
+    }
     case 'alert':
       return `! ${plain(notice.alert?.title)}: ${plain(notice.alert?.detail)}`;
     case 'digest':

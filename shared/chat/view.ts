@@ -68,7 +68,8 @@ function headline(notice: Notice): string {
     case 'invitation':
       return notice.invitation ? `Incoming ${notice.invitation.modality} invitation` : 'Incoming invitation';
     case 'lobby':
-      return 'Lobby guest';
+      // An `on: "roster"` decision is about someone already in the meeting.
+      return notice.sender?.inLobby === false ? 'Meeting participant' : 'Lobby guest';
     case 'digest':
       return 'Gatekeeper digest';
     case 'alert':

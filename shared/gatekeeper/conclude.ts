@@ -10,7 +10,7 @@ import type { AuditSink, ClaimRecord, ClaimStore, NoticeQueue } from './ports.js
 
 /** What an effect's claim keeps so that any run can report it: stored as JSON with the claim. */
 export interface ClaimReport {
-  subject: 'invitation' | 'lobby';
+  subject: 'invitation' | 'lobby' | 'roster';
   /** Participant href (lobby) or the sender's URI (invitation). */
   participant: string;
   /** The conversation href of the meeting (lobby). */
@@ -70,7 +70,8 @@ export async function conclude(
     await permanentIsSkipped(deps, 'notice', () =>
       deps.outbox.enqueue({
         id: noticeIdOf(record),
-        kind: report.subject,
+        // A roster participant's notice is a meeting participant's: the lobby kind, inLobby false.
+        kind: report.subject === 'invitation' ? 'invitation' : 'lobby',
         at: record.effectAt,
         mode: deps.mode,
         sender: report.facts,

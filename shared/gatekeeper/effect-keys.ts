@@ -8,6 +8,9 @@ export const effectKeys = {
   invitation: (invitationHref: string, operationId: string | undefined) =>
     `invitation|${invitationHref}|${operationId ?? ''}`,
   lobbyDecision: (participantHref: string, action: string) => `lobby|${participantHref}|${action}`,
+  rosterDecision: (participantHref: string, action: string) => `roster|${participantHref}|${action}`,
+  /** The server refused to show this participant (403): said once. */
+  refusedRead: (href: string) => `refused|${href}`,
   /** "Not a leader here" is said once per meeting, however many guests knock. */
   noRights: (conversationHref: string) => `no-rights|${conversationHref}`,
 } as const;
@@ -16,6 +19,6 @@ export const effectKeys = {
 export function effectKind(key: string): 'removal' | 'invitation' | 'lobby-decision' | 'other' {
   if (key.startsWith('eject|')) return 'removal';
   if (key.startsWith('invitation|')) return 'invitation';
-  if (key.startsWith('lobby|')) return 'lobby-decision';
+  if (key.startsWith('lobby|') || key.startsWith('roster|')) return 'lobby-decision';
   return 'other';
 }

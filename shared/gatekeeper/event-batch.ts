@@ -3,7 +3,7 @@ import { UcwaError } from '../ucwa/errors.js';
 import type { ChannelEvent } from '../ucwa/event-channel.js';
 import type { Participant } from '../ucwa/schemas.js';
 import { BarrierBatch } from './barrier-batch.js';
-import { describeError, isTransient } from './failures.js';
+import { describeError, isRefusedForItem, isTransient } from './failures.js';
 import { type EventMeaning, meaningOf } from './inspect.js';
 import type { InvitationGuard } from './invitation-guard.js';
 import type { LobbyGuard, Removal } from './lobby-guard.js';
@@ -56,7 +56,8 @@ export async function handleEventBatch(
   for (const event of events) {
     const meaning = meaningOf(event);
     if (meaning.kind === 'invitation') invitations.push({ event, meaning });
-    else if (meaning.kind === 'lobby') {
+    // Roster arrivals matter only to a policy with an `on: "roster"` rule; otherwise they are not even read.
+    else if (meaning.kind === 'lobby' && (meaning.where === 'lobby' || deps.lobby.watchesRoster)) {
       lobby.set(meaning.participantHref, [...(lobby.get(meaning.participantHref) ?? []), { event, meaning }]);
     } else result.ignored++;
   }
@@ -104,7 +105,17 @@ export async function handleEventBatch(
             const read = usable(meaning)
               ? { participant: usable(meaning) }
               : fresh.get(deps.ucwa.resolve(meaning.participantHref));
-            if (read && 'error' in read) throw read.error;
+            if (read && 'error' in read) {
+              // A 403 on reading this participant is final for it: said once, not retried with the batch.
+              if (isRefusedForItem(read.error))
+                return deps.lobby.refusedRead(
+                  meaning.participantHref,
+                  meaning.conversationHref,
+                  meaning.where,
+                  read.error,
+                );
+              throw read.error;
+            }
             if (read?.participant)
               return deps.lobby.guard(
                 read.participant,
@@ -112,6 +123,7 @@ export async function handleEventBatch(
                 meaning.conversationHref,
                 source.receivedAt,
                 submit,
+                meaning.where,
               );
             // Gone: finish what an earlier attempt may have left unreported.
             return deps.lobby.finishIfUnfinished(meaning.participantHref, source.receivedAt);

@@ -66,9 +66,10 @@ export type EventMeaning =
   | { kind: 'invitation'; rel: InvitationRel; href: string; embedded: Invitation | undefined }
   | {
       kind: 'lobby';
+      /** `lobby`: waiting in the lobby; `roster`: joined the meeting (`added` in attendees or participants). */
+      where: 'lobby' | 'roster';
       change: 'added' | 'updated';
       participantHref: string;
-      lobbyHref: string;
       conversationHref: string;
       embedded: Participant | undefined;
     }
@@ -81,7 +82,8 @@ function isInvitationRel(rel: string): rel is InvitationRel {
 
 /**
  * Incoming invitations are `started` events from `communication`; lobby arrivals are participant `added` or
- * `updated` events `in` a lobby. Only these events' embedded resources are parsed; one that does not parse
+ * `updated` events `in` a lobby; roster arrivals participant `added` events `in` attendees or participants
+ * (docs/ucwa-protocol.md §10.2). Only these events' embedded resources are parsed; one that does not parse
  * counts as not embedded, so the resource is read from its link (and rejected alone if that fails too).
  */
 export function meaningOf(event: ChannelEvent): EventMeaning {
@@ -99,16 +101,31 @@ export function meaningOf(event: ChannelEvent): EventMeaning {
     }
     const change = event.type === 'added' ? 'added' : event.type === 'updated' ? 'updated' : undefined;
     if (change) {
-      const raw = event._embedded?.participant;
-      return {
-        kind: 'lobby',
-        change,
-        participantHref: link.href,
-        lobbyHref: event.in.href,
-        conversationHref: event.sender.href,
-        embedded: raw === undefined ? undefined : orUndefined(() => parseAs('participant', raw)),
-      };
+      return participantMeaning(event, 'lobby', change);
     }
   }
+  const collection = event.in?.rel;
+  if (link.rel === 'participant' && event.type === 'added' && ROSTER.has(collection ?? '')) {
+    return participantMeaning(event, 'roster', 'added');
+  }
   return { kind: 'ignored' };
+}
+
+/** The roster views a joining participant is reported in; `leaders` is left out: a leader was made one. */
+const ROSTER = new Set(['attendees', 'participants']);
+
+function participantMeaning(
+  event: ChannelEvent,
+  where: 'lobby' | 'roster',
+  change: 'added' | 'updated',
+): EventMeaning {
+  const raw = event._embedded?.participant;
+  return {
+    kind: 'lobby',
+    where,
+    change,
+    participantHref: event.link.href,
+    conversationHref: event.sender.href,
+    embedded: raw === undefined ? undefined : orUndefined(() => parseAs('participant', raw)),
+  };
 }

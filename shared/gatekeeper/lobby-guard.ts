@@ -9,7 +9,7 @@ import { completed, fresh } from './claim-lifecycle.js';
 import type { ClaimReport } from './conclude.js';
 import { effectKeys } from './effect-keys.js';
 import { type EffectResult, type EffectRunner, type Refused, reportOf } from './effect-runner.js';
-import { describeError } from './failures.js';
+import { describeError, refusalDetail } from './failures.js';
 import { senderFacts } from './inspect.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { ClaimStore, GatekeeperUcwa } from './ports.js';
@@ -17,6 +17,8 @@ import type { ClaimStore, GatekeeperUcwa } from './ports.js';
 /** One eject or reject, as the client batches them. */
 export type Removal = { participant: Participant; verb: 'eject' | 'reject' };
 export type Remove = (removal: Removal) => Promise<RemovalResult>;
+/** Where the participant is: waiting in the lobby, or in the meeting (an `on: "roster"` rule). */
+export type Where = 'lobby' | 'roster';
 
 export interface LobbyGuardDeps {
   ucwa: GatekeeperUcwa;
@@ -33,9 +35,17 @@ export const REKNOCK_AFTER_MS = 30_000;
 /** Re-reads and retries of one removal the server refused (409/410/412) before it is tried later. */
 const IMMEDIATE_RETRIES = 2;
 
-/** Decide about one lobby participant and act once: remove, or record a quieter decision once. */
+/**
+ * Decide about one participant of a meeting — waiting in its lobby, or (when a rule asks) in its roster — and
+ * act once: remove (reject from the lobby, eject from the meeting), or record a quieter decision once.
+ */
 export class LobbyGuard {
   constructor(private readonly deps: LobbyGuardDeps) {}
+
+  /** Whether any rule looks at roster arrivals: without one they are not even read. */
+  get watchesRoster(): boolean {
+    return this.deps.policy.rules.some((rule) => rule.on === 'roster');
+  }
 
   private readonly removeOne: Remove = (removal) =>
     this.deps.ucwa.removeParticipants([removal]).then(([result]) => result ?? { ok: true });
@@ -46,13 +56,18 @@ export class LobbyGuard {
     conversationHref: string,
     receivedAt: number,
     remove: Remove = this.removeOne,
+    where: Where = 'lobby',
   ): Promise<EffectResult> {
-    // Whether they wait in the lobby is the participant's own word, never the event's (a relay may replay one).
-    if (!waitsInLobby(seen)) return this.finishIfUnfinished(participantHref, receivedAt);
+    // Where they are is the participant's own word, never the event's (a relay may replay one).
+    if (!isWhere(seen, where)) {
+      return where === 'lobby' ? this.finishIfUnfinished(participantHref, receivedAt) : 'skipped';
+    }
     const facts = senderFacts(seen);
-    const decision = decide(this.deps.policy, { kind: 'lobby', participant: facts });
+    const decision = decide(this.deps.policy, { kind: where, participant: facts });
+    // The roster is guarded only where a rule says so, and only in meetings the account leads.
+    if (where === 'roster' && (decision.rule === 'default' || !hrefOf(seen, 'eject'))) return 'skipped';
     const report: ClaimReport = {
-      subject: 'lobby',
+      subject: where,
       participant: participantHref,
       meeting: conversationHref,
       facts,
@@ -60,8 +75,9 @@ export class LobbyGuard {
       notify: decision.notify,
     };
     if (decision.action !== 'eject') {
+      const keyOf = where === 'lobby' ? effectKeys.lobbyDecision : effectKeys.rosterDecision;
       return this.deps.effects.run({
-        key: effectKeys.lobbyDecision(participantHref, decision.action),
+        key: keyOf(participantHref, decision.action),
         report,
         sideEffect: false,
         act: async () => ({ status: decision.action === 'summarize' ? 'done' : 'skipped' }),
@@ -75,6 +91,29 @@ export class LobbyGuard {
     const record = await this.deps.claims.read(effectKeys.removal(participantHref));
     const report = record && record.state !== 'done' ? reportOf(record) : undefined;
     return report ? this.removal(undefined, report, receivedAt) : 'skipped';
+  }
+
+  /** The server refused to show the participant (403): said once, as not permitted, never acted on. */
+  async refusedRead(participantHref: string, conversationHref: string, where: Where, error: UcwaError) {
+    const report: ClaimReport = {
+      subject: where,
+      participant: participantHref,
+      meeting: conversationHref,
+      facts: {},
+      decision: {
+        action: 'ignore',
+        rule: 'server-refused',
+        reason: 'the server refused to show this participant',
+        notify: true,
+      },
+      notify: true,
+    };
+    return this.deps.effects.run({
+      key: effectKeys.refusedRead(participantHref),
+      report,
+      sideEffect: false,
+      act: async () => ({ status: 'not-permitted', detail: refusalDetail(error) }),
+    });
   }
 
   /** Finish a removal a run left unfinished, from what its claim recorded (the sweep's recovery). */
@@ -97,11 +136,12 @@ export class LobbyGuard {
       report,
       sideEffect: mode === 'enforce',
       removal: {
-        offersRemoval: seen ? removalVerb(seen) !== undefined : false,
+        offersRemoval: seen ? removalVerb(seen, whereOf(report)) !== undefined : false,
         reknockAfterMs: REKNOCK_AFTER_MS,
       },
       act: async (reread) => {
-        const outcome = await this.remove(reread ? await this.reread(href) : seen, remove);
+        const current = reread ? await this.reread(href) : seen;
+        const outcome = await this.remove(current, remove, whereOf(report));
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
         }
@@ -127,20 +167,30 @@ export class LobbyGuard {
   }
 
   /**
-   * eject or reject, re-reading and retrying when the server refuses because the participant changed under
-   * us (409/410/412). Neither link offered means the account is not a leader there.
+   * reject (lobby) or eject (meeting), re-reading and retrying when the server refuses because the participant
+   * changed under us (409/410/412). No usable link means the account is not a leader there; a 403 is final.
    */
-  private async remove(first: Participant | undefined, remove: Remove): Promise<ActionOutcome | Refused> {
+  private async remove(
+    first: Participant | undefined,
+    remove: Remove,
+    where: Where,
+  ): Promise<ActionOutcome | Refused> {
     let participant = first;
     for (let attempt = 0; ; attempt++) {
       if (!participant) return { status: 'already-left', detail: 'the participant had already left' };
-      if (!waitsInLobby(participant))
-        return { status: 'skipped', detail: 'no longer waiting in the lobby (admitted, or never there)' };
+      if (!isWhere(participant, where))
+        return {
+          status: 'skipped',
+          detail:
+            where === 'lobby'
+              ? 'no longer waiting in the lobby (admitted, or never there)'
+              : 'not in the meeting (waiting in the lobby)',
+        };
       // The server's current view decides, not what an event said (the organizer may have admitted them).
-      const current = decide(this.deps.policy, { kind: 'lobby', participant: senderFacts(participant) });
+      const current = decide(this.deps.policy, { kind: where, participant: senderFacts(participant) });
       if (current.action !== 'eject')
         return { status: 'skipped', detail: `no longer to remove: ${current.reason}` };
-      const verb = removalVerb(participant);
+      const verb = removalVerb(participant, where);
       if (!verb)
         return {
           status: 'not-permitted',
@@ -159,6 +209,8 @@ export class LobbyGuard {
       const error = result.error;
       if (error.action === 'target-gone')
         return { status: 'already-left', detail: 'the participant had already left' };
+      // A 403 about this participant is final: not permitted, never tried again.
+      if (error.action === 'not-permitted') return { status: 'not-permitted', detail: refusalDetail(error) };
       if (error.action !== 'refresh-state') {
         if (isOutage(error)) throw error;
         return { status: 'failed', detail: describeError(error), refused: true };
@@ -187,13 +239,25 @@ export class LobbyGuard {
   }
 }
 
-/** Only `inLobby: true` counts: a participant whose resource does not say so is never removed from a lobby. */
-function waitsInLobby(participant: Participant): boolean {
-  return participant.inLobby === true;
+/**
+ * Only the participant's own `inLobby` counts: `true` for the lobby (a resource that does not say so is never
+ * removed from a lobby), `false` for the meeting.
+ */
+function isWhere(participant: Participant, where: Where): boolean {
+  return where === 'lobby' ? participant.inLobby === true : participant.inLobby === false;
 }
 
-function removalVerb(participant: Participant): 'eject' | 'reject' | undefined {
-  return hrefOf(participant, 'eject') ? 'eject' : hrefOf(participant, 'reject') ? 'reject' : undefined;
+function whereOf(report: ClaimReport): Where {
+  return report.subject === 'roster' ? 'roster' : 'lobby';
+}
+
+/**
+ * reject_ref.md: reject denies a lobby participant access; eject_ref.md: eject removes a participant from the
+ * meeting (docs/ucwa-protocol.md §10.3). In the lobby, eject only when reject is not offered.
+ */
+export function removalVerb(participant: Participant, where: Where): 'eject' | 'reject' | undefined {
+  if (where === 'lobby' && hrefOf(participant, 'reject')) return 'reject';
+  return hrefOf(participant, 'eject') ? 'eject' : undefined;
 }
 
 function isOutage(error: UcwaError): boolean {

@@ -9,7 +9,8 @@ export interface AuditEntry {
   at: Date;
   /** The effect key of the action, or of the summary. */
   key: string;
-  subject: 'invitation' | 'lobby';
+  /** `roster`: someone who joined a meeting the account leads (an `on: "roster"` rule). */
+  subject: 'invitation' | 'lobby' | 'roster';
   meeting?: string;
   participant?: string;
   facts: Record<string, unknown>;

@@ -27,11 +27,12 @@ describe('sweepLobbies', () => {
     const result = await runSweep(w.rt);
     expect(result).toMatchObject({ meetings: 1, lobbyParticipants: 1, joined: 0 });
     expect(
-      w.sim.actions.filter((a) => a.kind === 'eject' && a.participantUri === anonymous.uri),
+      // Still waiting in the lobby: rejected (reject_ref.md), not ejected.
+      w.sim.actions.filter((a) => a.kind === 'reject' && a.participantUri === anonymous.uri),
     ).toHaveLength(1);
     // A second sweep finds nothing left to do.
     await runSweep(w.rt);
-    expect(w.sim.actions.filter((a) => a.kind === 'eject')).toHaveLength(1);
+    expect(w.sim.actions.filter((a) => a.kind === 'reject' || a.kind === 'eject')).toHaveLength(1);
 
     // The application is re-created (as after expiry): the sweep joins the watched meeting again.
     w.sim.expireApplication('404');

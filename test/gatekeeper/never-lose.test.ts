@@ -107,7 +107,7 @@ describe('the gatekeeper never loses what it took on', () => {
     // The eject took effect on the server; the next idempotency write is the one recording it.
     let busy: { readonly hits: number } | undefined;
     w.sim.on('action', (action) => {
-      if (action.kind === 'eject') busy ??= storageBusy(w, 'idempotency');
+      if (action.kind === 'reject') busy ??= storageBusy(w, 'idempotency');
     });
     const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1)));
     await w.watchUntil(() => w.received('teams').length >= 1 && w.received('slack').length >= 1, 6_000);
@@ -142,11 +142,11 @@ describe('the gatekeeper never loses what it took on', () => {
   });
 
   it.each([409, 410, 412])(
-    '3. a %i on the eject POST does not leave the anonymous guest in the lobby',
+    '3. a %i on the reject POST does not leave the anonymous guest in the lobby',
     async (status) => {
       const { w, meeting } = await guardedMeeting();
-      // Matches the eject as a request of its own and as a part of a UCWA batch.
-      const refused = w.sim.faults.inject({ method: 'POST', path: /\/eject$/, status });
+      // Matches the reject (a lobby guest's removal) as a request of its own and as a part of a UCWA batch.
+      const refused = w.sim.faults.inject({ method: 'POST', path: /\/reject$/, status });
       const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1)));
       await w.watchUntil(
         () =>
@@ -170,7 +170,7 @@ describe('the gatekeeper never loses what it took on', () => {
     // Requests the simulator had seen when the batch with the guests was being handled (its first eject).
     let handlingAt: number | undefined;
     w.sim.on('action', (action) => {
-      if (action.kind === 'eject') handlingAt ??= w.sim.requests.length;
+      if (action.kind === 'reject') handlingAt ??= w.sim.requests.length;
     });
     let finished = false;
     const watch = w.watchUntil(() => finished, 30_000).catch((error: unknown) => error);
@@ -209,7 +209,7 @@ describe('the gatekeeper never loses what it took on', () => {
       // Sent only once the odd batch's eject happened, so it comes in a later batch.
       let afterwards = false;
       w.sim.on('action', (action) => {
-        if (action.kind !== 'eject' || afterwards) return;
+        if (action.kind !== 'reject' || afterwards) return;
         afterwards = true;
         w.sim.scenario.incomingIm(colleague('Later Colleague'), 'after the odd one');
       });

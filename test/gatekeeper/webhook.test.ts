@@ -106,9 +106,9 @@ describe('POST /api/ucwa/events with hostile bodies', () => {
     expect(ejects().map((a) => a.participantUri)).toEqual(['sip:pushed@anon.example']);
     const after = world.sim.requests.slice(before);
     const read = after.findIndex((r) => r.method === 'GET' && participantHref.endsWith(r.path));
-    const eject = after.findIndex((r) => r.method === 'POST' && r.path.endsWith('/eject'));
+    const reject = after.findIndex((r) => r.method === 'POST' && r.path.endsWith('/reject'));
     expect(read).toBeGreaterThanOrEqual(0);
-    expect(read).toBeLessThan(eject);
+    expect(read).toBeLessThan(reject);
   });
 });
 

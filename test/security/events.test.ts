@@ -99,7 +99,7 @@ describe('a failing timer job leaves scrubbed traces only (#10)', () => {
     const uri = 'sip:leaky.guest@fabrikam.com';
     const fault = world.sim.faults.inject({
       method: 'POST',
-      path: '/eject',
+      path: /\/(eject|reject)$/,
       status: 500,
       times: Number.POSITIVE_INFINITY,
     });
