@@ -23,6 +23,11 @@ export interface EffectSpec {
    * for outages (the claim is released and the caller retries); anything else is an outcome.
    */
   act(reread: boolean, record: ClaimRecord): Promise<ActionOutcome | Refused>;
+  /**
+   * Before a done effect is re-opened as a new one: is the target really back? A replayed event looks like
+   * a new knock; only the server's current view may start a second effect.
+   */
+  confirmReopen?(): Promise<boolean>;
   /** Called once the outcome is known, before it is reported (telemetry). */
   observed?(outcome: ActionOutcome, report: ClaimReport): void;
 }
@@ -70,6 +75,7 @@ export class EffectRunner {
     const step = nextStep(opened.record, opened.created, ctx);
     if (step.kind === 'skip') return step.reason === 'busy' ? 'busy' : 'skipped';
     let record: ClaimRecord | undefined = opened.record;
+    if (step.write?.effectAt && spec.confirmReopen && !(await spec.confirmReopen())) return 'skipped';
     if (step.write) {
       record = await claims.write(opened.record, {
         ...step.write,

@@ -139,6 +139,10 @@ export class LobbyGuard {
         offersRemoval: seen ? removalVerb(seen, whereOf(report)) !== undefined : false,
         reknockAfterMs: REKNOCK_AFTER_MS,
       },
+      confirmReopen: async () => {
+        const current = await this.reread(href);
+        return current !== undefined && isWhere(current, whereOf(report));
+      },
       act: async (reread) => {
         const current = reread ? await this.reread(href) : seen;
         const outcome = await this.remove(current, remove, whereOf(report));

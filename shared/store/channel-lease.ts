@@ -12,7 +12,8 @@ export class ChannelLease {
     private readonly blobs: BlobServiceClient,
     private readonly container = 'gatekeeper-locks',
     private readonly blob = 'event-channel',
-    private readonly durationSec = 60,
+    /** The shortest lease Blob Storage grants: a successor to a crashed holder waits at most this long. */
+    private readonly durationSec = 15,
   ) {}
 
   /** True when this instance now holds the lease; false when someone else does. */

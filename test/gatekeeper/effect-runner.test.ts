@@ -180,6 +180,21 @@ describe('EffectRunner: every effect once, always reported (in-memory ports)', (
     expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'done' });
   });
 
+  it('a replayed event long after a removal re-opens nothing unless the server shows the guest back', async () => {
+    const h = harness();
+    const { spec, calls } = removalSpec();
+    expect(await h.runner().run(spec)).toBe('concluded');
+    h.advance(31_000);
+    let back = false;
+    const replay = { ...spec, confirmReopen: async () => back };
+    expect(await h.runner().run(replay)).toBe('skipped');
+    expect(h.audit.rows.size).toBe(1);
+    back = true;
+    expect(await h.runner().run(replay)).toBe('concluded');
+    expect(h.audit.rows.size).toBe(2);
+    expect(calls).toEqual([false, true]);
+  });
+
   it('two events for the same effect in one process: the second waits for the first', async () => {
     const h = harness();
     const runner = h.runner();
