@@ -74,8 +74,8 @@ param ucwaDiscoveryUrl string
 @description('UCWA_ALLOWED_ORIGINS: comma-separated origins the bearer token may go to. Empty: derived from discovery.')
 param ucwaAllowedOrigins string = ''
 
-@description('UCWA_KEEPALIVE: also request User.ReadWrite and report activity so the application never degrades.')
-param ucwaKeepalive 'true' | 'false' = 'false'
+@description('UCWA_KEEPALIVE_SECONDS: seconds between activity reports, without which UCWA expires the application (30–230; the app checks).')
+param ucwaKeepaliveSeconds string = '180'
 
 @description('AUTH_MODE: how the service account signs in.')
 param authMode 'password' | 'device-code' | 'sfb-server' = 'password'
@@ -252,7 +252,7 @@ module functionApp 'app/function.bicep' = {
     settings: {
       ucwaDiscoveryUrl: ucwaDiscoveryUrl
       ucwaAllowedOrigins: ucwaAllowedOrigins
-      ucwaKeepalive: ucwaKeepalive
+      ucwaKeepaliveSeconds: ucwaKeepaliveSeconds
       authMode: authMode
       ucwaUsername: ucwaUsername
       azureTenantId: empty(azureTenantId) ? tenant().tenantId : azureTenantId

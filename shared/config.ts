@@ -28,8 +28,6 @@ const list = z
   )
   .pipe(z.array(z.string()));
 
-const bool = z.stringbool();
-
 /** A retention period: whole days, at least one, at most ten years. */
 const days = z.coerce.number().int().min(1).max(3650);
 
@@ -51,11 +49,11 @@ export const settingDocs = {
       'Origins the bearer token may be sent to (comma-separated). Default: the discovery origin and the origins discovery leads to within the same domain.',
     secret: false,
   },
-  UCWA_KEEPALIVE: {
+  UCWA_KEEPALIVE_SECONDS: {
     description:
-      'Request `User.ReadWrite` too and report activity every few minutes so the application never degrades.',
+      'Seconds between activity reports (`reportMyActivity`), without which UCWA expires the application; 30–230 (UCWA asks for one at least every four minutes).',
     secret: false,
-    default: 'false',
+    default: '180',
   },
   AUTH_MODE: {
     description: 'How the service account signs in: `password`, `device-code` or `sfb-server`.',
@@ -159,7 +157,7 @@ const optionalString = z.string().min(1).optional();
 const settingsSchema = z.object({
   UCWA_DISCOVERY_URL: secureUrl.optional(),
   UCWA_ALLOWED_ORIGINS: list.optional(),
-  UCWA_KEEPALIVE: bool.default(false),
+  UCWA_KEEPALIVE_SECONDS: z.coerce.number().int().min(30).max(230).default(180),
   AUTH_MODE: z.enum(['password', 'device-code', 'sfb-server']).default('password'),
   UCWA_USERNAME: optionalString,
   UCWA_PASSWORD: optionalString,

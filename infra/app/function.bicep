@@ -143,7 +143,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
         { name: 'UCWA_DISCOVERY_URL', value: settings.ucwaDiscoveryUrl }
         { name: 'UCWA_ALLOWED_ORIGINS', value: settings.ucwaAllowedOrigins }
-        { name: 'UCWA_KEEPALIVE', value: settings.ucwaKeepalive }
+        { name: 'UCWA_KEEPALIVE_SECONDS', value: settings.ucwaKeepaliveSeconds }
         { name: 'AUTH_MODE', value: settings.authMode }
         { name: 'UCWA_USERNAME', value: settings.ucwaUsername }
         { name: 'AZURE_TENANT_ID', value: settings.azureTenantId }

@@ -20,8 +20,8 @@ type gatekeeperSettings = {
   @description('UCWA_ALLOWED_ORIGINS (comma-separated)')
   ucwaAllowedOrigins: string
 
-  @description('UCWA_KEEPALIVE')
-  ucwaKeepalive: 'true' | 'false'
+  @description('UCWA_KEEPALIVE_SECONDS (30–230)')
+  ucwaKeepaliveSeconds: string
 
   @description('AUTH_MODE')
   authMode: 'password' | 'device-code' | 'sfb-server'

@@ -58,7 +58,7 @@ export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): P
         telemetry: rt.telemetry,
         log: rt.log,
         watchedMeetings: rt.settings.WATCHED_MEETINGS,
-        keepalive: rt.settings.UCWA_KEEPALIVE,
+        keepaliveMs: rt.settings.UCWA_KEEPALIVE_SECONDS * 1000,
         deliver: (stop) => rt.drainOutbox(stop),
         alert: (error) => void raiseAlert(rt, 'watchEvents', error, 'keeps failing'),
       },

@@ -111,7 +111,8 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     },
     availability: {
       signInAs: 'Online',
-      supportedModalities: ['Messaging'],
+      // Every modality makeMeAvailable allows that the gatekeeper summarises (docs/ucwa-protocol.md §5).
+      supportedModalities: ['Messaging', 'PhoneAudio'],
       supportedMessageFormats: ['Plain'],
     },
     ...(overrides.fetch ? { fetch: overrides.fetch } : {}),

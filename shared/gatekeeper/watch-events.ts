@@ -27,8 +27,6 @@ export interface WatchDeps {
   watchedMeetings: readonly string[];
   /** Report activity this often (UCWA_KEEPALIVE_SECONDS); default 180 s. */
   keepaliveMs?: number;
-  /** @deprecated Ignored: keep-alive is always on; only until jobs.ts passes keepaliveMs. */
-  keepalive?: boolean;
   /** How re-creating a dropped application is spaced out and when it alerts. */
   recreation?: Partial<RecreationPolicy>;
   /** Deliver queued chat notices, honouring the signal; runs in the background, never on the event path. */

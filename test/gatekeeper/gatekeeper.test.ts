@@ -254,6 +254,26 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     expect(JSON.stringify(im[0]?.body)).toContain('Anonymous 1');
   });
 
+  it('registers Messaging and PhoneAudio, so a phone call invitation is summarised too', async () => {
+    world = await startWorld();
+    const w = world;
+    const sent = w.sim.scenario.whenAvailable().then(() => {
+      w.sim.scenario.incomingInvitation({ kind: 'phoneAudio', from: colleague, subject: 'Call me' });
+      // Audio cannot be registered (makeMeAvailable refuses it), so a real server never delivers this one.
+      w.sim.scenario.incomingInvitation({ kind: 'audioVideo', from: colleague });
+    });
+    await w.watchUntil(() => w.received('teams').length >= 1);
+    await sent;
+    const registered = w.sim.actions.find((a) => a.kind === 'makeMeAvailable')?.body as {
+      modalities: string[];
+    };
+    expect(registered.modalities).toEqual(['Messaging', 'PhoneAudio']);
+    expect(JSON.stringify(w.received('teams'))).toContain('Call me');
+    expect(w.sim.scenario.undelivered.map((u) => [u.options.kind, u.reason])).toEqual([
+      ['audioVideo', 'modalityNotRegistered'],
+    ]);
+  });
+
   it.each(['captured', 'sparse'] as const)(
     'works with the %s traffic style: summaries, the IM copy and a lobby guest',
     async (traffic) => {
