@@ -27,8 +27,9 @@ export class Tally {
   }
 
   line(): string {
-    const wouldEject = this.wouldEject > 0 ? ` · ${this.wouldEject} would be ejected (dry-run)` : '';
-    return `Tally: ${this.invitations} invitations · ${this.anonymousKnocks} anonymous knocks · ${this.ejected} ejected${wouldEject} · ${this.failures} failures`;
+    // Removed: rejected from a lobby or ejected from a meeting.
+    const wouldEject = this.wouldEject > 0 ? ` · ${this.wouldEject} would be removed (dry-run)` : '';
+    return `Tally: ${this.invitations} invitations · ${this.anonymousKnocks} anonymous knocks · ${this.ejected} removed${wouldEject} · ${this.failures} failures`;
   }
 }
 

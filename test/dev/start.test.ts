@@ -38,11 +38,12 @@ describe('npm start', () => {
       expect(output).toContain('messaging from Lene Aaling');
       expect(output).toContain('messaging from Jan Novak');
       expect(output).toContain('messaging from Free Gift Cards');
-      expect(output).toContain('audioVideo from Jan Novak');
+      expect(output).toContain('phoneAudio from Jan Novak');
+      // Still waiting in the lobby, so rejected (reject_ref.md), not ejected.
       expect(
-        output.match(/→ eject \(eject-anonymous-in-lobby\) · done: ejected/g)?.length,
+        output.match(/→ eject \(eject-anonymous-in-lobby\) · done: rejected from the lobby/g)?.length,
       ).toBeGreaterThanOrEqual(2);
-      expect(output).toMatch(/Tally: 4 invitations · \d+ anonymous knocks · \d+ ejected · 0 failures/);
+      expect(output).toMatch(/Tally: 4 invitations · \d+ anonymous knocks · \d+ removed · 0 failures/);
 
       process.kill(-pgid, 'SIGINT');
       await exited;
