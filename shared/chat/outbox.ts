@@ -106,7 +106,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
   maxMs: 30 * 60_000,
   maxRetryAfterMs: 60 * 60_000,
 };
-export const DEFAULT_LEASE_MS = 2 * 60_000;
+/**
+ * Longer than a drain can hold an item (three sinks at their 10 s timeout), short enough that a notice a
+ * crashed drainer held goes out within a minute.
+ */
+export const DEFAULT_LEASE_MS = 45_000;
 const DEFAULT_MAX_ITEMS = 50;
 
 /** Table string properties hold 64 KiB (32 K UTF-16 characters); notices are small, stay far below. */

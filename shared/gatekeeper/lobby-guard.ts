@@ -14,6 +14,11 @@ import { senderFacts } from './inspect.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { ClaimStore, GatekeeperUcwa } from './ports.js';
 
+const APPLICATION_GONE: ActionOutcome = {
+  status: 'skipped',
+  detail: 'its application is gone; a guest still waiting is guarded under the current one',
+};
+
 /** One eject or reject, as the client batches them. */
 export type Removal = { participant: Participant; verb: 'eject' | 'reject' };
 export type Remove = (removal: Removal) => Promise<RemovalResult>;
@@ -118,6 +123,20 @@ export class LobbyGuard {
 
   /** Finish a removal a run left unfinished, from what its claim recorded (the sweep's recovery). */
   async resume(report: ClaimReport, receivedAt: number): Promise<EffectResult> {
+    const app = this.deps.ucwa.currentApplication?.href;
+    if (app && !report.participant.startsWith(`${app}/`)) {
+      // Seen under an application the server has since dropped: that href leads nowhere, and a guest still
+      // waiting is a new participant under the current one, guarded there. Close this one quietly.
+      return this.deps.effects.run({
+        key: effectKeys.removal(report.participant),
+        report: { ...report, notify: false },
+        sideEffect: false,
+        act: async () => ({
+          status: 'skipped',
+          detail: 'its application is gone; guarded under the current one',
+        }),
+      });
+    }
     const current = await this.reread(report.participant);
     return this.removal(current, report, receivedAt);
   }
@@ -145,6 +164,7 @@ export class LobbyGuard {
       },
       act: async (reread) => {
         const current = reread ? await this.reread(href) : seen;
+        if (!current && this.underDroppedApplication(href)) return APPLICATION_GONE;
         const outcome = await this.remove(current, remove, whereOf(report));
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
@@ -163,8 +183,8 @@ export class LobbyGuard {
           { latencyMs: Date.now() - receivedAt },
         );
         if (outcome.status === 'done') telemetry.metric('EventToActionMs', Date.now() - receivedAt);
-        // "Not a leader here" is said once per meeting.
-        if (notPermittedBefore) report.notify = false;
+        // "Not a leader here" is said once per meeting; a removal that turned out moot is not news.
+        if (notPermittedBefore || outcome.status === 'skipped') report.notify = false;
       },
     });
     return result;
@@ -223,6 +243,15 @@ export class LobbyGuard {
         return { status: 'failed', detail: describeError(error), refused: true };
       participant = await this.reread(this.deps.ucwa.resolve(hrefOf(participant, 'self') ?? ''));
     }
+  }
+
+  /**
+   * Seen under an application the server has since dropped (re-created after expiry): that href leads
+   * nowhere, and a guest still waiting is a new participant under the current one, guarded there.
+   */
+  private underDroppedApplication(href: string): boolean {
+    const app = this.deps.ucwa.currentApplication?.href;
+    return app !== undefined && !href.startsWith(`${app}/`);
   }
 
   private async reread(participantHref: string): Promise<Participant | undefined> {

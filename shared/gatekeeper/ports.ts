@@ -55,6 +55,8 @@ export interface NoticeQueue {
 
 /** The UCWA calls the use cases make. */
 export interface GatekeeperUcwa {
+  /** The application the client holds, if any: hrefs of another one no longer lead anywhere. */
+  readonly currentApplication?: { href: string } | undefined;
   resolve(href: string): string;
   get<K extends Exclude<KnownRel, 'events'>>(rel: K, href: string): Promise<ResourceOf<K>>;
   getMany<K extends Exclude<KnownRel, 'events'>>(
