@@ -2,6 +2,7 @@ import { ucwaError } from './errors.js';
 import { groupBySender, type Priority, type QueuedEvent, type SenderJson } from './events.js';
 import { jsonResponse, type SimRequest, type SimResponse } from './http-types.js';
 import { Timers } from './timers.js';
+import type { RecordedEvent } from './types.js';
 
 /** A response body the client may ask for again with the same ack (frozen once it was first sent). */
 interface Batch {
@@ -239,7 +240,7 @@ export class EventChannel {
     links[batch.kind] = { href: this.config.eventsHref(batch.ack + 1) };
     const body: { _links: typeof links; sender?: SenderJson[] } = { _links: links };
     if (batch.senders.length > 0) body.sender = batch.senders;
-    return jsonResponse(200, body);
+    return { ...jsonResponse(200, body), events: recordedEvents(batch.senders) };
   }
 
   /** Only `resync`, pointing at the first unacknowledged batch (docs/ucwa-protocol.md §6.2). */
@@ -260,6 +261,21 @@ export class EventChannel {
     this.config.timers.clearTimeout(this.idle);
     this.idle = undefined;
   }
+}
+
+/** What `sim.requests` keeps of a batch: every event, without embedded resources. */
+function recordedEvents(senders: readonly SenderJson[]): RecordedEvent[] {
+  return senders.flatMap((sender) =>
+    sender.events.map((event) => ({
+      senderRel: sender.rel,
+      senderHref: sender.href,
+      rel: event.link.rel,
+      href: event.link.href,
+      ...(event.link.title !== undefined ? { title: event.link.title } : {}),
+      type: event.type,
+      ...(event.in ? { in: { ...event.in } } : {}),
+    })),
+  );
 }
 
 function pGetReplaced(): SimResponse {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { RecordedEvent } from './types.js';
 
 /**
  * The simulator's own request/response shapes. Real HTTP requests and batch parts are both turned into a
@@ -28,6 +29,8 @@ export interface SimResponse {
   body?: string | Buffer;
   /** Destroy the connection instead of answering (fault injection). */
   drop?: boolean;
+  /** The events an event-channel answer carries, for the request record. */
+  events?: RecordedEvent[];
 }
 
 export const JSON_TYPE = 'application/json; charset=utf-8';

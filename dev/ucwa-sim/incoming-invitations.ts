@@ -92,7 +92,10 @@ export function deliverIncoming(
   });
   app.invitations.set(invitation.id, invitation);
 
-  world.emitInvitationEvent(app, invitation, 'started', { embed: options.embedInvitation ?? true });
+  world.emitInvitationEvent(app, invitation, 'started', {
+    embed: options.embedInvitation ?? true,
+    ...(options.embeddedFromPatch ? { fromPatch: options.embeddedFromPatch } : {}),
+  });
   world.emitConversationEvent(app, conversation, 'added');
   world.emitLocalParticipant(app, conversation, 'added');
   world.emitParticipant(app, conversation, sender, 'added');

@@ -143,6 +143,7 @@ export function meetingArrive(
   person.where = where;
   if (opts.offer) person.offer = new Set(opts.offer);
   person.embedParticipant = opts.embedParticipant ?? false;
+  person.embeddedPatch = opts.embeddedPatch;
   meeting.add(person);
   for (const { app, conversation } of meeting.views) {
     if (where === 'roster') world.emitRosterJoin(app, conversation, person);

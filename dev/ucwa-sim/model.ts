@@ -33,6 +33,8 @@ export class Person {
   where: 'lobby' | 'roster' | 'gone' = 'roster';
   offer: ReadonlySet<LobbyOperation> | undefined;
   embedParticipant = false;
+  /** Merged into this person's embedded copy in events only (KnockOptions.embeddedPatch). */
+  embeddedPatch: Record<string, unknown> | undefined;
   /** Set for people of an online meeting, whose `inLobby` follows `where`. */
   meetingMember = false;
 

@@ -156,6 +156,7 @@ export class HttpFrontEnd {
       return;
     }
     this.write(res, response);
+    if (response.events && !res.destroyed) record.events = response.events;
     this.recorder.complete(record, response.status);
   }
 

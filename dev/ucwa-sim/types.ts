@@ -141,6 +141,11 @@ export interface IncomingInvitationOptions {
   updatedEvent?: boolean;
   /** onlineMeeting kind: the meeting accepting joins (a defined meeting's URI); default: an ad-hoc meeting. */
   onlineMeetingUri?: string;
+  /**
+   * Odd payloads: merged into `_embedded.from` of the `started` event only (the resources stay as seeded);
+   * `null` deletes a property. Needs the invitation and its sender embedded (the defaults).
+   */
+  embeddedFromPatch?: Record<string, unknown>;
 }
 
 export interface InvitationHandle {
@@ -173,6 +178,11 @@ export interface KnockOptions {
   embedParticipant?: boolean;
   /** Restrict which capability links this participant offers (the role rules still apply). */
   offer?: LobbyOperation[];
+  /**
+   * Odd payloads: merged into the participant embedded in this person's events only (the participant
+   * resource and the lobby stay as seeded); `null` deletes a property. Needs `embedParticipant`.
+   */
+  embeddedPatch?: Record<string, unknown>;
 }
 
 export interface MeetingOptions {
@@ -316,6 +326,20 @@ export interface RecordedRequest {
   headers?: Record<string, string>;
   /** Batch parts: the part's own MIME headers (Content-Type, Content-Transfer-Encoding). */
   mimeHeaders?: Record<string, string>;
+  /** Events the answer carried (event-channel GETs), set once the answer was written to the socket. */
+  events?: RecordedEvent[];
+}
+
+/** One event as a P-GET answer carried it (hrefs as rendered, usually absolute). */
+export interface RecordedEvent {
+  senderRel: string;
+  senderHref: string;
+  rel: string;
+  href: string;
+  /** The link title (a participant's name). */
+  title?: string;
+  type: string;
+  in?: { rel: string; href: string };
 }
 
 export type ActionKind =

@@ -218,7 +218,13 @@ export class World {
     app: Application,
     invitation: Invitation,
     type: 'started' | 'updated' | 'completed',
-    extra: { status?: string; reason?: EventSpec['reason']; embed?: boolean; withoutActions?: boolean } = {},
+    extra: {
+      status?: string;
+      reason?: EventSpec['reason'];
+      embed?: boolean;
+      withoutActions?: boolean;
+      fromPatch?: Record<string, unknown>;
+    } = {},
   ): void {
     const r = this.render(app);
     const spec: EventSpec = {
@@ -228,7 +234,10 @@ export class World {
     };
     const linkOnly = invitation.direction === 'Outgoing' && this.opts.outgoingInvitationEvents === 'link';
     if (extra.embed !== false && !linkOnly) {
-      spec.embedded = renderInvitation(r, invitation, { withoutActions: extra.withoutActions ?? false });
+      const embedded = renderInvitation(r, invitation, { withoutActions: extra.withoutActions ?? false });
+      const inner = embedded._embedded as Record<string, Json> | undefined;
+      if (extra.fromPatch && inner?.from) inner.from = patched(inner.from, extra.fromPatch);
+      spec.embedded = embedded;
     }
     if (extra.status) spec.status = extra.status;
     if (extra.reason) spec.reason = extra.reason;
@@ -251,7 +260,9 @@ export class World {
     };
     if (person.name) spec.title = person.name;
     if (inLobby) spec.in = { rel: 'lobby', path: app.paths.lobby(conversation.id) };
-    if (embed && type !== 'deleted') spec.embedded = renderParticipant(r, conversation, person);
+    if (embed && type !== 'deleted') {
+      spec.embedded = patched(renderParticipant(r, conversation, person), person.embeddedPatch);
+    }
     this.emit(app, conversation, spec);
   }
 
@@ -449,4 +460,15 @@ export class World {
   setRemoteAnswer(answer: 'accept' | 'decline' | 'noAnswer', afterMs = 0): void {
     this.remoteAnswer = { answer, afterMs };
   }
+}
+
+/** An embedded copy with odd values (scenario `embeddedPatch`): merged over it, `null` deletes a property. */
+function patched(resource: Json, patch: Record<string, unknown> | undefined): Json {
+  if (!patch) return resource;
+  const out: Json = { ...resource };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = value;
+  }
+  return out;
 }
