@@ -48,6 +48,9 @@ const MAX_RETRY_PAUSE_MS = 8_000;
 const ALERT_AFTER_FAILURES = 4;
 /** The lease lasts 15 s: renewed three times within it, so one failed renewal never loses it. */
 const RENEW_EVERY_MS = 5_000;
+/** How long a run waits for a lease a crashed run left behind (it lasts 15 s), and how often it asks. */
+const LEASE_WAIT_MS = 30_000;
+const LEASE_RETRY_MS = 3_000;
 /** Queued notices are looked at this often, and at once after a batch queued some. */
 const DELIVER_EVERY_MS = 2_000;
 /** Effects other runs left unfinished are looked for this often. */
@@ -64,7 +67,7 @@ export async function watchEvents(
   signal?: AbortSignal,
 ): Promise<WatchResult> {
   const result: WatchResult = { outcome: 'stopped-at-deadline', batches: 0, events: 0, recreated: 0 };
-  if (!(await deps.lease.acquire())) {
+  if (!(await acquireLease(deps, deadline, signal))) {
     deps.log.warn('Another consumer holds the UCWA event channel; this run does nothing');
     return { ...result, outcome: 'another-consumer' };
   }
@@ -231,6 +234,25 @@ export async function watchEvents(
 
 function alerting(deps: WatchDeps): { alert?: (error: unknown) => void } {
   return deps.alert ? { alert: deps.alert } : {};
+}
+
+/**
+ * The lease, waiting for it a little: a run that crashed leaves it held until it expires (15 s), and the
+ * next timer tick is minutes away, so giving up at once would leave the channel unread that long. Storage
+ * errors while waiting count as "not yet"; the last one propagates.
+ */
+async function acquireLease(deps: WatchDeps, deadline: number, signal?: AbortSignal): Promise<boolean> {
+  const until = Math.min(deadline, Date.now() + LEASE_WAIT_MS);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (await deps.lease.acquire()) return true;
+    } catch (error) {
+      if (Date.now() + LEASE_RETRY_MS >= until) throw error;
+    }
+    if (Date.now() + LEASE_RETRY_MS >= until || signal?.aborted || attempt > LEASE_WAIT_MS / LEASE_RETRY_MS)
+      return false;
+    await sleep(LEASE_RETRY_MS, signal).catch(() => undefined);
+  }
 }
 
 async function attach(deps: WatchDeps, state: ChannelState): Promise<ApplicationHandle> {
