@@ -4,7 +4,7 @@ import type { BearerVerifier } from '../auth/inbound/bearer-verifier.js';
 import { createBearerVerifier } from '../auth/inbound/bearer-verifier.js';
 import { bearerVerifierOptionsFromSettings } from '../auth/inbound/verifier-from-settings.js';
 import { createTokenSourceFromSettings } from '../auth/token-source-factory.js';
-import { OUTBOX_TABLE, Outbox } from '../chat/outbox.js';
+import { OUTBOX_TABLE, Outbox, type OutboxOptions } from '../chat/outbox.js';
 import type { ChatSink } from '../chat/sink.js';
 import { createChatSinks } from '../chat/sinks.js';
 import { settings as loadSettings, required, type Settings, SettingsError } from '../config.js';
@@ -61,6 +61,8 @@ export interface RuntimeOverrides {
   fetch?: typeof fetch;
   ucwa?: Partial<Pick<UcwaClientOptions, 'eventChannel' | 'retry' | 'timeoutMs' | 'onRoundTrip'>>;
   now?: () => Date;
+  /** Chat retry timing; a soak or test shortens it so an outage's backlog clears within the run. */
+  outbox?: Pick<OutboxOptions, 'backoff' | 'leaseMs'>;
   /** Prefix for table names and the lease blob, so several gatekeepers (tests, demo) can share one account. */
   namespace?: string;
 }
@@ -124,7 +126,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
   });
   const claims = new TableClaimStore(tableClient(storage, `${ns}idempotency`));
   const audit = new AuditLog(tableClient(storage, `${ns}audit`));
-  const outbox = new Outbox(outboxTable);
+  const outbox = new Outbox(outboxTable, overrides.outbox);
   const cursors = new CursorStore(tableClient(storage, `${ns}cursor`));
   const imTo = settings.CHAT_UCWA_IM_TO;
   const sinks = createChatSinks(settings, {
