@@ -81,8 +81,14 @@ export function fresh(ctx: Pick<LifecycleContext, 'owner' | 'now'>, report?: str
     effectAt: iso(ctx.now),
     touchedAt: iso(ctx.now),
     attempts: 0,
+    sentAt: '',
     ...(report === undefined ? {} : { report }),
   };
+}
+
+/** Just before a removal request goes out: whoever finishes the claim knows one may have taken effect. */
+export function sending(now: number): Partial<ClaimFields> {
+  return { sentAt: iso(now), touchedAt: iso(now) };
 }
 
 /** After the effect happened: record it, so any run can report it without acting again. */

@@ -1,5 +1,13 @@
-import { fitJson } from '../chat/outbox.js';
-import { acted, afterRefusal, fresh, type LifecycleContext, nextStep, released } from './claim-lifecycle.js';
+import { fitJson } from '../chat/compact.js';
+import {
+  acted,
+  afterRefusal,
+  fresh,
+  type LifecycleContext,
+  nextStep,
+  released,
+  sending,
+} from './claim-lifecycle.js';
 import { type ClaimReport, type ConcludeDeps, conclude } from './conclude.js';
 import { describeError, isRefusedForItem, isTransient, refusalDetail } from './failures.js';
 import { type ActionOutcome, storedOutcome } from './outcome.js';
@@ -20,9 +28,10 @@ export interface EffectSpec {
   removal?: LifecycleContext['removal'];
   /**
    * Perform the effect. `reread`: an earlier attempt may have acted; read the target first. Throws only
-   * for outages (the claim is released and the caller retries); anything else is an outcome.
+   * for outages (the claim is released and the caller retries); anything else is an outcome. A removal
+   * calls `sending()` just before its request goes out (see `sending` in claim-lifecycle.ts).
    */
-  act(reread: boolean, record: ClaimRecord): Promise<ActionOutcome | Refused>;
+  act(reread: boolean, record: ClaimRecord, sending: () => Promise<void>): Promise<ActionOutcome | Refused>;
   /**
    * Before a done effect is re-opened as a new one: is the target really back? A replayed event looks like
    * a new knock; only the server's current view may start a second effect.
@@ -92,7 +101,15 @@ export class EffectRunner {
     const memo = `${spec.key}|${record.effectAt}`;
     let outcome = this.performed.get(memo);
     if (!outcome) {
-      const result = await this.act(spec, step.reread, record);
+      const held = { record };
+      let result: ActionOutcome | Refused;
+      try {
+        result = await this.act(spec, step.reread, held);
+      } catch (error) {
+        if (error instanceof ClaimTaken) return 'busy';
+        throw error;
+      }
+      record = held.record;
       if ('refused' in result) {
         const next = afterRefusal(record, result.detail, this.deps.now().getTime(), this.deps.maxAttempts);
         if (next.kind === 'retry-later') {
@@ -123,17 +140,25 @@ export class EffectRunner {
   private async act(
     spec: EffectSpec,
     reread: boolean,
-    record: ClaimRecord,
+    held: { record: ClaimRecord },
   ): Promise<ActionOutcome | Refused> {
+    const { claims } = this.deps;
+    const markSending = async () => {
+      const next = await claims.write(held.record, sending(this.deps.now().getTime()));
+      // Another run took the claim over: it acts, not this one.
+      if (!next) throw new ClaimTaken();
+      held.record = next;
+    };
     try {
-      return await spec.act(reread, record);
+      return await spec.act(reread, held.record, markSending);
     } catch (error) {
+      if (error instanceof ClaimTaken) throw error;
       // A 403 about this item is final: reported as not permitted, never tried again.
       if (isRefusedForItem(error)) return { status: 'not-permitted', detail: refusalDetail(error) };
       if (!isTransient(error)) return { status: 'failed', detail: describeError(error), refused: true };
       // Unknown whether it took effect: any run may take over at once, re-reading first. A failed release
       // propagates too; the claim then stays this run's, which its retry resumes.
-      await this.deps.claims.write(record, released(this.deps.now().getTime()));
+      await claims.write(held.record, released(this.deps.now().getTime()));
       throw error;
     }
   }
@@ -151,6 +176,9 @@ export class EffectRunner {
     return 'concluded';
   }
 }
+
+/** The claim changed hands before this run's request went out: the other run acts. */
+class ClaimTaken extends Error {}
 
 /** Table properties hold 32 K characters; a sender's name or subject must never make a claim unwritable. */
 const MAX_REPORT_JSON = 24_000;

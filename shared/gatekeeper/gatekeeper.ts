@@ -123,7 +123,7 @@ export class Gatekeeper {
       if (!report) continue;
       try {
         const kind = effectKind(record.key);
-        if (kind === 'removal') await this.lobby.resume(report, Date.now());
+        if (kind === 'removal') await this.lobby.resume(record, report, Date.now());
         else await this.invitations.resume(record.key, report);
         result.resumed++;
       } catch (error) {

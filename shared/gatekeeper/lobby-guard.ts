@@ -9,21 +9,30 @@ import { completed, fresh } from './claim-lifecycle.js';
 import type { ClaimReport } from './conclude.js';
 import { effectKeys } from './effect-keys.js';
 import { type EffectResult, type EffectRunner, type Refused, reportOf } from './effect-runner.js';
-import { describeError, refusalDetail } from './failures.js';
+import { describeError, isTransient, refusalDetail } from './failures.js';
 import { senderFacts } from './inspect.js';
 import type { ActionOutcome, Mode } from './outcome.js';
-import type { ClaimStore, GatekeeperUcwa } from './ports.js';
+import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';
+import { isWhere, removalVerb, type Where, whereOf } from './where.js';
 
 const APPLICATION_GONE: ActionOutcome = {
   status: 'skipped',
   detail: 'its application is gone; a guest still waiting is guarded under the current one',
 };
+/** A removal request went out before a restart, and the server can no longer show the participant. */
+const SENT_THEN_GONE: ActionOutcome = {
+  status: 'done',
+  detail: 'removed: the request went out before a restart, and the participant is gone',
+};
+const SENT_UNDER_GONE_APPLICATION: ActionOutcome = {
+  status: 'done',
+  detail:
+    'removal requested before a restart; its application is gone since, so the server cannot confirm it',
+};
 
 /** One eject or reject, as the client batches them. */
 export type Removal = { participant: Participant; verb: 'eject' | 'reject' };
 export type Remove = (removal: Removal) => Promise<RemovalResult>;
-/** Where the participant is: waiting in the lobby, or in the meeting (an `on: "roster"` rule). */
-export type Where = 'lobby' | 'roster';
 
 export interface LobbyGuardDeps {
   ucwa: GatekeeperUcwa;
@@ -122,19 +131,21 @@ export class LobbyGuard {
   }
 
   /** Finish a removal a run left unfinished, from what its claim recorded (the sweep's recovery). */
-  async resume(report: ClaimReport, receivedAt: number): Promise<EffectResult> {
-    const app = this.deps.ucwa.currentApplication?.href;
-    if (app && !report.participant.startsWith(`${app}/`)) {
+  async resume(
+    record: Pick<ClaimRecord, 'sentAt'>,
+    report: ClaimReport,
+    receivedAt: number,
+  ): Promise<EffectResult> {
+    if (this.underDroppedApplication(report.participant)) {
       // Seen under an application the server has since dropped: that href leads nowhere, and a guest still
-      // waiting is a new participant under the current one, guarded there. Close this one quietly.
+      // waiting is a new participant under the current one, guarded there. A request that went out is
+      // reported as the removal it was; one that never did is closed quietly.
+      const outcome = record.sentAt ? SENT_UNDER_GONE_APPLICATION : APPLICATION_GONE;
       return this.deps.effects.run({
         key: effectKeys.removal(report.participant),
-        report: { ...report, notify: false },
+        report: { ...report, notify: report.notify && outcome.status === 'done' },
         sideEffect: false,
-        act: async () => ({
-          status: 'skipped',
-          detail: 'its application is gone; guarded under the current one',
-        }),
+        act: async (_reread, current) => (current.sentAt ? SENT_UNDER_GONE_APPLICATION : outcome),
       });
     }
     const current = await this.reread(report.participant);
@@ -162,10 +173,13 @@ export class LobbyGuard {
         const current = await this.reread(href);
         return current !== undefined && isWhere(current, whereOf(report));
       },
-      act: async (reread) => {
+      act: async (reread, record, sending) => {
         const current = reread ? await this.reread(href) : seen;
+        if (!current && record.sentAt) {
+          return this.underDroppedApplication(href) ? SENT_UNDER_GONE_APPLICATION : SENT_THEN_GONE;
+        }
         if (!current && this.underDroppedApplication(href)) return APPLICATION_GONE;
-        const outcome = await this.remove(current, remove, whereOf(report));
+        const outcome = await this.remove(current, remove, whereOf(report), sending);
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
         }
@@ -198,6 +212,7 @@ export class LobbyGuard {
     first: Participant | undefined,
     remove: Remove,
     where: Where,
+    sending: () => Promise<void>,
   ): Promise<ActionOutcome | Refused> {
     let participant = first;
     for (let attempt = 0; ; attempt++) {
@@ -222,6 +237,7 @@ export class LobbyGuard {
         };
       if (this.deps.mode === 'dry-run') return { status: 'would-do', detail: `would ${verb}` };
       let result: RemovalResult;
+      await sending();
       try {
         result = await remove({ participant, verb });
       } catch (error) {
@@ -236,7 +252,7 @@ export class LobbyGuard {
       // A 403 about this participant is final: not permitted, never tried again.
       if (error.action === 'not-permitted') return { status: 'not-permitted', detail: refusalDetail(error) };
       if (error.action !== 'refresh-state') {
-        if (isOutage(error)) throw error;
+        if (isTransient(error)) throw error;
         return { status: 'failed', detail: describeError(error), refused: true };
       }
       if (attempt >= IMMEDIATE_RETRIES)
@@ -270,31 +286,4 @@ export class LobbyGuard {
     if (created) await this.deps.claims.write(record, completed('done', now));
     return created;
   }
-}
-
-/**
- * Only the participant's own `inLobby` counts: `true` for the lobby (a resource that does not say so is never
- * removed from a lobby), `false` for the meeting.
- */
-function isWhere(participant: Participant, where: Where): boolean {
-  return where === 'lobby' ? participant.inLobby === true : participant.inLobby === false;
-}
-
-function whereOf(report: ClaimReport): Where {
-  return report.subject === 'roster' ? 'roster' : 'lobby';
-}
-
-/**
- * reject_ref.md: reject denies a lobby participant access; eject_ref.md: eject removes a participant from the
- * meeting (docs/ucwa-protocol.md §10.3). In the lobby, eject only when reject is not offered.
- */
-export function removalVerb(participant: Participant, where: Where): 'eject' | 'reject' | undefined {
-  if (where === 'lobby' && hrefOf(participant, 'reject')) return 'reject';
-  return hrefOf(participant, 'eject') ? 'eject' : undefined;
-}
-
-function isOutage(error: UcwaError): boolean {
-  return ['retry', 'throttled', 'rediscover', 'reauthenticate', 'recreate-application'].includes(
-    error.action,
-  );
 }

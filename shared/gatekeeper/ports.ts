@@ -27,6 +27,11 @@ export interface ClaimRecord {
   /** JSON of `ClaimReport`: what another run needs to finish the effect. */
   report?: string;
   doneAt?: string;
+  /**
+   * When a removal request last went out (written just before it is sent; empty on a new effect). A run
+   * finishing the claim later reports a removal, not nothing, when the server can no longer show the target.
+   */
+  sentAt?: string;
   etag: string;
 }
 

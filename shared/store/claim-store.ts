@@ -17,6 +17,7 @@ interface Entity {
   detail?: string;
   report?: string;
   doneAt?: string;
+  sentAt?: string;
 }
 
 /**
@@ -119,6 +120,7 @@ function toRecord(entity: Entity, etag: string): ClaimRecord {
     ...(entity.detail ? { detail: entity.detail } : {}),
     ...(entity.report ? { report: entity.report } : {}),
     ...(entity.doneAt ? { doneAt: entity.doneAt } : {}),
+    ...(entity.sentAt ? { sentAt: entity.sentAt } : {}),
     etag,
   };
 }

@@ -28,7 +28,14 @@ const claim = (over: Partial<ClaimRecord> = {}): ClaimRecord => ({
   ...over,
 });
 const touch = { owner: 'me', touchedAt: iso(T0) };
-const reopen = { state: 'pending', owner: 'me', effectAt: iso(T0), touchedAt: iso(T0), attempts: 0 };
+const reopen = {
+  state: 'pending',
+  owner: 'me',
+  effectAt: iso(T0),
+  touchedAt: iso(T0),
+  attempts: 0,
+  sentAt: '',
+};
 
 describe('nextStep: what a run does with the claim it opened', () => {
   const rows: [string, ClaimRecord, boolean, LifecycleContext, Step][] = [

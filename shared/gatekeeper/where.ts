@@ -1,0 +1,27 @@
+import { hrefOf } from '../ucwa/links.js';
+import type { Participant } from '../ucwa/schemas.js';
+import type { ClaimReport } from './conclude.js';
+
+/** Where the participant is: waiting in the lobby, or in the meeting (an `on: "roster"` rule). */
+export type Where = 'lobby' | 'roster';
+
+/**
+ * Only the participant's own `inLobby` counts: `true` for the lobby (a resource that does not say so is never
+ * removed from a lobby), `false` for the meeting.
+ */
+export function isWhere(participant: Participant, where: Where): boolean {
+  return where === 'lobby' ? participant.inLobby === true : participant.inLobby === false;
+}
+
+export function whereOf(report: ClaimReport): Where {
+  return report.subject === 'roster' ? 'roster' : 'lobby';
+}
+
+/**
+ * reject_ref.md: reject denies a lobby participant access; eject_ref.md: eject removes a participant from the
+ * meeting (docs/ucwa-protocol.md §10.3). In the lobby, eject only when reject is not offered.
+ */
+export function removalVerb(participant: Participant, where: Where): 'eject' | 'reject' | undefined {
+  if (where === 'lobby' && hrefOf(participant, 'reject')) return 'reject';
+  return hrefOf(participant, 'eject') ? 'eject' : undefined;
+}
