@@ -67,9 +67,6 @@ export interface RuntimeOverrides {
   namespace?: string;
 }
 
-/** How long one drain of the outbox may take before the rest waits for the next. */
-const DRAIN_BUDGET_MS = 10_000;
-
 /** The gatekeeper's user agent; UCWA may refuse unknown ones (410 UserAgentNotAllowed). */
 export const USER_AGENT = 'ucwa-gatekeeper/0.1';
 
@@ -181,18 +178,8 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
       return verifier;
     },
     drainOutbox: async (signal?: AbortSignal) => {
-      // Pages of 50 until nothing due is left or the budget is spent: a burst need not wait for the next run,
-      // and a chat outage (every post timing out) costs this loop, never the event channel.
-      const budget = AbortSignal.timeout(DRAIN_BUDGET_MS);
-      const stop = signal ? AbortSignal.any([signal, budget]) : budget;
-      let delivered = 0;
-      let result = await outbox.drain({ sinks, maxItems: 50, signal: stop });
-      delivered += result.delivered;
-      while (result.delivered + result.retried + result.failedPermanently >= 50 && !stop.aborted) {
-        result = await outbox.drain({ sinks, maxItems: 50, signal: stop });
-        delivered += result.delivered;
-      }
-      if (delivered > 0) telemetry.event('SummaryPosted', {}, { delivered });
+      const result = await outbox.drainAll({ sinks, ...(signal ? { signal } : {}) });
+      if (result.delivered > 0) telemetry.event('SummaryPosted', {}, { delivered: result.delivered });
       telemetry.metric('OutboxPending', result.pending);
       return result;
     },

@@ -318,4 +318,24 @@ describe('Outbox over Azurite', () => {
       pending: 1,
     });
   });
+
+  it('drains page after page until nothing due is left, and not at all once the caller aborts', async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    const [teams] = sinks;
+    if (!teams) throw new Error('no sinks');
+    const ids = Array.from({ length: 51 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    for (const [i, id] of ids.entries()) await outbox.enqueue(notice(id), at(i));
+    await expect(outbox.drainAll({ sinks: [teams], signal: AbortSignal.abort() })).resolves.toMatchObject({
+      delivered: 0,
+      pending: 51,
+    });
+    await expect(outbox.drainAll({ sinks: [teams] })).resolves.toEqual({
+      delivered: 51,
+      retried: 0,
+      failedPermanently: 0,
+      pending: 0,
+      skipped: 0,
+    });
+    expect(receivedIds(teamsServer)).toEqual(ids);
+  });
 });
