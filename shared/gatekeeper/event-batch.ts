@@ -86,7 +86,8 @@ export async function handleEventBatch(
       if (read.ok) fresh.set(read.href, { participant: read.resource });
       else if (read.error instanceof UcwaError && read.error.action === 'target-gone')
         fresh.set(read.href, { participant: undefined });
-      else if (isTransient(read.error)) throw read.error;
+      // Any other failure belongs to that participant alone: the others are guarded now, and an outage
+      // among them still sends the batch round again (settle below).
       else fresh.set(read.href, { error: read.error });
     }
   }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { handleEventBatch } from '../../shared/gatekeeper/event-batch.js';
+import type { InvitationGuard } from '../../shared/gatekeeper/invitation-guard.js';
+import { MemoryTelemetry } from '../../shared/telemetry.js';
+import { UcwaError } from '../../shared/ucwa/errors.js';
+import type { ChannelEvent } from '../../shared/ucwa/event-channel.js';
+import { APP, guest, lobbyHarness } from '../helpers/lobby-harness.js';
+
+const conversation = `${APP}/communication/conversations/C1`;
+const hrefOf = (n: number) => `${conversation}/participants/guest${n}`;
+
+/** A knock announced by link only: the participant must be read before anything is decided. */
+function knock(n: number): ChannelEvent {
+  return {
+    link: { rel: 'participant', href: hrefOf(n) },
+    in: { rel: 'lobby', href: `${conversation}/lobby` },
+    type: 'added',
+    sender: { rel: 'conversation', href: conversation },
+  } as ChannelEvent;
+}
+
+describe('one batch of lobby events', () => {
+  it('a transient failure reading one participant does not hold up the others; the batch is retried', async () => {
+    const h = lobbyHarness();
+    for (const n of [1, 2, 3]) h.server.present.set(hrefOf(n), guest(hrefOf(n)));
+    const unavailable = new UcwaError({ status: 503, method: 'GET', href: hrefOf(2) });
+    h.server.ucwa.getMany = (async (_rel: string, hrefs: readonly string[]) =>
+      hrefs.map((href) =>
+        href === hrefOf(2)
+          ? { href, ok: false, error: unavailable }
+          : { href, ok: true, resource: h.server.present.get(href) },
+      )) as typeof h.server.ucwa.getMany;
+    const lobby = h.guardFor('run-1');
+    const deps = {
+      ucwa: h.server.ucwa,
+      lobby,
+      invitations: {} as InvitationGuard,
+      telemetry: new MemoryTelemetry(),
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+    };
+
+    await expect(
+      handleEventBatch(deps, [knock(1), knock(2), knock(3)], { trusted: true, receivedAt: 0 }),
+    ).rejects.toBe(unavailable);
+    expect(h.server.removals.sort()).toEqual([hrefOf(1), hrefOf(3)]);
+  });
+});
