@@ -54,6 +54,11 @@ async function postBatch(
     return parsed;
   } catch (error) {
     const { retry } = ctx;
+    // Reads change nothing: one that met a 5xx, a reset or a garbled answer is repeated like a plain GET.
+    if (parts.every((part) => part.method === 'GET') && isRepeatable(error) && depth + 1 < retry.maxAttempts) {
+      await sleep(backoffDelay(retry, depth, ctx.random), signal);
+      return postBatch(ctx, href, parts, depth + 1, signal);
+    }
     if (!(error instanceof UcwaError) || error.status !== 429 || depth >= retry.maxAttempts + 4) throw error;
     if (error.retryAfterMs !== undefined && error.retryAfterMs > retry.maxRetryAfterMs) throw error;
     await sleep(error.retryAfterMs ?? backoffDelay(retry, depth, ctx.random), signal);
@@ -74,4 +79,9 @@ export function partError(part: BatchResponsePart, method: string, href: string)
     href,
     ...(typeof body?.code === 'string' ? { body: part.body as { code: string } } : {}),
   });
+}
+
+function isRepeatable(error: unknown): boolean {
+  if (error instanceof UcwaTransportError) return true;
+  return error instanceof UcwaError && error.status >= 500;
 }

@@ -392,6 +392,17 @@ describe('batch', () => {
     expect(results.every((r) => r.ok)).toBe(true);
     expect(s.requests.filter((r) => r.path.endsWith('/batch')).map((r) => r.status)).toEqual([429, 200, 200]);
   });
+
+  it('repeats a batch of reads that met a 503 or a reset, as it would a plain GET', async () => {
+    const s = await sim0();
+    const client = simClient(s);
+    const app = await client.application();
+    s.faults.inject({ path: '/batch', status: 503, times: 1, outerOnly: true });
+    s.faults.inject({ path: '/batch', drop: true, times: 1, outerOnly: true });
+    const results = await client.getMany('application', [app.href, app.href]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(s.requests.filter((r) => r.path.endsWith('/batch')).length).toBe(3);
+  });
 });
 
 describe('faults', () => {
