@@ -118,6 +118,7 @@ export class Gatekeeper {
   async recover(limit = 50): Promise<RecoveryResult> {
     const result: RecoveryResult = { resumed: 0, failed: 0 };
     const before = new Date(this.now().getTime() - this.staleAfterMs);
+    let outage: unknown;
     for (const record of await this.deps.claims.unfinished(before, limit)) {
       const report = reportOf(record);
       if (!report) continue;
@@ -127,11 +128,13 @@ export class Gatekeeper {
         else await this.invitations.resume(record.key, report);
         result.resumed++;
       } catch (error) {
-        if (isTransient(error)) throw error;
         result.failed++;
-        this.deps.log.warn('Could not finish an unfinished effect', { error: describeError(error) });
+        // One claim's outage is that claim's: the others are finished now, and the caller still hears of it.
+        if (isTransient(error)) outage ??= error;
+        else this.deps.log.warn('Could not finish an unfinished effect', { error: describeError(error) });
       }
     }
+    if (outage !== undefined) throw outage;
     return result;
   }
 
