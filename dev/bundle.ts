@@ -16,7 +16,7 @@ export async function bundle(outdir = `${root}dist/bundle`): Promise<string> {
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: 'node22', // the deployed runtime (infra/app/function.bicep)
     sourcemap: true,
     external: ['@azure/functions-core'],
     // Bundled CommonJS packages still call require() for Node built-ins.

@@ -34,6 +34,25 @@ async function stop(code: number): Promise<never> {
   process.exit(code);
 }
 
+/**
+ * One line when this Node.js is not one package.json `engines` declares (the one place the versions are
+ * written): `npm start` still runs, as it does on Node.js 20, but says so.
+ */
+function nodeVersionNotice(): string | undefined {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    engines?: { node?: string };
+  };
+  const supported = [...(packageJson.engines?.node ?? '').matchAll(/\^(\d+)/g)].map((match) =>
+    Number(match[1]),
+  );
+  const major = Number(process.versions.node.split('.')[0]);
+  if (supported.length === 0 || supported.includes(major)) return undefined;
+  const versions = supported.join(' or ');
+  return major < Math.max(...supported)
+    ? `Note: Node.js ${major} is past its end of life; ucwa-gatekeeper supports Node.js ${versions}.`
+    : `Note: Node.js ${major} is untested; ucwa-gatekeeper supports Node.js ${versions}.`;
+}
+
 /** The local CA, kept in .data so NODE_EXTRA_CA_CERTS stays valid across runs. */
 function localCa(): { ca: TestCa; caFile: string } {
   mkdirSync(join(STATE_DIR, 'idp'), { recursive: true });
@@ -71,6 +90,8 @@ async function main(): Promise<void> {
     ca = localCa();
     if (process.env.NODE_EXTRA_CA_CERTS !== ca.caFile) return relaunchTrusting(ca.caFile);
   }
+  const notice = nodeVersionNotice();
+  if (notice) console.warn(notice);
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   // Relaunched: if the launcher dies without a signal (kill -9, crash), do not outlive it.
