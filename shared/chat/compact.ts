@@ -34,8 +34,7 @@ export function fitJson(value: unknown, maxChars: number): string | undefined {
  */
 export function compactNotice(notice: Notice): string {
   // Unreachable for the notices the gatekeeper builds; keep what identifies it if a future field is huge.
-  const { id, kind, at, mode, decision, outcome } = notice;
-  return (
-    fitJson(notice, MAX_NOTICE_JSON) ?? JSON.stringify(capDeep({ id, kind, at, mode, decision, outcome }, 60))
-  );
+  const { id, kind, at, mode } = notice;
+  const decided = 'decision' in notice ? { decision: notice.decision, outcome: notice.outcome } : {};
+  return fitJson(notice, MAX_NOTICE_JSON) ?? JSON.stringify(capDeep({ id, kind, at, mode, ...decided }, 60));
 }

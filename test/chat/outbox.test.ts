@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ChatSinkServer, startChatSink } from '../../dev/chat-sink/index.js';
@@ -32,7 +32,11 @@ const T0 = new Date('2025-01-02T03:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const MINUTE = 60_000;
 
+/** Footers show `Ref <first 10 hex of sha256(id)>` (older renderers: `Notice <id>`): map back to the id. */
+const idOfRef = new Map<string, string>();
+
 function notice(id: string): Notice {
+  idOfRef.set(createHash('sha256').update(id).digest('hex').slice(0, 10), id);
   return invitationNotice({ id });
 }
 
@@ -61,12 +65,17 @@ function receivedIds(server: ChatSinkServer): string[] {
     if (message.channel === 'teams') {
       const card = message.body as { attachments: Array<{ content: { body: Array<{ text?: string }> } }> };
       const footer = card.attachments[0]?.content.body.at(-1)?.text ?? '';
-      return /^Notice (\S+)/.exec(footer)?.[1] ?? '?';
+      return idOf(footer);
     }
     const slack = message.body as { blocks: Array<{ type: string; elements?: Array<{ text: string }> }> };
     const footer = slack.blocks.at(-1)?.elements?.[0]?.text ?? '';
-    return /^Notice (\S+)/.exec(footer)?.[1] ?? '?';
+    return idOf(footer);
   });
+}
+
+function idOf(footer: string): string {
+  const token = /^(?:Notice|Ref) (\S+)/.exec(footer)?.[1] ?? '?';
+  return idOfRef.get(token) ?? token;
 }
 
 describe('Outbox over Azurite', () => {
