@@ -6,6 +6,7 @@ import { parseAs } from '../ucwa/parse.js';
 import type { Participant, ParticipantCollection } from '../ucwa/schemas.js';
 import type { Gatekeeper } from './gatekeeper.js';
 import type { Logger } from './logger.js';
+import { joinAbsentMeetings, readMeetings } from './meetings.js';
 
 export interface SweepDeps {
   ucwa: UcwaClient;
@@ -33,68 +34,49 @@ export async function sweepLobbies(deps: SweepDeps): Promise<SweepResult> {
   if (!state.applicationHref)
     return { meetings: 0, lobbyParticipants: 0, joined: 0, skipped: 'no-application' };
   const app = await deps.ucwa.useApplication(state.applicationHref);
-  const conversationsHref = hrefOf(app.communication, 'conversations');
-  const conversations = conversationsHref
-    ? await deps.ucwa.get('conversations', conversationsHref).catch(gone)
-    : undefined;
-  const conversationHrefs = linksOf(conversations, 'conversation').map((link) =>
-    deps.ucwa.resolve(link.href),
+  const read = await readMeetings(deps.ucwa, hrefOf(app.communication, 'conversations'));
+  const lobbies = await deps.ucwa.getMany(
+    'lobby',
+    read.meetings.map(({ conversation }) => deps.ucwa.resolve(hrefOf(conversation, 'lobby') ?? '')),
   );
-
-  const meetings = (await deps.ucwa.getMany('conversation', conversationHrefs)).flatMap((result) =>
-    result.ok && hrefOf(result.resource, 'lobby')
-      ? [{ href: result.href, conversation: result.resource }]
-      : [],
-  );
-  const joinedUris = new Set<string>();
-  const lobbyHrefs = meetings.map(({ conversation }) =>
-    deps.ucwa.resolve(hrefOf(conversation, 'lobby') ?? ''),
-  );
-  const onlineMeetingHrefs = meetings.flatMap(({ conversation }) => {
-    const href = hrefOf(conversation, 'onlineMeeting');
-    return href ? [deps.ucwa.resolve(href)] : [];
-  });
-  for (const result of await deps.ucwa.getMany('onlineMeeting', onlineMeetingHrefs)) {
-    if (result.ok && result.resource.onlineMeetingUri)
-      joinedUris.add(result.resource.onlineMeetingUri.toLowerCase());
-  }
-
   let lobbyParticipants = 0;
-  const lobbies = await deps.ucwa.getMany('lobby', lobbyHrefs);
+  // A lobby that could not be read is not an empty one: the others are guarded, then the sweep fails loudly.
+  let failure: Error | undefined;
   for (const [index, lobby] of lobbies.entries()) {
-    if (!lobby.ok) continue;
-    const conversationHref = meetings[index]?.href ?? '';
-    const waiting = await participantsOf(deps.ucwa, lobby.resource);
-    for (const participant of waiting) {
+    if (!lobby.ok) {
+      if (!(lobby.error instanceof UcwaError && lobby.error.action === 'target-gone'))
+        failure ??= lobby.error;
+      continue;
+    }
+    const conversationHref = read.meetings[index]?.href ?? '';
+    const { participants, error } = await participantsOf(deps.ucwa, lobby.resource);
+    failure ??= error;
+    for (const participant of participants) {
       const self = hrefOf(participant, 'self');
       if (!self) continue;
       lobbyParticipants++;
       await deps.gatekeeper.guard(participant, deps.ucwa.resolve(self), conversationHref, Date.now());
     }
   }
-
-  let joined = 0;
-  for (const uri of deps.watchedMeetings) {
-    if (joinedUris.has(uri.toLowerCase())) continue;
-    try {
-      await deps.ucwa.joinOnlineMeeting(uri);
-      joined++;
-    } catch (error) {
-      deps.log.error('Could not join a watched meeting', { meeting: uri, error: (error as Error).message });
-    }
-  }
-  return { meetings: meetings.length, lobbyParticipants, joined };
+  const joined = await joinAbsentMeetings(deps, read);
+  if (failure) throw failure;
+  return { meetings: read.meetings.length, lobbyParticipants, joined };
 }
 
 /** A lobby embeds its participants, or only links them (docs/ucwa-protocol.md §10.2): read linked ones in one batch. */
-async function participantsOf(ucwa: UcwaClient, resource: ParticipantCollection): Promise<Participant[]> {
+async function participantsOf(
+  ucwa: UcwaClient,
+  resource: ParticipantCollection,
+): Promise<{ participants: Participant[]; error?: Error }> {
   const embedded = embeddedOf(resource, 'participant').map((raw) => parseAs('participant', raw));
-  if (embedded.length > 0) return embedded;
+  if (embedded.length > 0) return { participants: embedded };
   const hrefs = linksOf(resource, 'participant').map((link) => ucwa.resolve(link.href));
-  return (await ucwa.getMany('participant', hrefs)).flatMap((result) => (result.ok ? [result.resource] : []));
-}
-
-function gone(error: unknown): undefined {
-  if (error instanceof UcwaError && error.action === 'target-gone') return undefined;
-  throw error;
+  const reads = await ucwa.getMany('participant', hrefs);
+  const failed = reads.find(
+    (read) => !read.ok && !(read.error instanceof UcwaError && read.error.action === 'target-gone'),
+  );
+  return {
+    participants: reads.flatMap((read) => (read.ok ? [read.resource] : [])),
+    ...(failed && !failed.ok ? { error: failed.error } : {}),
+  };
 }

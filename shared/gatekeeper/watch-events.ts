@@ -3,6 +3,7 @@ import { type ChannelState, ConcurrencyError, type CursorStore } from '../store/
 import type { Telemetry } from '../telemetry.js';
 import type { ApplicationHandle, UcwaClient } from '../ucwa/client.js';
 import { needsRediscovery, UcwaError } from '../ucwa/errors.js';
+import { hrefOf } from '../ucwa/links.js';
 import { sleep } from '../ucwa/retry.js';
 import {
   DEFAULT_KEEPALIVE_MS,
@@ -15,6 +16,7 @@ import { type BackgroundLoop, repeatInBackground } from './background.js';
 import { describeError } from './failures.js';
 import type { Gatekeeper } from './gatekeeper.js';
 import type { Logger } from './logger.js';
+import { joinAbsentMeetings, readMeetings } from './meetings.js';
 
 export interface WatchDeps {
   ucwa: UcwaClient;
@@ -98,7 +100,7 @@ export async function watchEvents(
     if (app.origin === 'created' || !state.cursor || state.applicationHref !== app.href) {
       state = { ...state, applicationHref: app.href, cursor: app.eventsHref };
       etag = await deps.cursors.write(state, etag);
-      if (app.origin === 'created') await rejoin(deps);
+      if (app.origin === 'created') await rejoin(deps, app);
     }
     let channel = await deps.ucwa.eventChannel(state.cursor);
     // Chat and recovery run beside the channel, once the application is held: a chat outage must never
@@ -172,7 +174,7 @@ export async function watchEvents(
             ...(created ? { cursor: app.eventsHref } : {}),
           };
           etag = await deps.cursors.write(state, etag);
-          if (created) await rejoin(deps);
+          if (created) await rejoin(deps, app);
           channel = await deps.ucwa.eventChannel(state.cursor);
           continue;
         }
@@ -188,7 +190,7 @@ export async function watchEvents(
       if (batch.kind === 'resume') {
         // The server reset transient state after a silence: be available again and rejoin the meetings.
         await deps.ucwa.attachApplication(app.href, stop);
-        await rejoin(deps);
+        await rejoin(deps, app);
       }
       const now = new Date().toISOString();
       const next: ChannelState = {
@@ -259,13 +261,8 @@ async function attach(deps: WatchDeps, state: ChannelState): Promise<Application
   return state.applicationHref ? deps.ucwa.attachApplication(state.applicationHref) : deps.ucwa.application();
 }
 
-/** Join every watched meeting; one that cannot be joined is reported and skipped. */
-async function rejoin(deps: WatchDeps): Promise<void> {
-  for (const uri of deps.watchedMeetings) {
-    try {
-      await deps.ucwa.joinOnlineMeeting(uri);
-    } catch (error) {
-      deps.log.error('Could not join a watched meeting', { meeting: uri, error: (error as Error).message });
-    }
-  }
+/** Join every watched meeting the account is shown not to be in (meetings.ts says why only those). */
+async function rejoin(deps: WatchDeps, app: ApplicationHandle): Promise<void> {
+  if (deps.watchedMeetings.length === 0) return;
+  await joinAbsentMeetings(deps, await readMeetings(deps.ucwa, hrefOf(app.communication, 'conversations')));
 }

@@ -51,7 +51,12 @@ export async function postApplication(
   const href = self
     ? resolveHref(self, applicationsUrl)
     : (response.headers.get('location') ?? applicationsUrl);
-  return toHandle(resolveHref(href, applicationsUrl), resource, 'created');
+  // 201: a new application (nothing joined yet); 200: the live one for this endpointId, with its meetings.
+  return toHandle(
+    resolveHref(href, applicationsUrl),
+    resource,
+    response.status === 201 ? 'created' : 'attached',
+  );
 }
 
 /**

@@ -43,6 +43,40 @@ describe('sweepLobbies', () => {
   });
 });
 
+describe('sweepLobbies under faults', () => {
+  async function joinedMeeting(w: World) {
+    const meeting = w.sim.scenario.meeting({ onlineMeetingUri: MEETING_URI, accountIsLeader: true });
+    await w.watchUntil(() => w.sim.actions.some((a) => a.kind === 'joinOnlineMeeting'), 3_000);
+    await meeting.whenJoined();
+    return meeting;
+  }
+  const joins = (w: World) => w.sim.actions.filter((a) => a.kind === 'joinOnlineMeeting').length;
+
+  it('does not join a watched meeting again when it could not read whether the account is in it', async () => {
+    world = await startWorld({ settings: { WATCHED_MEETINGS: MEETING_URI } });
+    const w = world;
+    await joinedMeeting(w);
+    // Joining again would replace the conversation: every participant href seen so far would lead nowhere.
+    w.sim.faults.inject({
+      method: 'GET',
+      path: '/onlineMeeting',
+      status: 503,
+      times: Number.POSITIVE_INFINITY,
+    });
+    expect(await runSweep(w.rt)).toMatchObject({ joined: 0 });
+    expect(joins(w)).toBe(1);
+  });
+
+  it('a lobby it could not read fails the sweep, after guarding the lobbies it could', async () => {
+    world = await startWorld({ settings: { WATCHED_MEETINGS: MEETING_URI } });
+    const w = world;
+    const meeting = await joinedMeeting(w);
+    meeting.knock(anonymous);
+    w.sim.faults.inject({ method: 'GET', path: '/lobby', status: 503, times: Number.POSITIVE_INFINITY });
+    await expect(runSweep(w.rt)).rejects.toThrow(/503/);
+  });
+});
+
 describe('digest', () => {
   it('is quiet when nothing happened and counts the period otherwise', async () => {
     world = await startWorld();

@@ -154,7 +154,8 @@ describe('rediscovery', () => {
     // A pool failover: the stored href no longer answers as it should.
     s.faults.inject({ method: 'GET', path: new URL(stored.href).pathname, ...fault });
     const app = await client.attachApplication(stored.href);
-    expect(app.origin).toBe('created');
+    // Discovery leads to the same simulated pool, which still holds the live application for this endpointId.
+    expect(app.origin).toBe('attached');
     expect(roots()).toBe(2);
     expect(s.actions.filter((a) => a.kind === 'createApplication').length).toBeGreaterThanOrEqual(1);
   });
@@ -391,6 +392,14 @@ describe('batch', () => {
     const results = await client.getMany('application', [app.href, app.href, app.href, app.href]);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(s.requests.filter((r) => r.path.endsWith('/batch')).map((r) => r.status)).toEqual([429, 200, 200]);
+  });
+
+  it('a second process with the same endpointId is given the live application: attached, not created', async () => {
+    const s = await sim0();
+    const first = await simClient(s).application();
+    const second = await simClient(s).application();
+    expect(second.href).toBe(first.href);
+    expect([first.origin, second.origin]).toEqual(['created', 'attached']);
   });
 
   it('repeats a batch of reads that met a 503 or a reset, as it would a plain GET', async () => {
