@@ -52,6 +52,9 @@ export const removalsOf = (e: Evidence) =>
     .filter((a) => a.kind === 'eject' || a.kind === 'reject')
     .map((a) => ({ ...a, token: tokenOf(String((a.body as { name?: unknown } | undefined)?.name ?? '')) }));
 
+/** The channel lease a killed worker leaves behind (watch-events: 15 s, renewed every 5 s). */
+const CHANNEL_LEASE_MS = 15_000;
+
 /** Every disturbance: fault windows, one-shot faults (1 s), and each kill until the next worker was ready. */
 export function disturbances(e: Evidence): Window[] {
   const windows: Window[] = e.ledger.faults
@@ -59,7 +62,13 @@ export function disturbances(e: Evidence): Window[] {
     .map((f) => ({ kind: f.kind, start: f.at, end: f.end ?? f.at + 1_000 }));
   for (const kill of e.ledger.kills.filter((k) => k.incarnation !== undefined)) {
     const next = e.incarnations.find((i) => i.startedAt >= kill.at);
-    windows.push({ kind: 'kill', start: kill.at, end: next?.readyAt ?? next?.startedAt ?? e.now });
+    const ready = next?.readyAt ?? next?.startedAt ?? e.now;
+    // The next worker holds the channel only once the lease the killed one left behind has run out.
+    windows.push({
+      kind: 'kill',
+      start: kill.at,
+      end: Math.min(e.now, Math.max(ready, kill.at + CHANNEL_LEASE_MS)),
+    });
   }
   return windows;
 }

@@ -91,6 +91,11 @@ async function main(): Promise<void> {
       },
       timeoutMs: num('SOAK_UCWA_TIMEOUT_MS', 8_000),
     },
+    // Chat retries on the soak's scale: production's 30 s first backoff cannot settle within the quiet phase.
+    outbox: {
+      backoff: { baseMs: num('SOAK_CHAT_BACKOFF_MS', 1_000), maxMs: num('SOAK_CHAT_BACKOFF_MAX_MS', 5_000) },
+      leaseMs: num('SOAK_CHAT_LEASE_MS', 15_000),
+    },
   });
   emit('ready', { pid: process.pid, ms: Date.now() - startedAt });
   const alive = () => !stop.signal.aborted && Date.now() - startedAt < LIFETIME_MS;
