@@ -224,8 +224,12 @@ export function checkRecords(e: Evidence) {
     }
     if (rows.length !== 1) fail(name, `${rows.length} audit rows`);
     if (rows.length === 0) outstanding.push(`${name}: audit row`);
-    const keys = new Set(rows.map((r) => noticeKey(r.key)));
-    const queued = e.outbox.filter((row) => keys.has(noticeKey(row.noticeId)));
+    // A notice's id is its effect key and the effect's time: match whole ids, never references of keys.
+    const ofRows = (id: string) => rows.some((r) => id.startsWith(`${r.key}|`));
+    const keys = new Set(
+      [...byKey.values()].filter((row) => ofRows(row.noticeId)).map((row) => noticeKey(row.noticeId)),
+    );
+    const queued = e.outbox.filter((row) => ofRows(row.noticeId));
     needNotices(
       name,
       queued,
