@@ -98,7 +98,7 @@ export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<A
     // sweep's background work, so a slow chat service never holds up the relay.
     const result = await rt.gatekeeper.handleEvents(
       events,
-      { trusted: false, receivedAt: Date.now() },
+      { trusted: false, receivedAt: rt.now().getTime() },
       unreadable,
     );
     return { status: 202, jsonBody: result };

@@ -31,7 +31,7 @@ async function loudly<T>(rt: Runtime, job: string, run: () => Promise<T>): Promi
 /** One alert per job, error kind and hour: to telemetry and, through the outbox, to chat. */
 async function raiseAlert(rt: Runtime, job: string, error: unknown, what: string): Promise<void> {
   const name = error instanceof Error ? error.name : 'Error';
-  const now = new Date();
+  const now = rt.now();
   const alert: Notice = {
     id: `alert|${job}|${name}|${now.toISOString().slice(0, 13)}`,
     kind: 'alert',
@@ -46,7 +46,7 @@ async function raiseAlert(rt: Runtime, job: string, error: unknown, what: string
   await rt.outbox.enqueue(alert).catch(() => undefined);
 }
 
-/** Hold the event channel until `deadline` (shortly before the next run is due). */
+/** Hold the event channel until `deadline` (epoch ms on the runtime's clock, shortly before the next run is due). */
 export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): Promise<WatchResult> {
   return loudly(rt, 'watchEvents', async () => {
     const result = await watchEvents(
@@ -61,6 +61,7 @@ export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): P
         keepaliveMs: rt.settings.UCWA_KEEPALIVE_SECONDS * 1000,
         deliver: (stop) => rt.drainOutbox(stop),
         alert: (error) => void raiseAlert(rt, 'watchEvents', error, 'keeps failing'),
+        now: rt.now,
       },
       deadline,
       signal,
@@ -80,6 +81,7 @@ export function runSweep(rt: Runtime): Promise<SweepResult> {
       cursors: rt.cursors,
       log: rt.log,
       watchedMeetings: rt.settings.WATCHED_MEETINGS,
+      now: rt.now,
     });
     await rt.drainOutbox();
     return result;
@@ -87,7 +89,7 @@ export function runSweep(rt: Runtime): Promise<SweepResult> {
 }
 
 /** Daily: delete finished notices and claims, and audit rows, past their retention (see retention.ts). */
-export function runRetention(rt: Runtime, now = new Date()): Promise<RetentionResult> {
+export function runRetention(rt: Runtime, now = rt.now()): Promise<RetentionResult> {
   return loudly(rt, 'purgeExpired', () =>
     purgeExpired(
       {
@@ -106,7 +108,7 @@ export function runRetention(rt: Runtime, now = new Date()): Promise<RetentionRe
  * Post a digest of the audit since the last one, when anything happened; quiet otherwise. The period's end is
  * saved only after the notice is queued, so a crash repeats the same period (same notice id, no duplicate).
  */
-export function runDigest(rt: Runtime, now = new Date()): Promise<Notice | undefined> {
+export function runDigest(rt: Runtime, now = rt.now()): Promise<Notice | undefined> {
   return loudly(rt, 'digest', async () => {
     const store = new CursorStore(rt.cursors.table, 'digest');
     const { state, etag } = await store.read();

@@ -186,6 +186,7 @@ export class LobbyGuard {
         return outcome;
       },
       observed: (outcome) => {
+        const latencyMs = this.deps.now().getTime() - receivedAt;
         telemetry.event(
           outcome.status === 'failed' ? 'ActionFailed' : 'ParticipantEjected',
           {
@@ -194,9 +195,9 @@ export class LobbyGuard {
             rule: report.decision.rule,
             sourceNetwork: report.facts.sourceNetwork ?? 'Unknown',
           },
-          { latencyMs: Date.now() - receivedAt },
+          { latencyMs },
         );
-        if (outcome.status === 'done') telemetry.metric('EventToActionMs', Date.now() - receivedAt);
+        if (outcome.status === 'done') telemetry.metric('EventToActionMs', latencyMs);
         // "Not a leader here" is said once per meeting; a removal that turned out moot is not news.
         if (notPermittedBefore || outcome.status === 'skipped') report.notify = false;
       },

@@ -46,6 +46,8 @@ export interface Runtime {
   sinks: ChatSink[];
   telemetry: Telemetry;
   log: Logger;
+  /** The clock every use case reads (`RuntimeOverrides.now`); the wall clock unless a test replaces it. */
+  now: () => Date;
   /** Verifies inbound bearer tokens; built on first use (needs AZURE_TENANT_ID and INBOUND_AUDIENCE). */
   inbound(): BearerVerifier;
   /** Deliver queued notices to every sink within a time budget, honouring `signal`; the rest waits. */
@@ -60,6 +62,7 @@ export interface RuntimeOverrides {
   storage?: StorageTarget;
   fetch?: typeof fetch;
   ucwa?: Partial<Pick<UcwaClientOptions, 'eventChannel' | 'retry' | 'timeoutMs' | 'onRoundTrip'>>;
+  /** The clock of the gatekeeper and its jobs (claims, audit days, alerts, deadlines); default the wall clock. */
   now?: () => Date;
   /** Chat retry timing; a soak or test shortens it so an outage's backlog clears within the run. */
   outbox?: Pick<OutboxOptions, 'backoff' | 'leaseMs'>;
@@ -76,6 +79,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
   // Logs and telemetry leave the process: both through the one scrubber, whatever sink they end in.
   const log = scrubbingLogger(overrides.log ?? consoleLogger);
   const ns = overrides.namespace ?? '';
+  const now = overrides.now ?? (() => new Date());
   let roundTrips = 0;
   const storage =
     overrides.storage ??
@@ -153,7 +157,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     telemetry,
     log,
     roundTrips: () => roundTrips,
-    ...(overrides.now ? { now: overrides.now } : {}),
+    now,
   });
   let verifier: BearerVerifier | undefined;
   return {
@@ -169,6 +173,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     sinks,
     telemetry,
     log,
+    now,
     inbound: () => {
       verifier ??= createBearerVerifier(
         bearerVerifierOptionsFromSettings(settings, {

@@ -14,6 +14,8 @@ export interface SweepDeps {
   cursors: CursorStore;
   log: Logger;
   watchedMeetings: readonly string[];
+  /** When the sweep saw each participant, for event-to-action latency; default the wall clock. */
+  now?: () => Date;
 }
 
 export interface SweepResult {
@@ -29,6 +31,7 @@ export interface SweepResult {
  * watched meeting the account is no longer in (after the application was re-created). Reads use batches.
  */
 export async function sweepLobbies(deps: SweepDeps): Promise<SweepResult> {
+  const seenAt = (): number => (deps.now ? deps.now().getTime() : Date.now());
   const { state } = await deps.cursors.read();
   // The watch owns the application's lifecycle; without one there is nothing to sweep yet.
   if (!state.applicationHref)
@@ -55,7 +58,7 @@ export async function sweepLobbies(deps: SweepDeps): Promise<SweepResult> {
       const self = hrefOf(participant, 'self');
       if (!self) continue;
       lobbyParticipants++;
-      await deps.gatekeeper.guard(participant, deps.ucwa.resolve(self), conversationHref, Date.now());
+      await deps.gatekeeper.guard(participant, deps.ucwa.resolve(self), conversationHref, seenAt());
     }
   }
   const joined = await joinAbsentMeetings(deps, read);

@@ -35,6 +35,8 @@ export interface WatchDeps {
   deliver?: (signal: AbortSignal) => Promise<unknown>;
   /** Raise an alert (chat, telemetry) for a failure that persists. */
   alert?: (error: unknown) => void;
+  /** The clock `deadline` is read on (the runtime's); default the wall clock. */
+  now?: () => Date;
 }
 
 export interface WatchResult {
@@ -69,6 +71,7 @@ export async function watchEvents(
   signal?: AbortSignal,
 ): Promise<WatchResult> {
   const result: WatchResult = { outcome: 'stopped-at-deadline', batches: 0, events: 0, recreated: 0 };
+  const now = clockOf(deps);
   if (!(await acquireLease(deps, deadline, signal))) {
     deps.log.warn('Another consumer holds the UCWA event channel; this run does nothing');
     return { ...result, outcome: 'another-consumer' };
@@ -84,7 +87,7 @@ export async function watchEvents(
   }, RENEW_EVERY_MS);
   const stopBackground = new AbortController();
   const stop = AbortSignal.any([
-    AbortSignal.timeout(Math.max(0, deadline - Date.now())),
+    AbortSignal.timeout(Math.max(0, deadline - now())),
     leaseLost.signal,
     stopBackground.signal,
     ...(signal ? [signal] : []),
@@ -139,7 +142,7 @@ export async function watchEvents(
         if (gone || needsRediscovery(error)) {
           // The server dropped the application, or its pool no longer serves it (§2.3, §4.2): re-attach
           // (rediscovering first) or re-create, spaced out, and start its channel from the beginning.
-          const plan = planRecreation(state.recreatedAt, Date.now(), recreation);
+          const plan = planRecreation(state.recreatedAt, now(), recreation);
           const reason = error instanceof UcwaError ? (error.subcode ?? error.code) : 'ConnectionFailure';
           deps.log.warn(
             gone ? 'UCWA application gone; re-creating it' : 'UCWA pool unreachable; rediscovering',
@@ -192,17 +195,18 @@ export async function watchEvents(
         await deps.ucwa.attachApplication(app.href, stop);
         await rejoin(deps, app);
       }
-      const now = new Date().toISOString();
+      const receivedAt = now();
+      const polledAt = new Date(receivedAt).toISOString();
       const next: ChannelState = {
         ...state,
         cursor: batch.next,
-        lastPollAt: now,
-        ...(batch.events.length > 0 ? { lastEventAt: now } : {}),
+        lastPollAt: polledAt,
+        ...(batch.events.length > 0 ? { lastEventAt: polledAt } : {}),
       };
       try {
         const handled = await deps.gatekeeper.handleEvents(
           batch.events,
-          { trusted: true, receivedAt: Date.now() },
+          { trusted: true, receivedAt },
           batch.unreadable,
         );
         if (handled.handled > 0) delivery?.wake();
@@ -234,6 +238,12 @@ export async function watchEvents(
   }
 }
 
+/** Epoch milliseconds on the watch's clock. */
+function clockOf(deps: Pick<WatchDeps, 'now'>): () => number {
+  const { now } = deps;
+  return now ? () => now().getTime() : Date.now;
+}
+
 function alerting(deps: WatchDeps): { alert?: (error: unknown) => void } {
   return deps.alert ? { alert: deps.alert } : {};
 }
@@ -244,14 +254,15 @@ function alerting(deps: WatchDeps): { alert?: (error: unknown) => void } {
  * errors while waiting count as "not yet"; the last one propagates.
  */
 async function acquireLease(deps: WatchDeps, deadline: number, signal?: AbortSignal): Promise<boolean> {
-  const until = Math.min(deadline, Date.now() + LEASE_WAIT_MS);
+  const now = clockOf(deps);
+  const until = Math.min(deadline, now() + LEASE_WAIT_MS);
   for (let attempt = 0; ; attempt++) {
     try {
       if (await deps.lease.acquire()) return true;
     } catch (error) {
-      if (Date.now() + LEASE_RETRY_MS >= until) throw error;
+      if (now() + LEASE_RETRY_MS >= until) throw error;
     }
-    if (Date.now() + LEASE_RETRY_MS >= until || signal?.aborted || attempt > LEASE_WAIT_MS / LEASE_RETRY_MS)
+    if (now() + LEASE_RETRY_MS >= until || signal?.aborted || attempt > LEASE_WAIT_MS / LEASE_RETRY_MS)
       return false;
     await sleep(LEASE_RETRY_MS, signal).catch(() => undefined);
   }
