@@ -92,7 +92,7 @@ param azureClientId string = ''
 @description('AZURE_AUTHORITY_HOST: sign-in authority host. Empty: the current cloud\'s login endpoint.')
 param azureAuthorityHost string = ''
 
-@description('INBOUND_AUDIENCE: audience inbound bearer tokens must carry (events webhook, inspect).')
+@description('INBOUND_AUDIENCE: audience inbound bearer tokens must carry (events webhook, inspect). Empty: azureClientId, the audience of the v2 access tokens issued for the gatekeeper\'s registration.')
 param inboundAudience string = ''
 
 @description('GATEKEEPER_MODE: dry-run decides and reports only; enforce acts.')
@@ -258,7 +258,7 @@ module functionApp 'app/function.bicep' = {
       azureTenantId: empty(azureTenantId) ? tenant().tenantId : azureTenantId
       azureClientId: azureClientId
       azureAuthorityHost: empty(azureAuthorityHost) ? defaultAuthorityHost : azureAuthorityHost
-      inboundAudience: inboundAudience
+      inboundAudience: empty(inboundAudience) ? azureClientId : inboundAudience
       gatekeeperMode: gatekeeperMode
       gatekeeperPolicy: gatekeeperPolicy
       watchedMeetings: watchedMeetings
