@@ -1,5 +1,6 @@
 // Log Analytics workspace and a workspace-based Application Insights component that accepts only
-// Microsoft Entra-authenticated telemetry (local auth, i.e. the instrumentation key alone, is disabled).
+// Microsoft Entra-authenticated telemetry (local auth, i.e. the instrumentation key alone, is disabled),
+// and the operator's workbook over it.
 
 import { tagsType } from 'types.bicep'
 
@@ -44,6 +45,23 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: workspace.id
     DisableLocalAuth: true
+  }
+}
+
+// The workbook's content lives in workbook.json, where test/infra/workbook.test.ts checks every event,
+// metric and property it queries against what the code emits. Opened from the component's Workbooks
+// blade it reads that component; fallbackResourceIds is where it looks when opened from elsewhere.
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(appInsights.id, 'gatekeeper-workbook')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'UCWA gatekeeper (${applicationInsightsName})'
+    category: 'workbook'
+    // Lower case, as the portal saves it: the component's Workbooks gallery looks the workbook up by this id.
+    sourceId: toLower(appInsights.id)
+    serializedData: string(union(loadJsonContent('workbook.json'), { fallbackResourceIds: [appInsights.id] }))
   }
 }
 
