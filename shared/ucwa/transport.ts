@@ -111,10 +111,19 @@ export class UcwaTransport {
     const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'DELETE');
     const maxAttempts = request.retry === false ? 1 : this.retry.maxAttempts;
     let refreshed = false;
+    let probed = false;
     let attempt = 0;
     for (;;) {
       attempt++;
-      const token = auth ? await this.token(origin, refreshed) : undefined;
+      let token: AccessToken | undefined;
+      try {
+        token = auth ? await this.token(origin, refreshed) : undefined;
+      } catch (error) {
+        // Skype for Business Server names its token endpoint only in a 401 challenge, which a fresh process
+        // that starts by re-attaching a saved application has not heard yet: ask once without a token.
+        if (probed || !needsChallenge(error)) throw error;
+        probed = true;
+      }
       if (token?.scopes && request.resource) checkScopes(request.resource, token.scopes);
       let response: UcwaResponse;
       try {
@@ -301,4 +310,8 @@ function describe(error: unknown): string {
     return cause?.code ? `${error.message} (${cause.code})` : error.message;
   }
   return String(error);
+}
+
+function needsChallenge(error: unknown): boolean {
+  return (error as { cause?: { code?: unknown } } | undefined)?.cause?.code === 'no_token_endpoint';
 }

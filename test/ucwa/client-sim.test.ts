@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import { SfbServerTokenSource } from '../../shared/auth/sfb-server-token-source.js';
 import {
   type ChannelEvent,
   hrefOf,
@@ -158,6 +159,21 @@ describe('rediscovery', () => {
     expect(app.origin).toBe('attached');
     expect(roots()).toBe(2);
     expect(s.actions.filter((a) => a.kind === 'createApplication').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sfb-server: a fresh process re-attaching a saved application asks without a token first to hear the challenge', async () => {
+    const s = await sim0();
+    const sfb = () =>
+      new SfbServerTokenSource({
+        mode: 'sfb-server',
+        username: s.credentials.username,
+        password: s.credentials.password,
+        discoveryUrl: s.discoveryUrl,
+      });
+    const saved = await simClient(s, { tokens: sfb() }).application();
+    // A restart: a new token source that has never seen the server's 401 challenge.
+    const attached = await simClient(s, { tokens: sfb() }).attachApplication(saved.href);
+    expect([attached.href, attached.origin]).toEqual([saved.href, 'attached']);
   });
 
   it('a 403 about one participant is permanent for it: no retry, no rediscovery', async () => {
