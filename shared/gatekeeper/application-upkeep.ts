@@ -1,6 +1,7 @@
+import { type Backoff, backoffDelay } from '../lib/backoff.js';
+import { describeError } from '../lib/describe-error.js';
 import { ScopeError, UcwaError } from '../ucwa/errors.js';
 import { type BackgroundLoop, repeatInBackground } from './background.js';
-import { describeError } from './failures.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -12,18 +13,16 @@ import type { Logger } from './logger.js';
 /** Default report interval: UCWA asks for one at least every four minutes (UCWA_KEEPALIVE_SECONDS). */
 export const DEFAULT_KEEPALIVE_MS = 180_000;
 
-export interface RecreationPolicy {
-  /** Pause before the second re-creation within the window; doubled for each further one. */
-  baseDelayMs: number;
-  maxDelayMs: number;
+/** `baseMs`: the pause before the second re-creation within the window; doubled for each further one. */
+export interface RecreationPolicy extends Backoff {
   /** Re-creations within the window that raise one alert; re-creating goes on at the longest pause. */
   limit: number;
   windowMs: number;
 }
 
 export const DEFAULT_RECREATION: RecreationPolicy = {
-  baseDelayMs: 2_000,
-  maxDelayMs: 120_000,
+  baseMs: 2_000,
+  maxMs: 120_000,
   limit: 5,
   windowMs: 60 * 60_000,
 };
@@ -39,7 +38,7 @@ export function planRecreation(
 ): { delayMs: number; history: string[]; atLimit: boolean } {
   const recent = (history ?? []).filter((at) => now - Date.parse(at) < policy.windowMs);
   const count = recent.length;
-  const delayMs = count === 0 ? 0 : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (count - 1));
+  const delayMs = count === 0 ? 0 : backoffDelay(policy, count - 1, 'none');
   return {
     delayMs,
     history: [...recent, new Date(now).toISOString()].slice(-policy.limit * 2),

@@ -1,4 +1,5 @@
 import { fitJson } from '../chat/compact.js';
+import { describeError } from '../lib/describe-error.js';
 import {
   acted,
   afterRefusal,
@@ -9,7 +10,7 @@ import {
   sending,
 } from './claim-lifecycle.js';
 import { type ClaimReport, type ConcludeDeps, conclude } from './conclude.js';
-import { describeError, isRefusedForItem, isTransient, refusalDetail } from './failures.js';
+import { isRefusedForItem, isTransient, refusalDetail } from './failures.js';
 import { type ActionOutcome, storedOutcome } from './outcome.js';
 import type { ClaimRecord } from './ports.js';
 

@@ -1,9 +1,10 @@
+import { describeError, errorName } from '../lib/describe-error.js';
 import type { Telemetry } from '../telemetry.js';
 import { UcwaError } from '../ucwa/errors.js';
 import type { ChannelEvent } from '../ucwa/event-channel.js';
 import type { Participant } from '../ucwa/schemas.js';
 import { BarrierBatch } from './barrier-batch.js';
-import { describeError, isRefusedForItem, isTransient } from './failures.js';
+import { isRefusedForItem, isTransient } from './failures.js';
 import { type EventMeaning, meaningOf } from './inspect.js';
 import type { InvitationGuard } from './invitation-guard.js';
 import type { LobbyGuard, Removal } from './lobby-guard.js';
@@ -155,6 +156,6 @@ function reject(
   deps.telemetry.event('EventRejected', {
     rel: event?.link.rel ?? 'unreadable',
     type: event ? String(event.type) : 'unreadable',
-    error: error instanceof Error ? error.name : 'Error',
+    error: errorName(error),
   });
 }

@@ -1,3 +1,4 @@
+import { statusOf } from '../lib/azure-status.js';
 import { LinkNotOfferedError, UcwaError, UcwaSchemaError } from '../ucwa/errors.js';
 import { SERVER_REFUSED } from './outcome.js';
 
@@ -33,12 +34,10 @@ export function refusalDetail(error: UcwaError): string {
  * not about concurrency, throttling or a missing table): retrying cannot help, so it is skipped and counted.
  */
 export function isPermanentForItem(error: unknown): boolean {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof status !== 'number' || status < 400 || status >= 500) return false;
+  const status = statusOf(error);
+  if (status === undefined || status < 400 || status >= 500) return false;
   return ![401, 403, 404, 408, 409, 412, 429].includes(status);
 }
 
-/** An error for logs: its name and message, never a stack or a request object. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
+// Until every caller imports it from lib (callers are being edited elsewhere).
+export { describeError } from '../lib/describe-error.js';

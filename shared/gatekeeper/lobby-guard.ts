@@ -1,3 +1,4 @@
+import { describeError } from '../lib/describe-error.js';
 import { decide } from '../policy/decide.js';
 import type { Policy } from '../policy/policy.js';
 import type { Telemetry } from '../telemetry.js';
@@ -9,7 +10,7 @@ import { completed, fresh } from './claim-lifecycle.js';
 import type { ClaimReport } from './conclude.js';
 import { effectKeys } from './effect-keys.js';
 import { type EffectResult, type EffectRunner, type Refused, reportOf } from './effect-runner.js';
-import { describeError, isTransient, refusalDetail } from './failures.js';
+import { isTransient, refusalDetail } from './failures.js';
 import { senderFacts } from './inspect.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';

@@ -8,6 +8,7 @@ import { OUTBOX_TABLE, Outbox, type OutboxOptions } from '../chat/outbox.js';
 import type { ChatSink } from '../chat/sink.js';
 import { createChatSinks } from '../chat/sinks.js';
 import { settings as loadSettings, required, type Settings, SettingsError } from '../config.js';
+import { ensureTable } from '../lib/ensure-table.js';
 import { DEFAULT_POLICY, type Policy, PolicyError, parsePolicy } from '../policy/policy.js';
 import { AuditLog } from '../store/audit-log.js';
 import { ChannelLease } from '../store/channel-lease.js';
@@ -15,7 +16,6 @@ import { TableClaimStore } from '../store/claim-store.js';
 import { CursorStore } from '../store/cursor-store.js';
 import {
   blobServiceClient,
-  ensureTable,
   type StorageTarget,
   storageTargetFromEnv,
   tableClient,

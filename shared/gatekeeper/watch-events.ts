@@ -1,10 +1,12 @@
+import { type Backoff, backoffDelay } from '../lib/backoff.js';
+import { describeError } from '../lib/describe-error.js';
+import { sleep } from '../lib/sleep.js';
 import type { ChannelLease } from '../store/channel-lease.js';
 import { type ChannelState, ConcurrencyError, type CursorStore } from '../store/cursor-store.js';
 import type { Telemetry } from '../telemetry.js';
 import type { ApplicationHandle, UcwaClient } from '../ucwa/client.js';
 import { needsRediscovery, UcwaError } from '../ucwa/errors.js';
 import { hrefOf } from '../ucwa/links.js';
-import { sleep } from '../ucwa/retry.js';
 import {
   DEFAULT_KEEPALIVE_MS,
   DEFAULT_RECREATION,
@@ -13,7 +15,6 @@ import {
   type RecreationPolicy,
 } from './application-upkeep.js';
 import { type BackgroundLoop, repeatInBackground } from './background.js';
-import { describeError } from './failures.js';
 import type { Gatekeeper } from './gatekeeper.js';
 import type { Logger } from './logger.js';
 import { joinAbsentMeetings, readMeetings } from './meetings.js';
@@ -46,8 +47,8 @@ export interface WatchResult {
   recreated: number;
 }
 
-/** A batch whose handling keeps failing is re-read after at most this pause (the P-GET gap stays short). */
-const MAX_RETRY_PAUSE_MS = 8_000;
+/** A batch whose handling keeps failing is re-read after at most 8 s (the P-GET gap stays short). */
+const RETRY_PAUSE: Backoff = { baseMs: 500, maxMs: 8_000 };
 /** After this many failures in a row, say so loudly (an alert); the retries go on. */
 const ALERT_AFTER_FAILURES = 4;
 /** The lease lasts 15 s: renewed three times within it, so one failed renewal never loses it. */
@@ -224,7 +225,7 @@ export async function watchEvents(
           deps.log.error('Handling a batch keeps failing; still retrying', details);
           deps.alert?.(error);
         } else deps.log.warn('Handling a batch failed; re-reading it', details);
-        await sleep(Math.min(MAX_RETRY_PAUSE_MS, 500 * 2 ** (failures - 1)), stop).catch(() => undefined);
+        await sleep(backoffDelay(RETRY_PAUSE, failures - 1, 'none'), stop).catch(() => undefined);
         channel = await deps.ucwa.eventChannel(state.cursor);
       }
     }

@@ -1,7 +1,8 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { Mode } from '../gatekeeper/outcome.js';
-import { rowKeyOf } from './keys.js';
-import { deleteIfUnchanged, ensureTable } from './storage.js';
+import { ensureTable } from '../lib/ensure-table.js';
+import { rowKeyOf } from '../lib/row-key.js';
+import { deleteIfUnchanged } from './storage.js';
 
 /** One decision and what came of it. Facts are the participant's reported properties (no phone numbers). */
 export interface AuditEntry {

@@ -1,5 +1,5 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { statusOf } from './storage.js';
+import { statusOf } from '../lib/azure-status.js';
 
 /**
  * Only one consumer may hold the UCWA event channel (a second P-GET replaces the first). The timer trigger

@@ -1,8 +1,10 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { storedOutcome } from '../gatekeeper/outcome.js';
 import type { ClaimFields, ClaimRecord, ClaimStore } from '../gatekeeper/ports.js';
-import { rowKeyOf } from './keys.js';
-import { deleteIfUnchanged, ensureTable, statusOf } from './storage.js';
+import { statusOf } from '../lib/azure-status.js';
+import { ensureTable } from '../lib/ensure-table.js';
+import { rowKeyOf } from '../lib/row-key.js';
+import { deleteIfUnchanged } from './storage.js';
 
 /** The stored entity. Rows written before owners existed have `claimedAt` and no `owner`/`touchedAt`. */
 interface Entity {

@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
-import { ensureTable, statusOf } from './storage.js';
+import { statusOf } from '../lib/azure-status.js';
+import { ensureTable } from '../lib/ensure-table.js';
 
 /** Where the event channel stands, shared by every run of the gatekeeper. */
 export interface ChannelState {

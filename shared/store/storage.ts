@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { ManagedIdentityCredential } from '../auth/managed-identity-credential.js';
+import { statusOf } from '../lib/azure-status.js';
 
 /**
  * Where state lives: a connection string (Azurite locally), or in Azure the identity-based
@@ -62,27 +63,6 @@ export function blobServiceClient(target: StorageTarget): BlobServiceClient {
   throw new StorageConfigError(
     'Setting AzureWebJobsStorage (or AzureWebJobsStorage__blobServiceUri) is required for state',
   );
-}
-
-/** Create the table once per process; 409 (exists) is fine. */
-const created = new Map<string, Promise<void>>();
-export function ensureTable(client: TableClient): Promise<void> {
-  const key = `${client.url}|${client.tableName}`;
-  let pending = created.get(key);
-  if (!pending) {
-    pending = client.createTable().catch((error: unknown) => {
-      created.delete(key);
-      throw error;
-    });
-    created.set(key, pending);
-  }
-  return pending;
-}
-
-/** The HTTP status of an Azure SDK error, if it has one. */
-export function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { RestError } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import type { ClaimReport } from '../../shared/gatekeeper/conclude.js';
 import { EffectRunner, type EffectSpec, type Refused } from '../../shared/gatekeeper/effect-runner.js';
@@ -6,8 +7,8 @@ import type { ActionOutcome } from '../../shared/gatekeeper/outcome.js';
 import { MemoryTelemetry } from '../../shared/telemetry.js';
 import { MemoryAudit, MemoryClaimStore, MemoryOutbox } from '../helpers/memory-ports.js';
 
-const outage = () => Object.assign(new Error('storage is unavailable'), { statusCode: 503 });
-const refusedByStore = () => Object.assign(new Error('PropertyValueTooLarge'), { statusCode: 400 });
+const outage = () => new RestError('storage is unavailable', { statusCode: 503 });
+const refusedByStore = () => new RestError('PropertyValueTooLarge', { statusCode: 400 });
 
 function harness(owner = 'run-1') {
   let now = Date.parse('2026-06-01T12:00:00Z');

@@ -154,7 +154,7 @@ describe('keep-alive', () => {
     const alerts: unknown[] = [];
     const result = await watchTuned(
       w,
-      { keepaliveMs: 50, recreation: { baseDelayMs: 40, maxDelayMs: 80, limit: 3, windowMs: 60_000 } },
+      { keepaliveMs: 50, recreation: { baseMs: 40, maxMs: 80, limit: 3, windowMs: 60_000 } },
       // The last re-creation may be cut short by the stop: wait for one more than asserted.
       () => w.sim.actions.filter((a) => a.kind === 'makeMeAvailable').length >= 6,
       alerts,
