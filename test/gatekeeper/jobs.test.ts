@@ -93,14 +93,14 @@ describe('digest', () => {
     });
     await w.watchUntil(() => w.received('teams').length >= 2);
     await sent;
-    const notice = await runDigest(w.rt, new Date(Date.now() + 1_000));
+    const notice = await runDigest(w.rt, new Date(w.rt.now().getTime() + 1_000));
     expect(notice?.digest).toMatchObject({
       invitations: 2,
       bySourceNetwork: { PublicCloud: 1, Federated: 1 },
     });
     expect(w.received('teams')).toHaveLength(3);
     // The next period starts where this one ended.
-    expect(await runDigest(w.rt, new Date(Date.now() + 2_000))).toBeUndefined();
+    expect(await runDigest(w.rt, new Date(w.rt.now().getTime() + 2_000))).toBeUndefined();
   });
 });
 
@@ -108,7 +108,7 @@ describe('outbox draining', () => {
   it('delivers a burst larger than one page in one go', async () => {
     world = await startWorld();
     const w = world;
-    const at = new Date().toISOString();
+    const at = w.rt.now().toISOString();
     for (let n = 0; n < 120; n++) {
       await w.rt.outbox.enqueue({
         id: `burst-${n}`,

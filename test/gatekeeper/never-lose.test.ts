@@ -57,7 +57,7 @@ function ejectsOf(w: World, uri: string) {
 }
 
 async function auditRows(w: World, subject: 'invitation' | 'lobby') {
-  const rows = await w.rt.audit.day(new Date().toISOString().slice(0, 10));
+  const rows = await w.auditRows();
   return rows.filter((row) => row.subject === subject);
 }
 
@@ -228,11 +228,12 @@ describe('the gatekeeper never loses what it took on', () => {
         return edited;
       });
       const outcome = await w
-        .watchUntil(() => JSON.stringify(w.received('teams')).includes('after the odd one'), 5_000)
+        .watchUntil(() => JSON.stringify(w.received('teams')).includes('Later Colleague'), 5_000)
         .catch((error: unknown) => error);
       expect(await scripted).toBeGreaterThanOrEqual(1);
       expect(ejectsOf(w, 'sip:anon1@public.example'), `watch: ${settled(outcome)}`).toHaveLength(1);
-      expect(JSON.stringify(w.received('teams'))).toContain('after the odd one');
+      // The later batch was handled: its sender's summary went out (the first message may be kept private).
+      expect(JSON.stringify(w.received('teams'))).toContain('Later Colleague');
     },
   );
 

@@ -13,6 +13,19 @@ import { simTokens, startSim } from './ucwa-sim.js';
 
 export const MEETING_URI = 'sip:organizer@contoso.com;gruu;opaque=app:conf:focus:id:WORLD1';
 
+/**
+ * The gatekeeper's clock in a world starts at noon UTC of this day and runs at the wall clock's pace: its
+ * audit rows always fall on this day's partition, whatever the hour a test runs (no midnight flake).
+ */
+export const WORLD_DAY = '2026-06-01';
+const WORLD_START = Date.parse(`${WORLD_DAY}T12:00:00Z`);
+
+/** A clock that starts at noon of `WORLD_DAY` now and moves with real time (the simulator's timers are real). */
+export function worldClock(): () => Date {
+  const origin = performance.now();
+  return () => new Date(WORLD_START + (performance.now() - origin));
+}
+
 export interface World {
   sim: UcwaSimulator;
   chat: ChatSinkServer;
@@ -23,8 +36,12 @@ export interface World {
   logs: { level: string; message: string; properties?: Record<string, unknown> }[];
   /** Fault proxies in front of Azurite's table and blob services (with `storageProxies`). */
   storage?: { table: FaultProxy; blob: FaultProxy };
-  /** Hold the event channel until `done()` holds (or `maxMs` passed); one watch run. */
+  /** Hold the event channel until `done()` holds; one watch run. Throws when `maxMs` passes first. */
   watchUntil(done: () => boolean, maxMs?: number): Promise<WatchResult>;
+  /** Resolves once `holds()` is true, checked now and after each action the simulator records. */
+  untilAction(holds: () => boolean): Promise<void>;
+  /** The audit rows the gatekeeper wrote (all on `WORLD_DAY`, see `worldClock`). */
+  auditRows(): Promise<Record<string, unknown>[]>;
   /** Chat messages received per channel. */
   received(channel: 'teams' | 'slack' | 'webhook'): unknown[];
   close(): Promise<void>;
@@ -77,6 +94,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     telemetry,
     log,
     namespace,
+    now: worldClock(),
     ...(storage ? { storage: { connectionString } } : {}),
     ucwa: { eventChannel: { timeoutSec: 1, marginMs: 5_000 }, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
   });
@@ -90,16 +108,36 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(storage ? { storage } : {}),
     async watchUntil(done, maxMs = 8_000) {
       const controller = new AbortController();
-      const started = Date.now();
+      const started = performance.now();
+      let held = false;
       const timer = setInterval(() => {
-        if (done() || Date.now() - started > maxMs) controller.abort();
+        held ||= done();
+        if (held || performance.now() - started > maxMs) controller.abort();
       }, 20);
       try {
-        return await runWatch(rt, Date.now() + maxMs + 1_000, controller.signal);
+        const result = await runWatch(rt, rt.now().getTime() + maxMs + 1_000, controller.signal);
+        // Running out of time is a failure, never a silent pass on whatever happened by then.
+        if (!held && !done() && result.outcome !== 'another-consumer')
+          throw new Error(
+            `watchUntil: the condition did not hold within ${maxMs} ms (${JSON.stringify(result)})`,
+          );
+        return result;
       } finally {
         clearInterval(timer);
       }
     },
+    untilAction(holds) {
+      if (holds()) return Promise.resolve();
+      return new Promise((resolve) => {
+        const listener = (): void => {
+          if (!holds()) return;
+          sim.off('action', listener);
+          resolve();
+        };
+        sim.on('action', listener);
+      });
+    },
+    auditRows: () => rt.audit.day(WORLD_DAY),
     received: (channel) => chat.received.filter((m) => m.channel === channel).map((m) => m.body),
     async close() {
       await sim.close();
