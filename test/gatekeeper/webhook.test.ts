@@ -2,110 +2,128 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpHandler } from '../../functions/http-adapter.js';
 import { inspect, receiveEvents } from '../../shared/gatekeeper/http-api.js';
 import { apiRequest } from '../helpers/api-request.js';
-import { MEETING_URI, type World } from '../helpers/gatekeeper-world.js';
+import type { World } from '../helpers/gatekeeper-world.js';
 import { lobbyEventsDocument, type PushWorld, startPushWorld } from '../helpers/pushed-events.js';
 
+/**
+ * One world for the file (starting one joins a meeting: about a second), but no test depends on another:
+ * each knocks its own guest and counts only the removals it caused, so any order, or any one alone, passes.
+ * Nothing polls the event channel here, so the only removals are the ones a push causes.
+ */
 let pw: PushWorld;
 let world: World;
-let participantHref: string;
 
 beforeAll(async () => {
   pw = await startPushWorld();
   world = pw.world;
-  participantHref = pw.meeting.knock({
-    anonymous: true,
-    name: 'Pushed Guest',
-    sourceNetwork: 'PublicCloud',
-    uri: 'sip:pushed@anon.example',
-  }).participantHref;
 });
 
 afterAll(() => pw?.close());
 
-const token = (claims: Record<string, unknown> = {}) => pw.eventsToken(claims);
+let guests = 0;
 
-function document(href = participantHref, anonymous = true) {
-  // A relay could lie: the gatekeeper must re-read before acting.
-  return lobbyEventsDocument(href, { anonymous });
+/** A guest of this test alone, waiting in the lobby. */
+function knock(anonymous = true): { href: string; uri: string } {
+  guests++;
+  const uri = `sip:pushed-${guests}@${anonymous ? 'anon.example' : 'contoso.com'}`;
+  const { participantHref } = pw.meeting.knock({
+    anonymous,
+    name: anonymous ? `Pushed Guest ${guests}` : `Colleague ${guests}`,
+    sourceNetwork: anonymous ? 'PublicCloud' : 'SameEnterprise',
+    uri,
+  });
+  return { href: participantHref, uri };
 }
 
-async function push(body: string | undefined, authorization?: string, contentType = 'application/json') {
-  return receiveEvents(world.rt, apiRequest(body, authorization, contentType));
-}
+/** The pushed document: a relay could lie (here, always "anonymous"); the gatekeeper must re-read first. */
+const document = (href: string) => JSON.stringify(lobbyEventsDocument(href, { anonymous: true }));
+const bearer = async (claims: Record<string, unknown> = {}) => `Bearer ${await pw.eventsToken(claims)}`;
+const removals = () => pw.removals();
+/** Well over MAX_BODY_BYTES (1 MB), and otherwise a valid document. */
+const fiveMegabytes = (href: string) =>
+  JSON.stringify({ ...lobbyEventsDocument(href), padding: 'x'.repeat(5 * 1024 * 1024) });
 
-const ejects = () => pw.removals();
+interface Push {
+  body: string;
+  authorization?: string;
+  contentType?: string;
+}
 
 describe('POST /api/ucwa/events with hostile bodies', () => {
-  it.each([
-    ['no token', async () => push(JSON.stringify(document())), 401],
+  const hostile: [string, (href: string) => Promise<Push>, number][] = [
+    ['no token', async (href) => ({ body: document(href) }), 401],
     [
       'a token without the role',
-      async () => push(JSON.stringify(document()), `Bearer ${await token({ roles: [] })}`),
+      async (href) => ({ body: document(href), authorization: await bearer({ roles: [] }) }),
       403,
     ],
     [
       'a token for another audience',
-      async () => push(JSON.stringify(document()), `Bearer ${await token({ aud: 'api://other' })}`),
+      async (href) => ({ body: document(href), authorization: await bearer({ aud: 'api://other' }) }),
       401,
     ],
-    ['not JSON', async () => push('{"sender": [', `Bearer ${await token()}`), 400],
+    ['an empty body', async () => ({ body: '', authorization: await bearer() }), 400],
+    ['not JSON', async () => ({ body: '{"sender": [', authorization: await bearer() }), 400],
     [
       'not JSON content type',
-      async () => push(JSON.stringify(document()), `Bearer ${await token()}`, 'text/plain'),
+      async (href) => ({ body: document(href), authorization: await bearer(), contentType: 'text/plain' }),
       415,
     ],
-    ['the wrong shape', async () => push(JSON.stringify({ sender: 'nope' }), `Bearer ${await token()}`), 422],
-    ['5 MB (refused before reading)', async () => push(undefined, `Bearer ${await token()}`), 413],
+    ['the wrong shape', async () => ({ body: '{"sender":"nope"}', authorization: await bearer() }), 422],
+    ['5 MB', async (href) => ({ body: fiveMegabytes(href), authorization: await bearer() }), 413],
     [
       'an href to another origin',
-      async () => push(JSON.stringify(document('https://evil.example/ucwa/p/1')), `Bearer ${await token()}`),
+      async () => ({ body: document('https://evil.example/ucwa/p/1'), authorization: await bearer() }),
       422,
     ],
-  ])('%s: a problem+json answer, nothing acted on', async (_label, call, status) => {
-    const response = await call();
+  ];
+
+  it.each(hostile)('%s: a problem+json answer, nothing acted on', async (_label, build, status) => {
+    const guest = knock();
+    const before = removals().length;
+    const { body, authorization, contentType } = await build(guest.href);
+    const request = apiRequest(body, authorization, contentType);
+    const response = await receiveEvents(world.rt, request);
     expect(response.status).toBe(status);
     expect(response.headers?.['content-type']).toBe('application/problem+json');
     expect(response.jsonBody).toMatchObject({ status });
-    expect(ejects()).toHaveLength(0);
+    expect(removals()).toHaveLength(before);
+    // Who is not let in never makes the gatekeeper read (or buffer) a body.
+    if (status === 401 || status === 403) expect(request.bodyRead()).toBe(false);
   });
 
   it('refuses 5 MB through the function adapter', async () => {
     const { HttpRequest, InvocationContext } = await import('@azure/functions');
+    const guest = knock();
+    const before = removals().length;
     const handler = httpHandler(receiveEvents, async () => world.rt);
-    const body = JSON.stringify({ ...document(), padding: 'x'.repeat(5 * 1024 * 1024) });
     const request = new HttpRequest({
       method: 'POST',
       url: 'http://localhost/api/ucwa/events',
-      headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json' },
-      body: { string: body },
+      headers: { authorization: await bearer(), 'content-type': 'application/json' },
+      body: { string: fiveMegabytes(guest.href) },
     });
     const response = await handler(request, new InvocationContext({ functionName: 'ucwaEvents' }));
     expect(response.status).toBe(413);
-    expect(ejects()).toHaveLength(0);
+    expect(removals()).toHaveLength(before);
   });
 
   it('re-reads a pushed participant before acting: a lie about anonymity changes nothing', async () => {
-    const colleague = world.sim.scenario.getMeeting(MEETING_URI)?.knock({
-      anonymous: false,
-      name: 'Colleague',
-      sourceNetwork: 'SameEnterprise',
-      uri: 'sip:colleague@contoso.com',
-    });
-    const response = await push(
-      JSON.stringify(document(colleague?.participantHref, true)),
-      `Bearer ${await token()}`,
-    );
-    expect(response.status).toBe(202);
-    expect(ejects()).toHaveLength(0);
+    const colleague = knock(false);
+    const before = removals().length;
+    const response = await receiveEvents(world.rt, apiRequest(document(colleague.href), await bearer()));
+    expect(response).toMatchObject({ status: 202, jsonBody: { handled: 1 } });
+    expect(removals()).toHaveLength(before);
   });
 
-  it('accepts a well-formed push and ejects after re-reading the participant', async () => {
+  it('accepts a well-formed push and removes the guest after re-reading them', async () => {
+    const guest = knock();
     const before = world.sim.requests.length;
-    const response = await push(JSON.stringify(document()), `Bearer ${await token()}`);
+    const response = await receiveEvents(world.rt, apiRequest(document(guest.href), await bearer()));
     expect(response).toMatchObject({ status: 202, jsonBody: { handled: 1 } });
-    expect(ejects().map((a) => a.participantUri)).toEqual(['sip:pushed@anon.example']);
+    expect(removals().filter((a) => a.participantUri === guest.uri)).toHaveLength(1);
     const after = world.sim.requests.slice(before);
-    const read = after.findIndex((r) => r.method === 'GET' && participantHref.endsWith(r.path));
+    const read = after.findIndex((r) => r.method === 'GET' && guest.href.endsWith(r.path));
     const reject = after.findIndex((r) => r.method === 'POST' && r.path.endsWith('/reject'));
     expect(read).toBeGreaterThanOrEqual(0);
     expect(read).toBeLessThan(reject);
@@ -118,34 +136,34 @@ describe('POST /api/inspect', () => {
     inspect(world.rt, apiRequest(JSON.stringify(body), authorization));
 
   it('returns the inspection and the decision without acting', async () => {
-    const meeting = world.sim.scenario.getMeeting(MEETING_URI);
-    const guest = meeting?.knock({
-      anonymous: true,
-      name: 'Inspected',
-      sourceNetwork: 'PublicCloud',
-      uri: 'sip:inspected@anon.example',
-    });
-    const before = ejects().length;
+    const guest = knock();
+    const before = removals().length;
     const response = await call(
-      { href: world.rt.ucwa.resolve(guest?.participantHref ?? '') },
+      { href: world.rt.ucwa.resolve(guest.href) },
       `Bearer ${await inspectToken()}`,
     );
     expect(response.status).toBe(200);
     expect(response.jsonBody).toMatchObject({
       subject: 'lobby',
-      sender: { anonymous: true, name: 'Inspected', sourceNetwork: 'PublicCloud' },
+      sender: { anonymous: true, sourceNetwork: 'PublicCloud', uri: guest.uri },
       decision: { action: 'eject', rule: 'eject-anonymous-in-lobby' },
       mode: 'enforce',
     });
-    expect(ejects()).toHaveLength(before);
+    expect(removals()).toHaveLength(before);
   });
 
   it.each([
-    ['the events role instead of Inspect', () => token(), { href: participantHref }, 403],
-    ['a body without href', () => inspectToken(), { url: participantHref }, 400],
-    ['an href outside the application', () => inspectToken(), { href: 'https://evil.example/p/1' }, 422],
+    ['the events role instead of Inspect', () => pw.eventsToken(), (href: string) => ({ href }), 403],
+    ['a body without href', () => inspectToken(), (href: string) => ({ url: href }), 400],
+    [
+      'an href outside the application',
+      () => inspectToken(),
+      () => ({ href: 'https://evil.example/p/1' }),
+      422,
+    ],
   ])('refuses %s', async (_label, mint, body, status) => {
-    const response = await call(body, `Bearer ${await mint()}`);
+    const guest = knock();
+    const response = await call(body(guest.href), `Bearer ${await mint()}`);
     expect(response.status).toBe(status);
   });
 });
