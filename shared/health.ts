@@ -1,6 +1,5 @@
 import { parseSettings, SettingsError } from './config.js';
 import type { Runtime } from './gatekeeper/runtime.js';
-import { originOf } from './ucwa/links.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -74,15 +73,8 @@ export async function checkHealth(
   }
   try {
     const rt = await runtime();
-    const discoveryUrl = rt.settings.UCWA_DISCOVERY_URL ?? '';
     try {
-      await rt.ucwa.transport.request({
-        method: 'GET',
-        url: discoveryUrl,
-        auth: false,
-        retry: false,
-        timeoutMs: 5_000,
-      });
+      await rt.ucwa.probeDiscovery({ timeoutMs: 5_000 });
       report.checks.ucwa = { ok: true };
     } catch (error) {
       report.checks.ucwa = { ok: false, detail: `discovery unreachable: ${(error as Error).name}` };
@@ -97,8 +89,7 @@ export async function checkHealth(
           ok: false,
           detail: state.lastPollAt ? 'no event poll completed in the last 10 minutes' : 'never polled yet',
         };
-    const app = rt.ucwa.currentApplication;
-    const expiresOn = app ? rt.ucwa.transport.tokenExpiresOn(originOf(app.href)) : undefined;
+    const expiresOn = rt.ucwa.tokenExpiresOn();
     if (expiresOn !== undefined) report.tokenExpiresOn = new Date(expiresOn).toISOString();
   } catch (error) {
     report.checks.runtime = {

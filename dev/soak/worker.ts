@@ -85,8 +85,8 @@ async function main(): Promise<void> {
         marginMs: num('SOAK_PGET_MARGIN_MS', 5_000),
       },
       retry: {
-        baseDelayMs: num('SOAK_RETRY_BASE_MS', 100),
-        maxDelayMs: num('SOAK_RETRY_MAX_MS', 2_000),
+        baseMs: num('SOAK_RETRY_BASE_MS', 100),
+        maxMs: num('SOAK_RETRY_MAX_MS', 2_000),
         maxRetryAfterMs: num('SOAK_RETRY_AFTER_MAX_MS', 5_000),
       },
       timeoutMs: num('SOAK_UCWA_TIMEOUT_MS', 8_000),

@@ -127,7 +127,11 @@ export async function watchEvents(
     // Beside the channel, so a parked P-GET never delays a report (docs/ucwa-protocol.md §4.3).
     background.push(
       keepAlive(
-        { report: (signal) => deps.ucwa.reportMyActivity(signal), log: deps.log, ...alerting(deps) },
+        {
+          report: (signal) => deps.ucwa.reportMyActivity({ abortSignal: signal }),
+          log: deps.log,
+          ...alerting(deps),
+        },
         deps.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
         stop,
       ),
@@ -136,7 +140,7 @@ export async function watchEvents(
     while (!stop.aborted) {
       let batch: Awaited<ReturnType<typeof channel.poll>>;
       try {
-        batch = await channel.poll(stop);
+        batch = await channel.poll({ abortSignal: stop });
       } catch (error) {
         if (stop.aborted) break;
         const gone = error instanceof UcwaError && error.applicationGone;
@@ -161,7 +165,8 @@ export async function watchEvents(
           }
           await sleep(plan.delayMs, stop).catch(() => undefined);
           try {
-            app = await (gone ? deps.ucwa.recreateApplication(stop) : deps.ucwa.rediscover(stop));
+            const options = { abortSignal: stop };
+            app = await (gone ? deps.ucwa.recreateApplication(options) : deps.ucwa.rediscover(options));
           } catch (renewal) {
             if (stop.aborted) break;
             throw renewal;
@@ -193,7 +198,7 @@ export async function watchEvents(
       result.events += batch.events.length;
       if (batch.kind === 'resume') {
         // The server reset transient state after a silence: be available again and rejoin the meetings.
-        await deps.ucwa.attachApplication(app.href, stop);
+        await deps.ucwa.attachApplication(app.href, { abortSignal: stop });
         await rejoin(deps, app);
       }
       const receivedAt = now();

@@ -1,54 +1,27 @@
-import {
-  type ApplicationHandle,
-  type ApplicationIdentity,
-  type Availability,
-  makeMeAvailable,
-  postApplication,
-  toHandle,
-} from './application.js';
+import { backoffDelay } from '../lib/backoff.js';
+import { sleep } from '../lib/sleep.js';
+import { type ApplicationHandle, makeMeAvailable, postApplication, toHandle } from './application.js';
 import type { BatchRequestPart, BatchResponsePart } from './batch.js';
-import { partError, postBatches } from './batching.js';
+import { type BatchGetResult, postBatches, readParts } from './batching.js';
+import type { OperationOptions, UcwaClientOptions } from './client-options.js';
 import { type Discovery, discover } from './discovery.js';
 import {
   LinkNotOfferedError,
   needsRediscovery,
-  OriginNotAllowedError,
   UcwaAuthError,
   UcwaError,
   UcwaSchemaError,
 } from './errors.js';
-import { EventChannel, type EventChannelOptions } from './event-channel.js';
+import { EventChannel } from './event-channel.js';
 import { hrefOf, originOf, resolveHref } from './links.js';
 import { OriginPolicy } from './origin-policy.js';
 import { type KnownRel, parseAs, type ResourceOf } from './parse.js';
-import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, sleep } from './retry.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import type { UcwaResource } from './schemas.js';
-import type { TokenSource } from './token-source.js';
-import { type RoundTrip, UcwaTransport } from './transport.js';
+import { UcwaTransport } from './transport.js';
 
-export interface UcwaClientOptions {
-  discoveryUrl: string;
-  tokens: TokenSource;
-  /** Explicit allow-list; by default the discovery origin and its domain (see OriginPolicy). */
-  allowedOrigins?: readonly string[];
-  application: ApplicationIdentity;
-  /** makeMeAvailable body; without makeMeAvailable the account receives no invitations. */
-  availability?: Availability;
-  eventChannel?: EventChannelOptions;
-  fetch?: typeof fetch;
-  retry?: Partial<RetryPolicy>;
-  timeoutMs?: number;
-  /** Parts per batch POST; UCWA allows about 100 outstanding requests per user, so 50 leaves room. */
-  maxBatchParts?: number;
-  onRoundTrip?: (info: RoundTrip) => void;
-  random?: () => number;
-}
-
-export type RemovalResult = { ok: true } | { ok: false; error: UcwaError };
-
-export type BatchGetResult<R> =
-  | { href: string; ok: true; resource: R }
-  | { href: string; ok: false; error: UcwaError | UcwaSchemaError };
+export type { BatchGetResult } from './batching.js';
+export type { OperationOptions, UcwaClientOptions } from './client-options.js';
 
 const INTERMITTENT_401_ATTEMPTS = 3;
 
@@ -57,7 +30,7 @@ const INTERMITTENT_401_ATTEMPTS = 3;
  * and batches. The operations the gatekeeper performs are in UcwaClient (client.ts). Follows links only.
  */
 export class UcwaApplicationClient {
-  readonly transport: UcwaTransport;
+  protected readonly transport: UcwaTransport;
   private readonly origins: OriginPolicy;
   private readonly retry: RetryPolicy;
   private discovery: Discovery | undefined;
@@ -83,10 +56,27 @@ export class UcwaApplicationClient {
   }
 
   /** Cached discovery; `force` drops the cache (after 403, 502 or connection failures: docs/ucwa-protocol.md §2.3). */
-  async discover(force = false, signal?: AbortSignal): Promise<Discovery> {
-    if (!this.discovery || force)
-      this.discovery = await discover(this.transport, this.options.discoveryUrl, signal);
+  async discover(options: OperationOptions & { force?: boolean } = {}): Promise<Discovery> {
+    if (!this.discovery || options.force)
+      this.discovery = await discover(this.transport, this.options.discoveryUrl, options.abortSignal);
     return this.discovery;
+  }
+
+  /** One unauthenticated GET of the discovery URL, without retries: throws when UCWA cannot be reached. */
+  async probeDiscovery(options: OperationOptions & { timeoutMs?: number } = {}): Promise<void> {
+    await this.transport.request({
+      method: 'GET',
+      url: this.options.discoveryUrl,
+      auth: false,
+      retry: false,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      signal: options.abortSignal,
+    });
+  }
+
+  /** When the token for the current application's origin expires (epoch ms), if known. */
+  tokenExpiresOn(): number | undefined {
+    return this.app ? this.transport.tokenExpiresOn(originOf(this.app.href)) : undefined;
   }
 
   /** Drop the cached discovery: the next application is created on whatever pool discovery names now. */
@@ -99,16 +89,16 @@ export class UcwaApplicationClient {
    * again, then keep the current application if its pool is still the one discovery names and it answers,
    * else create one on the pool discovery names now.
    */
-  async rediscover(signal?: AbortSignal): Promise<ApplicationHandle> {
-    const { applicationsUrl } = await this.discover(true, signal);
+  async rediscover(options: OperationOptions = {}): Promise<ApplicationHandle> {
+    const { applicationsUrl } = await this.discover({ ...options, force: true });
     const href = this.app?.href;
-    if (href && originOf(href) === originOf(applicationsUrl)) return this.attachApplication(href, signal);
-    return this.recreateApplication(signal);
+    if (href && originOf(href) === originOf(applicationsUrl)) return this.attachApplication(href, options);
+    return this.recreateApplication(options);
   }
 
   /** The current application, created on first use. */
-  async application(signal?: AbortSignal): Promise<ApplicationHandle> {
-    this.app ??= await this.createApplication(signal);
+  async application(options: OperationOptions = {}): Promise<ApplicationHandle> {
+    this.app ??= await this.createApplication(options.abortSignal);
     return this.app;
   }
 
@@ -121,7 +111,8 @@ export class UcwaApplicationClient {
    * when it is gone (404 ApplicationNotFound / 410 InactiveApplicationExpired), and after discovery is run
    * again when its pool no longer serves it (403, 502, a connection failure: a pool failover). Check `origin`.
    */
-  async attachApplication(href: string, signal?: AbortSignal): Promise<ApplicationHandle> {
+  async attachApplication(href: string, options: OperationOptions = {}): Promise<ApplicationHandle> {
+    const signal = options.abortSignal;
     try {
       const response = await this.transport.request({
         method: 'GET',
@@ -134,26 +125,26 @@ export class UcwaApplicationClient {
       return this.app;
     } catch (error) {
       if (error instanceof UcwaError && (error.applicationGone || error.status === 404)) {
-        return this.recreateApplication(signal);
+        return this.recreateApplication(options);
       }
       if (needsRediscovery(error)) {
         this.forgetDiscovery();
-        return this.recreateApplication(signal);
+        return this.recreateApplication(options);
       }
       throw error;
     }
   }
 
   /** The application at `href`: the one this client already holds, or re-attached (one GET and makeMeAvailable). */
-  async useApplication(href: string, signal?: AbortSignal): Promise<ApplicationHandle> {
+  async useApplication(href: string, options: OperationOptions = {}): Promise<ApplicationHandle> {
     if (this.app?.href === href) return this.app;
-    return this.attachApplication(href, signal);
+    return this.attachApplication(href, options);
   }
 
   /** Drop the current application and create a new one; callers rejoin meetings and restart the event channel. */
-  async recreateApplication(signal?: AbortSignal): Promise<ApplicationHandle> {
+  async recreateApplication(options: OperationOptions = {}): Promise<ApplicationHandle> {
     this.app = undefined;
-    return this.application(signal);
+    return this.application(options);
   }
 
   /** An event channel at `cursor` (a persisted `next`), or at the start of the current application's. */
@@ -166,13 +157,13 @@ export class UcwaApplicationClient {
   async get<K extends Exclude<KnownRel, 'events'>>(
     rel: K,
     href: string,
-    signal?: AbortSignal,
+    options: OperationOptions = {},
   ): Promise<ResourceOf<K>> {
     const response = await this.transport.request({
       method: 'GET',
       url: this.resolve(href),
       resource: rel,
-      signal,
+      signal: options.abortSignal,
     });
     return parseAs(rel, response.body);
   }
@@ -181,14 +172,14 @@ export class UcwaApplicationClient {
   async getMany<K extends Exclude<KnownRel, 'events'>>(
     rel: K,
     hrefs: readonly string[],
-    signal?: AbortSignal,
+    options: OperationOptions = {},
   ): Promise<BatchGetResult<ResourceOf<K>>[]> {
     const urls = hrefs.map((href) => this.resolve(href));
     if (urls.length === 1) {
       // One resource: a plain GET is the same round trip without the multipart envelope.
       const href = urls[0] ?? '';
       try {
-        return [{ href, ok: true, resource: await this.get(rel, href, signal) }];
+        return [{ href, ok: true, resource: await this.get(rel, href, options) }];
       } catch (error) {
         if (error instanceof UcwaError || error instanceof UcwaSchemaError)
           return [{ href, ok: false, error }];
@@ -197,59 +188,42 @@ export class UcwaApplicationClient {
     }
     const parts = await this.batch(
       urls.map((url) => ({ method: 'GET' as const, url })),
-      signal,
+      options,
     );
-    return parts.map((part, index) => {
-      const href = urls[index] ?? '';
-      if (part.status >= 400) return { href, ok: false, error: partError(part, 'GET', href) };
-      // One odd resource fails its own part, not the batch.
-      try {
-        return { href, ok: true, resource: parseAs(rel, part.body) };
-      } catch (error) {
-        if (error instanceof UcwaSchemaError) return { href, ok: false, error };
-        throw error;
-      }
-    });
+    return readParts(rel, urls, parts);
   }
 
   /** Run requests in `multipart/batching` POSTs on the application's batch link (see batching.ts). */
-  async batch(parts: readonly BatchRequestPart[], signal?: AbortSignal): Promise<BatchResponsePart[]> {
+  async batch(
+    parts: readonly BatchRequestPart[],
+    options: OperationOptions = {},
+  ): Promise<BatchResponsePart[]> {
     if (parts.length === 0) return [];
-    const app = await this.application(signal);
+    const app = await this.application(options);
     if (!app.batchHref) throw new LinkNotOfferedError('batch', app.href);
-    const batchHref = app.batchHref;
-    const batchOrigin = originOf(batchHref);
-    for (const part of parts) {
-      if (originOf(part.url) !== batchOrigin) {
-        throw new OriginNotAllowedError(
-          originOf(part.url),
-          'a batch may only carry requests for its own origin',
-        );
-      }
-    }
     const ctx = {
       transport: this.transport,
       retry: this.retry,
       ...(this.options.random ? { random: this.options.random } : {}),
     };
-    return postBatches(ctx, batchHref, parts, this.options.maxBatchParts ?? 50, signal);
+    return postBatches(ctx, app.batchHref, parts, this.options.maxBatchParts ?? 50, options.abortSignal);
   }
 
   /**
    * Keep-alive (docs/ucwa-protocol.md §4.3): report activity whenever `me` offers the link. The `me` embedded
    * at creation predates makeMeAvailable, which adds the link, so it is read again once. False: not offered.
    */
-  async reportMyActivity(signal?: AbortSignal): Promise<boolean> {
+  async reportMyActivity(options: OperationOptions = {}): Promise<boolean> {
     // Never creates an application: the channel's owner does that.
     const app = this.app;
     if (!app) return false;
     const self = hrefOf(app.me, 'self');
     if (!hrefOf(app.me, 'reportMyActivity') && self && !this.meReread.has(app)) {
       this.meReread.add(app);
-      app.me = await this.get('me', self, signal);
+      app.me = await this.get('me', self, options);
     }
     if (!hrefOf(app.me, 'reportMyActivity')) return false;
-    await this.postLink(app.me, 'reportMyActivity', undefined, signal);
+    await this.postLink(app.me, 'reportMyActivity', undefined, options);
     return true;
   }
 
@@ -263,7 +237,7 @@ export class UcwaApplicationClient {
   private async createApplication(signal?: AbortSignal): Promise<ApplicationHandle> {
     let rediscovered = false;
     for (let attempt = 0; ; attempt++) {
-      const { applicationsUrl } = await this.discover(false, signal);
+      const { applicationsUrl } = await this.discover(signal ? { abortSignal: signal } : {});
       try {
         this.app = await postApplication(this.transport, applicationsUrl, this.options.application, signal);
         await this.makeMeAvailable(signal);
@@ -271,7 +245,7 @@ export class UcwaApplicationClient {
       } catch (error) {
         // Application creation sees intermittent 401s right after sign-in: retry a few times with backoff.
         if (error instanceof UcwaAuthError && attempt + 1 < INTERMITTENT_401_ATTEMPTS) {
-          await sleep(backoffDelay(this.retry, attempt, this.options.random) + 250, signal);
+          await sleep(backoffDelay(this.retry, attempt, 'full', this.options.random) + 250, signal);
           continue;
         }
         if (needsRediscovery(error) && !rediscovered) {
@@ -293,10 +267,11 @@ export class UcwaApplicationClient {
     resource: UcwaResource | undefined,
     rel: string,
     body: unknown,
-    signal?: AbortSignal,
+    options: OperationOptions = {},
   ) {
     const href = hrefOf(resource, rel);
     if (!href) throw new LinkNotOfferedError(rel, hrefOf(resource, 'self'));
+    const signal = options.abortSignal;
     return this.transport.request({ method: 'POST', url: this.resolve(href), body, resource: rel, signal });
   }
 }

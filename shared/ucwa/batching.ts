@@ -1,7 +1,15 @@
+import { backoffDelay } from '../lib/backoff.js';
+import { sleep } from '../lib/sleep.js';
 import { type BatchRequestPart, type BatchResponsePart, buildBatch, parseBatch } from './batch.js';
-import { UcwaError, UcwaTransportError } from './errors.js';
-import { backoffDelay, type RetryPolicy, sleep } from './retry.js';
+import { OriginNotAllowedError, UcwaError, UcwaSchemaError, UcwaTransportError } from './errors.js';
+import { originOf } from './links.js';
+import { type KnownRel, parseAs, type ResourceOf } from './parse.js';
+import type { RetryPolicy } from './retry.js';
 import type { UcwaTransport } from './transport.js';
+
+export type BatchGetResult<R> =
+  | { href: string; ok: true; resource: R }
+  | { href: string; ok: false; error: UcwaError | UcwaSchemaError };
 
 /**
  * POST `parts` to a batch link in chunks of `size` (docs/ucwa-protocol.md §11). A 429 means nothing ran: the
@@ -15,6 +23,15 @@ export async function postBatches(
   size: number,
   signal?: AbortSignal,
 ): Promise<BatchResponsePart[]> {
+  const batchOrigin = originOf(href);
+  for (const part of parts) {
+    if (originOf(part.url) !== batchOrigin) {
+      throw new OriginNotAllowedError(
+        originOf(part.url),
+        'a batch may only carry requests for its own origin',
+      );
+    }
+  }
   const results: BatchResponsePart[] = [];
   for (let at = 0; at < parts.length; at += size) {
     results.push(...(await postBatch(ctx, href, parts.slice(at, at + size), 0, signal)));
@@ -55,19 +72,41 @@ async function postBatch(
   } catch (error) {
     const { retry } = ctx;
     // Reads change nothing: one that met a 5xx, a reset or a garbled answer is repeated like a plain GET.
-    if (parts.every((part) => part.method === 'GET') && isRepeatable(error) && depth + 1 < retry.maxAttempts) {
-      await sleep(backoffDelay(retry, depth, ctx.random), signal);
+    if (
+      parts.every((part) => part.method === 'GET') &&
+      isRepeatable(error) &&
+      depth + 1 < retry.maxAttempts
+    ) {
+      await sleep(backoffDelay(retry, depth, 'full', ctx.random), signal);
       return postBatch(ctx, href, parts, depth + 1, signal);
     }
     if (!(error instanceof UcwaError) || error.status !== 429 || depth >= retry.maxAttempts + 4) throw error;
     if (error.retryAfterMs !== undefined && error.retryAfterMs > retry.maxRetryAfterMs) throw error;
-    await sleep(error.retryAfterMs ?? backoffDelay(retry, depth, ctx.random), signal);
+    await sleep(error.retryAfterMs ?? backoffDelay(retry, depth, 'full', ctx.random), signal);
     if (parts.length === 1) return postBatch(ctx, href, parts, depth + 1, signal);
     const half = Math.ceil(parts.length / 2);
     const first = await postBatch(ctx, href, parts.slice(0, half), depth + 1, signal);
     const second = await postBatch(ctx, href, parts.slice(half), depth + 1, signal);
     return [...first, ...second];
   }
+}
+
+/** The answers to a batch of GETs of `urls`, each parsed as `rel`: one odd resource fails its own part only. */
+export function readParts<K extends Exclude<KnownRel, 'events'>>(
+  rel: K,
+  urls: readonly string[],
+  parts: readonly BatchResponsePart[],
+): BatchGetResult<ResourceOf<K>>[] {
+  return parts.map((part, index) => {
+    const href = urls[index] ?? '';
+    if (part.status >= 400) return { href, ok: false, error: partError(part, 'GET', href) };
+    try {
+      return { href, ok: true, resource: parseAs(rel, part.body) };
+    } catch (error) {
+      if (error instanceof UcwaSchemaError) return { href, ok: false, error };
+      throw error;
+    }
+  });
 }
 
 /** A failed part as the UcwaError a plain request would have thrown. */

@@ -1,5 +1,6 @@
-import { type RemovalResult, UcwaApplicationClient } from './application-client.js';
+import { UcwaApplicationClient } from './application-client.js';
 import { partError } from './batching.js';
+import type { OperationOptions } from './client-options.js';
 import { encodeDataUri } from './data-uri.js';
 import { LinkNotOfferedError, UcwaError } from './errors.js';
 import { hrefOf, originOf, resolveHref } from './links.js';
@@ -8,7 +9,12 @@ import type { UcwaResource } from './schemas.js';
 import { checkScopes } from './scopes.js';
 
 export type { ApplicationHandle } from './application.js';
-export type { BatchGetResult, RemovalResult, UcwaClientOptions } from './application-client.js';
+export type { BatchGetResult, OperationOptions, UcwaClientOptions } from './application-client.js';
+
+export type RemovalResult = { ok: true } | { ok: false; error: UcwaError };
+
+/** joinOnlineMeeting and startMessaging: `operationId` matches their events and de-duplicates a retry. */
+export type StartOptions = OperationOptions & { operationId?: string; subject?: string };
 
 /**
  * The UCWA 2.0 client: the base's discovery, application lifecycle, channel, resources and batches, and the
@@ -20,22 +26,21 @@ export class UcwaClient extends UcwaApplicationClient {
   private readonly startingOperations = new Set<Promise<unknown>>();
 
   /** Accept an incoming invitation (204). Use the href from the `started` event: it may vanish from later updates. */
-  async accept(invitation: UcwaResource, signal?: AbortSignal): Promise<void> {
-    await this.postLink(invitation, 'accept', undefined, signal);
+  async accept(invitation: UcwaResource, options: OperationOptions = {}): Promise<void> {
+    await this.postLink(invitation, 'accept', undefined, options);
   }
 
-  /** Decline an incoming invitation; `Local` declines on this endpoint only. */
+  /** Decline an incoming invitation; `Local` (the default) declines on this endpoint only. */
   async decline(
     invitation: UcwaResource,
-    reason: 'Local' | 'Global' = 'Local',
-    signal?: AbortSignal,
+    options: OperationOptions & { reason?: 'Local' | 'Global' } = {},
   ): Promise<void> {
-    await this.postLink(invitation, 'decline', { reason }, signal);
+    await this.postLink(invitation, 'decline', { reason: options.reason ?? 'Local' }, options);
   }
 
   /** Remove a participant from the meeting (204). */
-  async eject(participant: UcwaResource, signal?: AbortSignal): Promise<void> {
-    await this.postLink(participant, 'eject', undefined, signal);
+  async eject(participant: UcwaResource, options: OperationOptions = {}): Promise<void> {
+    await this.postLink(participant, 'eject', undefined, options);
   }
 
   /**
@@ -45,7 +50,7 @@ export class UcwaClient extends UcwaApplicationClient {
    */
   async removeParticipants(
     removals: readonly { participant: UcwaResource; verb: 'eject' | 'reject' }[],
-    signal?: AbortSignal,
+    options: OperationOptions = {},
   ): Promise<RemovalResult[]> {
     const urls = removals.map(({ participant, verb }) => {
       const href = hrefOf(participant, verb);
@@ -55,7 +60,7 @@ export class UcwaClient extends UcwaApplicationClient {
     if (removals.length === 1) {
       const [{ participant, verb }] = removals as [{ participant: UcwaResource; verb: 'eject' | 'reject' }];
       try {
-        await this.postLink(participant, verb, undefined, signal);
+        await this.postLink(participant, verb, undefined, options);
         return [{ ok: true }];
       } catch (error) {
         if (error instanceof UcwaError) return [{ ok: false, error }];
@@ -68,7 +73,7 @@ export class UcwaClient extends UcwaApplicationClient {
     }
     const parts = await this.batch(
       urls.map((url) => ({ method: 'POST' as const, url })),
-      signal,
+      options,
     );
     return parts.map((part, index) =>
       part.status < 300 ? { ok: true } : { ok: false, error: partError(part, 'POST', urls[index] ?? '') },
@@ -76,29 +81,27 @@ export class UcwaClient extends UcwaApplicationClient {
   }
 
   /** Refuse a lobby participant entry (204). */
-  async reject(participant: UcwaResource, signal?: AbortSignal): Promise<void> {
-    await this.postLink(participant, 'reject', undefined, signal);
+  async reject(participant: UcwaResource, options: OperationOptions = {}): Promise<void> {
+    await this.postLink(participant, 'reject', undefined, options);
   }
 
-  async admit(participant: UcwaResource, signal?: AbortSignal): Promise<void> {
-    await this.postLink(participant, 'admit', undefined, signal);
+  async admit(participant: UcwaResource, options: OperationOptions = {}): Promise<void> {
+    await this.postLink(participant, 'admit', undefined, options);
   }
 
   /** Join an online meeting; events report the outcome (matched by `operationId`). Returns the invitation href. */
   async joinOnlineMeeting(
     onlineMeetingUri: string,
-    options: { operationId?: string; subject?: string } = {},
-    signal?: AbortSignal,
+    options: StartOptions = {},
   ): Promise<{ invitationHref: string | undefined; operationId: string }> {
-    return this.startOperation('joinOnlineMeeting', { onlineMeetingUri }, options, signal);
+    return this.startOperation('joinOnlineMeeting', { onlineMeetingUri }, options);
   }
 
   /** Send an instant message in a connected conversation (201 + Location). `operationId` de-duplicates retries. */
   async sendMessage(
     messaging: UcwaResource,
     text: string,
-    options: { operationId?: string; html?: boolean } = {},
-    signal?: AbortSignal,
+    options: OperationOptions & { operationId?: string; html?: boolean } = {},
   ): Promise<{ messageHref: string | undefined; operationId: string }> {
     const href = hrefOf(messaging, 'sendMessage');
     if (!href) throw new LinkNotOfferedError('sendMessage', hrefOf(messaging, 'self'));
@@ -111,7 +114,7 @@ export class UcwaClient extends UcwaApplicationClient {
       body: text,
       contentType: options.html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
       resource: 'sendMessage',
-      signal,
+      signal: options.abortSignal,
     });
     const location = response.headers.get('location');
     return { messageHref: location ? resolveHref(location, response.url) : undefined, operationId };
@@ -124,14 +127,12 @@ export class UcwaClient extends UcwaApplicationClient {
   async startMessaging(
     to: string,
     text: string,
-    options: { subject?: string; operationId?: string } = {},
-    signal?: AbortSignal,
+    options: StartOptions = {},
   ): Promise<{ invitationHref: string | undefined; operationId: string }> {
     return this.startOperation(
       'startMessaging',
       { to, _links: { message: { href: encodeDataUri(text) } } },
       options,
-      signal,
     );
   }
 
@@ -142,10 +143,9 @@ export class UcwaClient extends UcwaApplicationClient {
   private async startOperation(
     rel: 'joinOnlineMeeting' | 'startMessaging',
     input: Record<string, unknown>,
-    options: { subject?: string; operationId?: string },
-    signal?: AbortSignal,
+    options: StartOptions,
   ): Promise<{ invitationHref: string | undefined; operationId: string }> {
-    const app = await this.application(signal);
+    const app = await this.application(options);
     const operationId = options.operationId ?? newOperationId();
     const body = {
       ...input,
@@ -153,7 +153,7 @@ export class UcwaClient extends UcwaApplicationClient {
       importance: 'Normal',
       ...(options.subject ? { subject: options.subject } : {}),
     };
-    const posted = this.postLink(app.communication, rel, body, signal);
+    const posted = this.postLink(app.communication, rel, body, options);
     this.startingOperations.add(posted);
     const response = await posted.finally(() => this.startingOperations.delete(posted));
     const location = response.headers.get('location');

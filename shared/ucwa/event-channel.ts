@@ -60,7 +60,8 @@ export class EventChannel {
   }
 
   /** One P-GET at the cursor. On success the cursor moves to the batch's `next`. */
-  async poll(signal?: AbortSignal): Promise<EventBatch> {
+  async poll(options: { abortSignal?: AbortSignal } = {}): Promise<EventBatch> {
+    const signal = options.abortSignal;
     if (this.polling)
       throw new Error('EventChannel.poll: a P-GET is already pending; UCWA allows one per ack');
     this.polling = true;

@@ -1,5 +1,5 @@
 import { getDomain } from 'tldts';
-import { isLoopbackHost } from '../config.js';
+import { isHttpsOrLoopback } from '../lib/loopback.js';
 import { OriginNotAllowedError } from './errors.js';
 
 /**
@@ -34,7 +34,7 @@ export class OriginPolicy {
   }
 
   private refusal(url: URL): string | undefined {
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    if (!isHttpsOrLoopback(url)) {
       return 'only https is allowed (http only for loopback addresses)';
     }
     if (url.username || url.password) return 'URLs with credentials are not allowed';

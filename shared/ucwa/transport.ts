@@ -1,20 +1,18 @@
-import {
-  OriginNotAllowedError,
-  UcwaAuthError,
-  UcwaError,
-  type UcwaErrorBody,
-  UcwaTransportError,
-} from './errors.js';
+import { backoffDelay } from '../lib/backoff.js';
+import { parseRetryAfter } from '../lib/retry-after.js';
+import { sleep } from '../lib/sleep.js';
+import { UcwaAuthError, UcwaTransportError } from './errors.js';
 import { originOf } from './links.js';
 import type { OriginPolicy } from './origin-policy.js';
 import {
-  backoffDelay,
-  DEFAULT_RETRY,
-  parseRetryAfter,
-  RETRYABLE_STATUS,
-  type RetryPolicy,
-  sleep,
-} from './retry.js';
+  describeFailure,
+  headerValues,
+  isConnectionRefused,
+  isMalformedJson,
+  parseBody,
+  toUcwaError,
+} from './response.js';
+import { DEFAULT_RETRY, RETRYABLE_STATUS, type RetryPolicy } from './retry.js';
 import { checkScopes } from './scopes.js';
 import type { AccessToken, AuthChallenge, TokenSource } from './token-source.js';
 import { parseChallenges } from './www-authenticate.js';
@@ -69,8 +67,6 @@ export interface UcwaResponse {
   body: unknown;
   text: string;
 }
-
-const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json/i;
 
 /**
  * One UCWA HTTP exchange: origin allow-list, per-origin token with one forced refresh on 401, scope check,
@@ -133,10 +129,12 @@ export class UcwaTransport {
         // A request that never reached the server (refused connection) is always safe to repeat.
         const repeatable = idempotent || isConnectionRefused(error);
         if (repeatable && attempt < maxAttempts) {
-          await sleep(backoffDelay(this.retry, attempt - 1, this.options.random), request.signal);
+          await sleep(this.pause(attempt), request.signal);
           continue;
         }
-        throw new UcwaTransportError(request.method, request.url, describe(error), attempt, { cause: error });
+        throw new UcwaTransportError(request.method, request.url, describeFailure(error), attempt, {
+          cause: error,
+        });
       }
 
       if (response.status === 401) {
@@ -162,29 +160,27 @@ export class UcwaTransport {
         const repeatable = idempotent || response.status === 429;
         const withinBudget = retryAfterMs === undefined || retryAfterMs <= this.retry.maxRetryAfterMs;
         if (repeatable && RETRYABLE_STATUS.has(response.status) && withinBudget && attempt < maxAttempts) {
-          await sleep(
-            retryAfterMs ?? backoffDelay(this.retry, attempt - 1, this.options.random),
-            request.signal,
-          );
+          await sleep(retryAfterMs ?? this.pause(attempt), request.signal);
           continue;
         }
         throw toUcwaError(request, response, retryAfterMs);
       }
 
-      if (
-        response.text &&
-        JSON_TYPE.test(response.headers.get('content-type') ?? '') &&
-        response.body === undefined
-      ) {
+      if (isMalformedJson(response)) {
         // Malformed JSON from a front end under stress: repeat a safe request, otherwise report.
         if (idempotent && attempt < maxAttempts) {
-          await sleep(backoffDelay(this.retry, attempt - 1, this.options.random), request.signal);
+          await sleep(this.pause(attempt), request.signal);
           continue;
         }
         throw new UcwaTransportError(request.method, request.url, 'malformed JSON in the response', attempt);
       }
       return response;
     }
+  }
+
+  /** Full jitter before the retry that follows attempt `attempt` (from 1). */
+  private pause(attempt: number): number {
+    return backoffDelay(this.retry, attempt - 1, 'full', this.options.random);
   }
 
   private async token(origin: string, forceRefresh: boolean): Promise<AccessToken> {
@@ -207,7 +203,9 @@ export class UcwaTransport {
       return token;
     } catch (error) {
       if (error instanceof UcwaAuthError) throw error;
-      throw new UcwaAuthError(origin, `No UCWA token for ${origin}: ${describe(error)}`, { cause: error });
+      throw new UcwaAuthError(origin, `No UCWA token for ${origin}: ${describeFailure(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -261,55 +259,6 @@ export class UcwaTransport {
       throw error;
     }
   }
-}
-
-function parseBody(headers: Headers, text: string): unknown {
-  if (!text) return undefined;
-  if (!JSON_TYPE.test(headers.get('content-type') ?? '')) return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function toUcwaError(
-  request: UcwaRequest,
-  response: UcwaResponse,
-  retryAfterMs: number | undefined,
-): UcwaError {
-  const body = response.body;
-  const ucwaBody =
-    typeof body === 'object' && body !== null && typeof (body as UcwaErrorBody).code === 'string'
-      ? (body as UcwaErrorBody)
-      : undefined;
-  return new UcwaError({
-    status: response.status,
-    method: request.method,
-    href: request.url,
-    ...(ucwaBody ? { body: ucwaBody } : {}),
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-  });
-}
-
-function headerValues(headers: Headers, name: string): string[] {
-  const value = headers.get(name);
-  return value ? [value] : [];
-}
-
-function isConnectionRefused(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
-  return cause?.code === 'ECONNREFUSED';
-}
-
-function describe(error: unknown): string {
-  if (error instanceof OriginNotAllowedError) return error.message;
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    if (error.name === 'TimeoutError') return 'timed out';
-    return cause?.code ? `${error.message} (${cause.code})` : error.message;
-  }
-  return String(error);
 }
 
 function needsChallenge(error: unknown): boolean {

@@ -96,7 +96,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     namespace,
     now: worldClock(),
     ...(storage ? { storage: { connectionString } } : {}),
-    ucwa: { eventChannel: { timeoutSec: 1, marginMs: 5_000 }, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+    ucwa: { eventChannel: { timeoutSec: 1, marginMs: 5_000 }, retry: { baseMs: 5, maxMs: 20 } },
   });
   return {
     sim,

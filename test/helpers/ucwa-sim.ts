@@ -37,7 +37,7 @@ export function simClient(sim: UcwaSimulator, overrides: Partial<UcwaClientOptio
     application: { userAgent: 'ucwa-gatekeeper-tests/1.0', endpointId: 'tests', culture: 'en-us' },
     availability: {},
     eventChannel: { timeoutSec: 1, marginMs: 5_000 },
-    retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2_000 },
+    retry: { baseMs: 5, maxMs: 20, maxRetryAfterMs: 2_000 },
     timeoutMs: 5_000,
     ...overrides,
   });

@@ -95,7 +95,7 @@ async function runtimeOver(
     log: { info: log, warn: log, error: log },
     namespace: `s${randomUUID().replaceAll('-', '').slice(0, 12)}`,
     ...(tokens ? { tokens } : {}),
-    ucwa: { retry: { baseDelayMs: 1, maxDelayMs: 2 } },
+    ucwa: { retry: { baseMs: 1, maxMs: 2 } },
   });
   return { rt, sent, logs, telemetry };
 }

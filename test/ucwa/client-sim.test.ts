@@ -271,7 +271,7 @@ describe('event channel', () => {
     const again = await (await client.eventChannel(first.cursor)).poll();
     expect(again.events.map((e) => e.link.href)).toEqual(first.events.map((e) => e.link.href));
     const controller = new AbortController();
-    const pending = channel.poll(controller.signal);
+    const pending = channel.poll({ abortSignal: controller.signal });
     controller.abort();
     await expect(pending).rejects.toBeDefined();
     const cursorAfterAbort = channel.cursor;

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  backoffDelay,
   buildBatch,
   checkScopes,
   classify,
-  DEFAULT_RETRY,
   decodeDataUri,
   discoveryDomain,
   needsRediscovery,
@@ -12,7 +10,6 @@ import {
   OriginPolicy,
   parseBatch,
   parseChallenges,
-  parseRetryAfter,
   parseUcwaDate,
   parseUcwaResource,
   ScopeError,
@@ -119,19 +116,6 @@ describe('WWW-Authenticate', () => {
   });
   it('survives garbage', () => {
     expect(parseChallenges(['', '===', 'Negotiate'])).toEqual({});
-  });
-});
-
-describe('retry policy', () => {
-  it('parses Retry-After as seconds and HTTP-date', () => {
-    expect(parseRetryAfter('3')).toBe(3000);
-    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
-    expect(parseRetryAfter('later')).toBeUndefined();
-  });
-  it('uses full jitter under an exponential, capped ceiling', () => {
-    expect(backoffDelay(DEFAULT_RETRY, 0, () => 0.999)).toBeLessThan(DEFAULT_RETRY.baseDelayMs);
-    expect(backoffDelay(DEFAULT_RETRY, 20, () => 0.999)).toBeLessThan(DEFAULT_RETRY.maxDelayMs);
-    expect(backoffDelay(DEFAULT_RETRY, 3, () => 0)).toBe(0);
   });
 });
 
