@@ -29,11 +29,11 @@ export function decide(policy: Policy, subject: Subject): Decision {
   const rule = policy.rules.find((candidate) => matches(candidate, subject));
   const fallback = subject.kind === 'roster' ? 'ignore' : policy.defaults[subject.kind];
   const proposed: Decision = rule
-    ? { action: rule.action, rule: rule.name, reason: describe(rule), notify: rule.action !== 'ignore' }
+    ? { action: rule.action, rule: rule.name, reason: describeRule(rule), notify: rule.action !== 'ignore' }
     : {
         action: fallback,
         rule: 'default',
-        reason: `no rule matched; default for ${subject.kind}`,
+        reason: `no rule matched; the default for ${DEFAULT_FOR[subject.kind]}`,
         notify: fallback !== 'ignore',
       };
   if (proposed.action === 'summarize' || proposed.action === 'ignore' || proposed.action === 'accept')
@@ -95,13 +95,41 @@ function matches(rule: Rule, subject: Subject): boolean {
   return true;
 }
 
-function describe(rule: Rule): string {
-  const conditions = Object.entries(rule.when)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('|') : String(value)}`);
-  return conditions.length > 0
-    ? `matched ${conditions.join(', ')}`
-    : `matched every ${rule.on === 'any' ? 'subject' : rule.on}`;
+const DEFAULT_FOR: Record<Subject['kind'], string> = {
+  invitation: 'invitations',
+  lobby: 'lobby guests',
+  roster: 'meeting participants',
+};
+
+const FLAG_WORDS: Record<'anonymous' | 'inLobby' | 'local' | 'organizer', [string, string]> = {
+  anonymous: ['anonymous', 'not anonymous'],
+  inLobby: ['waiting in the lobby', 'in the meeting'],
+  local: ['the account itself', 'not the account itself'],
+  organizer: ['the organizer', 'not the organizer'],
+};
+
+const EVERYONE: Record<Rule['on'], string> = {
+  invitation: 'every invitation',
+  lobby: 'everyone waiting in a lobby',
+  roster: 'everyone in the meeting',
+  any: 'everyone',
+};
+
+/** Why a rule matched, in a reader's words: `anonymous, from PublicCloud or Federated`. */
+export function describeRule(rule: Rule): string {
+  const { when } = rule;
+  const phrases: string[] = [];
+  for (const flag of Object.keys(FLAG_WORDS) as (keyof typeof FLAG_WORDS)[]) {
+    const value = when[flag];
+    if (value !== undefined) phrases.push(FLAG_WORDS[flag][value ? 0 : 1]);
+  }
+  const or = (list: readonly string[]) => list.join(' or ');
+  if (when.sourceNetwork) phrases.push(`from ${or(when.sourceNetwork)}`);
+  if (when.domain) phrases.push(`domain ${or(when.domain)}`);
+  if (when.uri) phrases.push(`address ${or(when.uri)}`);
+  if (when.role) phrases.push(`role ${or(when.role)}`);
+  if (when.modality) phrases.push(`a ${or(when.modality)} invitation`);
+  return phrases.length > 0 ? phrases.join(', ') : EVERYONE[rule.on];
 }
 
 function includesIgnoringCase(list: readonly string[], value: string | undefined): boolean {

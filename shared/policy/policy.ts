@@ -47,6 +47,7 @@ export const conditionSchema = z.strictObject({
 });
 
 const INVITATION_ACTIONS = ['summarize', 'decline', 'accept', 'ignore'] as const;
+export const FIRST_MESSAGE_CHOICES = ['never', 'outside-enterprise', 'always'] as const;
 const LOBBY_ACTIONS = ['summarize', 'eject', 'ignore'] as const;
 
 export const ruleSchema = z
@@ -85,6 +86,13 @@ export const policySchema = z.strictObject({
       domains: z.array(domainPattern).default([]),
     })
     .default({ uris: [], domains: [] }),
+  /** What chat may show of what a sender wrote (see privacy.ts). */
+  privacy: z
+    .strictObject({
+      /** The first message of an IM: `never`, `outside-enterprise` (the default) or `always`. */
+      firstMessage: z.enum(FIRST_MESSAGE_CHOICES).default('outside-enterprise'),
+    })
+    .default({ firstMessage: 'outside-enterprise' }),
   /** When no rule matches. */
   defaults: z
     .strictObject({
