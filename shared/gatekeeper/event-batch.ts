@@ -55,7 +55,7 @@ export async function handleEventBatch(
   const invitations: { event: ChannelEvent; meaning: Extract<EventMeaning, { kind: 'invitation' }> }[] = [];
   const lobby = new Map<string, { event: ChannelEvent; meaning: LobbyMeaning }[]>();
   for (const event of events) {
-    const meaning = meaningOf(event);
+    const meaning = resolved(meaningOf(event), deps.ucwa);
     if (meaning.kind === 'invitation') invitations.push({ event, meaning });
     // Roster arrivals matter only to a policy with an `on: "roster"` rule; otherwise they are not even read.
     else if (meaning.kind === 'lobby' && (meaning.where === 'lobby' || deps.lobby.watchesRoster)) {
@@ -106,7 +106,7 @@ export async function handleEventBatch(
           await settle(event, async () => {
             const read = usable(meaning)
               ? { participant: usable(meaning) }
-              : fresh.get(deps.ucwa.resolve(meaning.participantHref));
+              : fresh.get(meaning.participantHref);
             if (read && 'error' in read) {
               // A 403 on reading this participant is final for it: said once, not retried with the batch.
               if (isRefusedForItem(read.error))
@@ -139,6 +139,21 @@ export async function handleEventBatch(
     deps.telemetry.metric('UcwaRoundTripsPerEvent', (deps.roundTrips() - tripsBefore) / result.handled);
   }
   return result;
+}
+
+/**
+ * Every href the gatekeeper keys or compares by is absolute: UCWA links are mostly relative, and the sweep
+ * and recovery see the same participant through absolute ones — one participant, one claim.
+ */
+function resolved(meaning: EventMeaning, ucwa: GatekeeperUcwa): EventMeaning {
+  if (meaning.kind === 'invitation') return { ...meaning, href: ucwa.resolve(meaning.href) };
+  if (meaning.kind === 'lobby' || meaning.kind === 'lobby-left')
+    return {
+      ...meaning,
+      participantHref: ucwa.resolve(meaning.participantHref),
+      conversationHref: ucwa.resolve(meaning.conversationHref),
+    };
+  return meaning;
 }
 
 function reject(

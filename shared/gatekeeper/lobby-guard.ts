@@ -269,7 +269,8 @@ export class LobbyGuard {
    */
   private underDroppedApplication(href: string): boolean {
     const app = this.deps.ucwa.currentApplication?.href;
-    return app !== undefined && !href.startsWith(`${app}/`);
+    // Claims written by earlier versions may hold a relative href.
+    return app !== undefined && !this.deps.ucwa.resolve(href).startsWith(`${this.deps.ucwa.resolve(app)}/`);
   }
 
   private async reread(participantHref: string): Promise<Participant | undefined> {

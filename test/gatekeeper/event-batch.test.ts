@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { effectKeys } from '../../shared/gatekeeper/effect-keys.js';
 import { handleEventBatch } from '../../shared/gatekeeper/event-batch.js';
 import type { InvitationGuard } from '../../shared/gatekeeper/invitation-guard.js';
 import { MemoryTelemetry } from '../../shared/telemetry.js';
@@ -43,5 +44,26 @@ describe('one batch of lobby events', () => {
       handleEventBatch(deps, [knock(1), knock(2), knock(3)], { trusted: true, receivedAt: 0 }),
     ).rejects.toBe(unavailable);
     expect(h.server.removals.sort()).toEqual([hrefOf(1), hrefOf(3)]);
+  });
+});
+
+describe('hrefs as UCWA sends them (relative)', () => {
+  it('a knock announced with a relative href is claimed under the absolute one the sweep also uses', async () => {
+    const h = lobbyHarness();
+    const absolute = hrefOf(1);
+    const relative = new URL(absolute).pathname;
+    h.server.present.set(absolute, guest(relative));
+    const event = { ...knock(1), link: { rel: 'participant', href: relative } } as ChannelEvent;
+    const deps = {
+      ucwa: h.server.ucwa,
+      lobby: h.guardFor('run-1'),
+      invitations: {} as InvitationGuard,
+      telemetry: new MemoryTelemetry(),
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+    };
+    await handleEventBatch(deps, [event], { trusted: true, receivedAt: 0 });
+
+    expect(h.server.removals).toEqual([absolute]);
+    expect([...h.claims.rows.keys()]).toEqual([effectKeys.removal(absolute)]);
   });
 });

@@ -52,4 +52,38 @@ describe('recovering effects a dead run left unfinished', () => {
     await expect(gatekeeper.recover()).rejects.toBe(unavailable);
     expect(h.server.removals).toEqual([hrefOf(2)]);
   });
+
+  it('a claim an earlier version keyed by a relative href is finished under the current application, not dropped', async () => {
+    const h = lobbyHarness();
+    const absolute = hrefOf(1);
+    const relative = new URL(absolute).pathname;
+    h.server.present.set(absolute, guest(relative));
+    const report = {
+      subject: 'lobby',
+      participant: relative,
+      meeting: conversation,
+      facts: { anonymous: true },
+      decision: { action: 'eject', rule: 'anonymous', reason: 'anonymous guest', notify: true },
+      notify: true,
+    };
+    await h.claims.open(
+      effectKeys.removal(relative),
+      fresh({ owner: 'dead', now: 0 }, JSON.stringify(report)),
+    );
+    const gatekeeper = new Gatekeeper({
+      ucwa: h.server.ucwa,
+      policy: DEFAULT_POLICY,
+      mode: 'enforce',
+      claims: h.claims,
+      audit: h.audit,
+      outbox: h.outbox,
+      telemetry: new MemoryTelemetry(),
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+      now: () => new Date(Date.parse('2026-06-01T12:01:01Z')),
+    });
+
+    await gatekeeper.recover();
+    expect(h.server.removals).toEqual([absolute]);
+    expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['done']);
+  });
 });

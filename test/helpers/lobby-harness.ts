@@ -28,16 +28,24 @@ export function fakeUcwa(app: string) {
   const removals: string[] = [];
   const ucwa: GatekeeperUcwa = {
     currentApplication: { href: app },
-    resolve: (href) => href,
+    // UCWA links are mostly relative; the client resolves them against the pool, as this does.
+    resolve: (href) => new URL(href, new URL(app).origin).href,
     get: (async (_rel: string, href: string) => {
-      const found = present.get(href);
+      const found = present.get(ucwa.resolve(href));
       if (!found) throw new UcwaError({ status: 404, method: 'GET', href });
       return found;
     }) as GatekeeperUcwa['get'],
-    getMany: async () => [],
+    getMany: (async (_rel: string, hrefs: readonly string[]) =>
+      hrefs.map((given) => {
+        const href = ucwa.resolve(given);
+        const resource = present.get(href);
+        return resource
+          ? { href, ok: true, resource }
+          : { href, ok: false, error: new UcwaError({ status: 404, method: 'GET', href }) };
+      })) as GatekeeperUcwa['getMany'],
     removeParticipants: async (items) => {
       for (const { participant } of items) {
-        const self = hrefOf(participant, 'self') ?? '';
+        const self = ucwa.resolve(hrefOf(participant, 'self') ?? '');
         removals.push(self);
         present.delete(self);
       }
