@@ -1,4 +1,4 @@
-import type { Notice } from '../shared/chat/notice.js';
+import type { Notice, SenderFacts } from '../shared/chat/notice.js';
 import { cleanText } from '../shared/chat/text.js';
 
 /** Counts for the live tally under each line. */
@@ -17,11 +17,9 @@ export class Tally {
       if (notice.outcome?.status === 'done') this.ejected++;
       if (notice.outcome?.status === 'would-do') this.wouldEject++;
     }
-    if (
-      notice.outcome?.status === 'failed' ||
-      notice.outcome?.status === 'not-permitted' ||
-      notice.kind === 'alert'
-    ) {
+    const status =
+      notice.kind === 'invitation' || notice.kind === 'lobby' ? notice.outcome?.status : undefined;
+    if (status === 'failed' || status === 'not-permitted' || notice.kind === 'alert') {
       this.failures++;
     }
   }
@@ -38,7 +36,7 @@ function plain(text: string | undefined): string {
   return cleanText(text ?? '', 500);
 }
 
-function who(sender: Notice['sender']): string {
+function who(sender: SenderFacts | undefined): string {
   if (!sender) return 'unknown sender';
   const facts = [
     sender.sourceNetwork,
@@ -54,20 +52,26 @@ export function renderDemoLine(body: unknown, tally: Tally): string | undefined 
   if (typeof body !== 'object' || body === null || !('kind' in body)) return undefined;
   const notice = body as Notice;
   tally.add(notice);
-  const decision = notice.decision ? `→ ${notice.decision.action} (${plain(notice.decision.rule)})` : '';
-  const outcome = notice.outcome
-    ? ` · ${notice.outcome.status}${notice.outcome.detail ? `: ${plain(notice.outcome.detail)}` : ''}`
+  const effect = notice.kind === 'invitation' || notice.kind === 'lobby' ? notice : undefined;
+  const decision = effect?.decision ? `→ ${effect.decision.action} (${plain(effect.decision.rule)})` : '';
+  const outcome = effect?.outcome
+    ? ` · ${effect.outcome.status}${effect.outcome.detail ? `: ${plain(effect.outcome.detail)}` : ''}`
     : '';
   const mode = notice.mode === 'dry-run' ? ' [DRY-RUN]' : '';
   switch (notice.kind) {
     case 'invitation': {
       const invitation = notice.invitation;
       const subject = invitation?.subject ? ` · "${plain(invitation.subject)}"` : '';
-      const message = invitation?.firstMessage ? `\n    "${plain(invitation.firstMessage)}"` : '';
+      const message = invitation?.firstMessage
+        ? `\n    "${plain(invitation.firstMessage)}"`
+        : invitation?.firstMessageWithheld
+          ? '\n    (first message kept private: policy privacy.firstMessage)'
+          : '';
       return `▶ ${invitation?.modality ?? 'invitation'} from ${who(notice.sender)}${subject}${message}\n    ${decision}${outcome}${mode}`;
     }
     case 'lobby': {
-      const where = notice.sender?.inLobby === false ? 'meeting' : 'lobby';
+      const place = notice.sender?.inLobby === false ? 'meeting' : 'lobby';
+      const where = notice.meeting?.subject ? `${place} of "${plain(notice.meeting.subject)}"` : place;
       return `▶ ${where}: ${who(notice.sender)}\n    ${decision}${outcome}${mode}`;
     }
     case 'alert':

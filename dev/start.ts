@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { functionDefinitions } from '../functions/registry.js';
+import { newWebhookSecret } from '../shared/chat/signature.js';
 import { startAzurite } from './azurite.js';
 import { type ChatSinkServer, startChatSink } from './chat-sink/index.js';
 import { renderDemoLine, Tally } from './demo-display.js';
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
       tokens: { acceptJwt: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }] },
     });
     cleanups.push(() => sim?.close() ?? Promise.resolve());
-    const secret = randomUUID();
+    const secret = newWebhookSecret();
     chat = await startChatSink({ secret, jsonlPath: join(STATE_DIR, 'chat-sink.jsonl') });
     cleanups.push(() => chat?.close() ?? Promise.resolve());
     const scenario = JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8')) as {
@@ -162,7 +163,10 @@ async function main(): Promise<void> {
   console.log(
     `  Functions: ${host.url}/api/health · /api/ucwa/events · /api/inspect  (admin: POST ${host.url}/admin/functions/<name>)`,
   );
-  if (chat) console.log(`  Chat sink: ${chat.url}/received (also .data/chat-sink.jsonl)`);
+  if (chat)
+    console.log(
+      `  Chat sink: ${chat.url}/ shows the cards; ${chat.url}/received (also .data/chat-sink.jsonl)`,
+    );
   console.log(`  Mode: ${process.env.GATEKEEPER_MODE ?? 'dry-run'} · Ctrl-C stops everything\n`);
 
   // Hold the event channel now instead of waiting for the first timer tick.

@@ -28,6 +28,23 @@ const list = z
   )
   .pipe(z.array(z.string()));
 
+/** Standard Webhooks secrets (shared/chat/signature.ts), separated by spaces while one rotates. */
+const webhookSecrets = z.string().refine(
+  (value) =>
+    value
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .every(isWebhookSecret),
+  'must be whsec_ and the base64 of 24 to 64 random bytes (several separated by spaces while rotating)',
+);
+
+function isWebhookSecret(secret: string): boolean {
+  const encoded = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)?.[1];
+  if (encoded === undefined || encoded.length % 4 !== 0) return false;
+  const bytes = Buffer.from(encoded, 'base64').length;
+  return bytes >= 24 && bytes <= 64;
+}
+
 /** A retention period: whole days, at least one, at most ten years. */
 const days = z.coerce.number().int().min(1).max(3650);
 
@@ -103,8 +120,12 @@ export const settingDocs = {
   },
   CHAT_TEAMS_WEBHOOK_URL: { description: 'Microsoft Teams Workflows webhook URL.', secret: true },
   CHAT_SLACK_WEBHOOK_URL: { description: 'Slack incoming webhook URL.', secret: true },
-  CHAT_WEBHOOK_URL: { description: 'Generic JSON webhook URL (signed with HMAC-SHA256).', secret: true },
-  CHAT_WEBHOOK_SECRET: { description: 'HMAC-SHA256 key for the generic webhook.', secret: true },
+  CHAT_WEBHOOK_URL: { description: 'Generic JSON webhook URL (signed by Standard Webhooks).', secret: true },
+  CHAT_WEBHOOK_SECRET: {
+    description:
+      'Standard Webhooks secret for the generic webhook: `whsec_` and the base64 of 24–64 random bytes (`echo whsec_$(openssl rand -base64 32)`). While rotating, the new and the old secret separated by a space: each delivery is signed with both.',
+    secret: true,
+  },
   CHAT_UCWA_IM_TO: {
     description: 'A SIP address that also gets every summary as an instant message from the service account.',
     secret: false,
@@ -172,7 +193,7 @@ const settingsSchema = z.object({
   CHAT_TEAMS_WEBHOOK_URL: secureUrl.optional(),
   CHAT_SLACK_WEBHOOK_URL: secureUrl.optional(),
   CHAT_WEBHOOK_URL: secureUrl.optional(),
-  CHAT_WEBHOOK_SECRET: optionalString,
+  CHAT_WEBHOOK_SECRET: webhookSecrets.optional(),
   CHAT_UCWA_IM_TO: z
     .string()
     .regex(/^sip:[^@\s]+@[^@\s]+$/i, 'must be a SIP URI such as sip:admin@contoso.com')

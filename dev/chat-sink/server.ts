@@ -1,7 +1,8 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_TOLERANCE_SEC, verifyWebhookSignature } from '../../shared/chat/signature.js';
+import { Webhook } from 'standardwebhooks';
+import { ADAPTIVE_CARDS_BUNDLE, chatPage, type ShownMessage } from './page.js';
 
 /**
  * A local stand-in for Teams Workflows, Slack and a generic JSON webhook: it keeps every payload it accepts
@@ -15,7 +16,7 @@ export interface ReceivedMessage {
   receivedAt: string;
   /** Path and query as requested (the local sink has no secrets). */
   path: string;
-  /** The headers worth looking at: content type, user agent, signature, idempotency key. */
+  /** The headers worth looking at: content type, user agent, and the Standard Webhooks id, time and signature. */
   headers: Record<string, string>;
   /** The JSON body, parsed. */
   body: unknown;
@@ -34,10 +35,12 @@ export interface ChatSinkOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Verify `X-Gatekeeper-Signature` on `/webhook`; 401 when it does not verify. */
+  /**
+   * The `whsec_` secret: `/webhook` then verifies Standard Webhooks signatures with the stock library (which
+   * allows five minutes of clock skew) and answers 401 when one does not verify.
+   */
   secret?: string;
-  toleranceSec?: number;
-  /** Clock for signature timestamps, in milliseconds. */
+  /** Clock for `receivedAt`, in milliseconds. */
   now?: () => number;
   /** Also append every accepted message to this JSON Lines file. */
   jsonlPath?: string;
@@ -71,7 +74,7 @@ export interface ChatSinkServer {
   close(): Promise<void>;
 }
 
-const KEPT_HEADERS = ['content-type', 'user-agent', 'x-gatekeeper-signature', 'idempotency-key'];
+const KEPT_HEADERS = ['content-type', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature'];
 const CHANNELS = new Set<string>(['teams', 'slack', 'webhook']);
 
 class BodyTooLarge extends Error {}
@@ -120,6 +123,25 @@ function payloadProblem(channel: ChatChannel, body: unknown): string | undefined
   return undefined;
 }
 
+/** Node keeps repeated headers as arrays; the verifier wants one string per name. */
+function singleValued(headers: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** A received message for the page, newest first. */
+function shown(message: ReceivedMessage): ShownMessage {
+  return {
+    channel: message.channel,
+    body: message.body,
+    ...(message.channel === 'webhook' && { headers: message.headers }),
+    caption: `${message.channel} · ${message.receivedAt}`,
+  };
+}
+
 export async function startChatSink(options: ChatSinkOptions = {}): Promise<ChatSinkServer> {
   const received: ReceivedMessage[] = [];
   const rejected: RejectedMessage[] = [];
@@ -128,6 +150,7 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
   let failures: { count: number; status: number; retryAfter?: string } | undefined;
   let mode: { kind: 'up' } | { kind: 'down'; status?: number } | { kind: 'stall' } = { kind: 'up' };
   const stalled = new Set<ServerResponse>();
+  const verifier = options.secret === undefined ? undefined : new Webhook(options.secret);
 
   async function accept(channel: ChatChannel, request: IncomingMessage, response: ServerResponse) {
     if (mode.kind === 'stall') {
@@ -164,15 +187,12 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
       rejected.push({ channel, status, reason });
       send(response, status, reason);
     };
-    if (channel === 'webhook' && options.secret !== undefined) {
-      const result = verifyWebhookSignature(
-        options.secret,
-        request.headers,
-        raw,
-        options.toleranceSec ?? DEFAULT_TOLERANCE_SEC,
-        now() / 1000,
-      );
-      if (!result.ok) return refuse(401, `signature ${result.reason}`);
+    if (verifier && channel === 'webhook') {
+      try {
+        verifier.verify(raw.toString('utf8'), singleValued(request.headers));
+      } catch (error) {
+        return refuse(401, `signature: ${(error as Error).message}`);
+      }
     }
     let body: unknown;
     try {
@@ -211,6 +231,18 @@ export async function startChatSink(options: ChatSinkOptions = {}): Promise<Chat
         const channel = url.searchParams.get('channel');
         const list = channel ? received.filter((message) => message.channel === channel) : received;
         return send(response, 200, JSON.stringify(list));
+      }
+      if (request.method === 'GET' && url.pathname === '/') {
+        const page = chatPage(received.map(shown).reverse(), {
+          title: 'Chat sink',
+          adaptiveCardsSrc: '/assets/adaptivecards.min.js',
+          live: { count: received.length },
+        });
+        return send(response, 200, page, { 'content-type': 'text/html; charset=utf-8' });
+      }
+      if (request.method === 'GET' && url.pathname === '/assets/adaptivecards.min.js') {
+        const script = await readFile(ADAPTIVE_CARDS_BUNDLE, 'utf8');
+        return send(response, 200, script, { 'content-type': 'text/javascript; charset=utf-8' });
       }
       if (request.method === 'DELETE' && url.pathname === '/received') {
         received.length = 0;

@@ -3,7 +3,7 @@
  * endpoints, the UCWA simulator with test-sized P-GET timeouts, and the local chat sink. Everything listens
  * on 127.0.0.1 and is closed by `close()`, in reverse order, whatever failed.
  */
-import { randomUUID } from 'node:crypto';
+import { newWebhookSecret } from '../../shared/chat/signature.js';
 import { type AzuriteInstance, startAzurite } from '../azurite.js';
 import { type ChatSinkServer, startChatSink } from '../chat-sink/index.js';
 import { type FaultProxy, proxiedConnectionString, startFaultProxy } from '../fault-proxy/index.js';
@@ -49,7 +49,7 @@ export async function startInfra(meetings: readonly string[]): Promise<Infra> {
         accountIsLeader: true,
       });
     }
-    const webhookSecret = randomUUID();
+    const webhookSecret = newWebhookSecret();
     const chat = await startChatSink({ host: '127.0.0.1', secret: webhookSecret });
     closers.push(() => chat.close());
     return {

@@ -2,9 +2,13 @@ import type { RenderOptions } from './clean-notice.js';
 import { escapeSlack } from './escape.js';
 import type { Notice } from './notice.js';
 import { cap } from './text.js';
-import { DRY_RUN_MARKER, DRY_RUN_NOTE, type NoticeView, noticeView } from './view.js';
+import { DRY_RUN_MARKER, DRY_RUN_NOTE, type Fact, type NoticeView, noticeView, type Tone } from './view.js';
 
-/** A notice as a Slack incoming-webhook body: a `text` fallback (notifications, old clients) and Block Kit. */
+/**
+ * A notice as a Slack incoming-webhook body: a `text` fallback (notifications, old clients) and Block Kit.
+ * The header leads with the decision and outcome (a coloured mark for its tone: blocks have no colours),
+ * fields hold the facts that explain it, and the rest is small print in context blocks.
+ */
 
 export type SlackText = { type: 'plain_text'; text: string; emoji: false } | { type: 'mrkdwn'; text: string };
 
@@ -18,10 +22,12 @@ export interface SlackMessage {
   blocks: SlackBlock[];
 }
 
-/** Block Kit limits: header text 150 characters, 10 fields per section, 2000 characters per field. */
+/** Block Kit limits: header text 150 characters, 10 fields per section or elements per context, 2000 per text. */
 const HEADER_MAX = 150;
-const FIELDS_PER_SECTION = 10;
+const PER_BLOCK = 10;
 const FIELD_MAX = 2000;
+
+const TONE_MARK: Record<Tone, string> = { default: '', good: '🟢 ', warning: '🟠 ', attention: '🔴 ' };
 
 function title(view: NoticeView): string {
   return view.subject ? `${view.headline}: ${view.subject}` : view.headline;
@@ -41,34 +47,46 @@ function fitEscaped(raw: string, max: number, escapeText: (text: string) => stri
   return '…';
 }
 
+function labelled(fact: Fact, separator: string): SlackText {
+  const label = `*${fact.label}*${separator}`;
+  return mrkdwn(label + fitEscaped(fact.value, FIELD_MAX - label.length, (t) => escapeSlack(t, fact.kind)));
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += PER_BLOCK) out.push(items.slice(i, i + PER_BLOCK));
+  return out;
+}
+
 export function renderSlack(notice: Notice, options: RenderOptions = {}): SlackMessage {
   const view = noticeView(notice, options);
+  const mark = TONE_MARK[view.tone];
   const blocks: SlackBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: fitEscaped(title(view), HEADER_MAX, escapeSlack), emoji: false },
+      text: {
+        type: 'plain_text',
+        text: mark + fitEscaped(title(view), HEADER_MAX - 3, escapeSlack),
+        emoji: false,
+      },
     },
   ];
   if (view.dryRun) blocks.push({ type: 'context', elements: [mrkdwn(`:warning: *${DRY_RUN_NOTE}*`)] });
-  if (view.body && view.kind === 'alert') {
-    blocks.push({ type: 'section', text: mrkdwn(fitEscaped(view.body.text, FIELD_MAX, escapeSlack)) });
+  for (const fields of chunks(view.facts.map((fact) => labelled(fact, '\n')))) {
+    blocks.push({ type: 'section', fields });
   }
-  const fields = view.facts.map((fact) => {
-    const label = `*${fact.label}*\n`;
-    return mrkdwn(label + fitEscaped(fact.value, FIELD_MAX - label.length, (t) => escapeSlack(t, fact.kind)));
-  });
-  for (let i = 0; i < fields.length; i += FIELDS_PER_SECTION) {
-    blocks.push({ type: 'section', fields: fields.slice(i, i + FIELDS_PER_SECTION) });
-  }
-  if (view.body && view.kind !== 'alert') {
+  if (view.body) {
     blocks.push({
       type: 'section',
       text: mrkdwn(`*${view.body.label}*\n${fitEscaped(view.body.text, FIELD_MAX - 32, escapeSlack)}`),
     });
   }
+  // The note is our own words: nothing to escape, and escaping would defang `privacy.firstMessage`.
+  if (view.note) blocks.push({ type: 'context', elements: [mrkdwn(`_${view.note}_`)] });
+  for (const elements of chunks(view.details.map((fact) => labelled(fact, ' ')))) {
+    blocks.push({ type: 'context', elements });
+  }
   blocks.push({ type: 'context', elements: [mrkdwn(escapeSlack(view.footer, 'uri'))] });
-
-  const decision = notice.decision ? ` · ${notice.decision.action}` : '';
-  const text = `${view.dryRun ? `[${DRY_RUN_MARKER}] ` : ''}${escapeSlack(title(view))}${decision}`;
+  const text = `${view.dryRun ? `[${DRY_RUN_MARKER}] ` : ''}${escapeSlack(title(view))}`;
   return { text, blocks };
 }

@@ -1,14 +1,18 @@
 import type { RenderOptions } from './clean-notice.js';
 import { escapeCardMarkdown } from './escape.js';
 import type { Notice } from './notice.js';
-import { DRY_RUN_NOTE, type NoticeView, noticeView, type Tone } from './view.js';
+import { DRY_RUN_NOTE, type Fact, type NoticeView, noticeView, type Tone } from './view.js';
 
 /**
  * A notice as the body a Teams Workflows webhook ("Post to a channel when a webhook request is received")
  * expects: a message activity with one Adaptive Card attachment. The flow posts `attachments[0].content`.
+ * The card leads with the decision and outcome on a band coloured by tone, then the facts that explain it;
+ * the rest sits behind a "Details" button (Action.ShowCard).
  */
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+type ContainerStyle = 'default' | 'emphasis' | 'good' | 'warning' | 'attention';
 
 /** The Adaptive Card elements this renderer uses (a subset of the 1.4 schema). */
 export type CardElement =
@@ -23,7 +27,13 @@ export type CardElement =
       spacing?: 'Small' | 'Medium';
     }
   | { type: 'FactSet'; facts: Array<{ title: string; value: string }> }
-  | { type: 'Container'; style?: 'emphasis' | 'warning' | 'attention'; items: CardElement[] };
+  | { type: 'Container'; style?: ContainerStyle; bleed?: true; items: CardElement[] };
+
+export interface CardAction {
+  type: 'Action.ShowCard';
+  title: string;
+  card: { type: 'AdaptiveCard'; body: CardElement[] };
+}
 
 export interface AdaptiveCard {
   $schema: 'http://adaptivecards.io/schemas/adaptive-card.json';
@@ -31,12 +41,20 @@ export interface AdaptiveCard {
   version: '1.4';
   msteams: { width: 'Full' };
   body: CardElement[];
+  actions?: CardAction[];
 }
 
 export interface TeamsMessage {
   type: 'message';
   attachments: [{ contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE; contentUrl: null; content: AdaptiveCard }];
 }
+
+const TONE_STYLE: Record<Tone, ContainerStyle> = {
+  default: 'emphasis',
+  good: 'good',
+  warning: 'warning',
+  attention: 'attention',
+};
 
 const TONE_COLOR: Record<Tone, 'Good' | 'Warning' | 'Attention' | undefined> = {
   default: undefined,
@@ -45,32 +63,46 @@ const TONE_COLOR: Record<Tone, 'Good' | 'Warning' | 'Attention' | undefined> = {
   attention: 'Attention',
 };
 
-function heading(view: NoticeView): CardElement {
+function lead(view: NoticeView): CardElement {
   const headline = escapeCardMarkdown(view.headline);
   const text = view.subject ? `${headline}: ${escapeCardMarkdown(view.subject)}` : headline;
   const color = TONE_COLOR[view.tone];
-  return { type: 'TextBlock', text, wrap: true, size: 'Medium', weight: 'Bolder', ...(color && { color }) };
+  return {
+    type: 'Container',
+    style: TONE_STYLE[view.tone],
+    bleed: true,
+    items: [
+      { type: 'TextBlock', text, wrap: true, size: 'Medium', weight: 'Bolder', ...(color && { color }) },
+    ],
+  };
 }
 
-/** The Adaptive Card for a notice; invitations and lobby guests get the full fact list, digests and alerts a compact one. */
+function factSet(facts: readonly Fact[]): CardElement {
+  return {
+    type: 'FactSet',
+    facts: facts.map((fact) => ({ title: fact.label, value: escapeCardMarkdown(fact.value, fact.kind) })),
+  };
+}
+
+const small = (text: string, spacing?: 'Medium'): CardElement => ({
+  type: 'TextBlock',
+  text,
+  wrap: true,
+  size: 'Small',
+  isSubtle: true,
+  ...(spacing && { spacing }),
+});
+
+/** The Adaptive Card for a notice. */
 export function renderTeamsCard(notice: Notice, options: RenderOptions = {}): AdaptiveCard {
   const view = noticeView(notice, options);
   const body: CardElement[] = [];
   if (view.dryRun) {
     body.push({ type: 'TextBlock', text: DRY_RUN_NOTE, wrap: true, weight: 'Bolder', color: 'Warning' });
   }
-  body.push(heading(view));
-  if (view.body && view.kind === 'alert') {
-    body.push({ type: 'TextBlock', text: escapeCardMarkdown(view.body.text), wrap: true });
-  }
-  body.push({
-    type: 'FactSet',
-    facts: view.facts.map((fact) => ({
-      title: fact.label,
-      value: escapeCardMarkdown(fact.value, fact.kind),
-    })),
-  });
-  if (view.body && view.kind !== 'alert') {
+  body.push(lead(view));
+  if (view.facts.length > 0) body.push(factSet(view.facts));
+  if (view.body) {
     body.push({
       type: 'Container',
       style: 'emphasis',
@@ -80,21 +112,26 @@ export function renderTeamsCard(notice: Notice, options: RenderOptions = {}): Ad
       ],
     });
   }
-  body.push({
-    type: 'TextBlock',
-    text: escapeCardMarkdown(view.footer, 'uri'),
-    wrap: true,
-    size: 'Small',
-    isSubtle: true,
-    spacing: 'Medium',
-  });
-  return {
+  // Our own words: escaping would only defang `privacy.firstMessage`.
+  if (view.note) body.push(small(view.note));
+  body.push(small(escapeCardMarkdown(view.footer, 'uri'), 'Medium'));
+  const card: AdaptiveCard = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
     version: '1.4',
     msteams: { width: 'Full' },
     body,
   };
+  if (view.details.length > 0) {
+    card.actions = [
+      {
+        type: 'Action.ShowCard',
+        title: 'Details',
+        card: { type: 'AdaptiveCard', body: [factSet(view.details)] },
+      },
+    ];
+  }
+  return card;
 }
 
 /** The Workflows webhook request body. */

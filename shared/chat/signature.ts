@@ -1,71 +1,76 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 
 /**
- * HMAC-SHA256 signatures for the generic webhook, in the style of Stripe's: the signed content is
- * `<unix seconds>.<raw body>`, sent as `X-Gatekeeper-Signature: t=<unix seconds>,v1=<hex>`. The timestamp
- * inside the signed content lets receivers reject replays older than their tolerance.
+ * Signatures for the generic webhook, by the Standard Webhooks specification (standardwebhooks.com) and
+ * produced with its reference library, so any receiver verifies them with a stock library in its own
+ * language. The signed content is `<webhook-id>.<webhook-timestamp>.<raw body>`, HMAC-SHA256 with the
+ * base64-decoded part of a `whsec_` secret; `webhook-signature` holds one `v1,<base64>` per secret,
+ * separated by spaces, so a receiver accepts either the old or the new secret while it rotates.
  */
 
-export const SIGNATURE_HEADER = 'X-Gatekeeper-Signature';
-export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
-export const DEFAULT_TOLERANCE_SEC = 300;
+export const WEBHOOK_ID_HEADER = 'webhook-id';
+export const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp';
+export const WEBHOOK_SIGNATURE_HEADER = 'webhook-signature';
 
-export type WebhookBody = string | Uint8Array;
+export const SECRET_PREFIX = 'whsec_';
+/** The specification asks for 24 to 64 random bytes. */
+export const MIN_SECRET_BYTES = 24;
+export const MAX_SECRET_BYTES = 64;
 
-function hmacHex(secret: string, timestamp: number, body: WebhookBody): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+/** A fresh secret: `whsec_` and the base64 of 32 random bytes. */
+export function newWebhookSecret(): string {
+  return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
 }
 
-/** The `X-Gatekeeper-Signature` value for `body` sent at `timestampSec` (unix seconds). */
-export function signWebhookBody(secret: string, body: WebhookBody, timestampSec: number): string {
-  const t = Math.floor(timestampSec);
-  return `t=${t},v1=${hmacHex(secret, t, body)}`;
-}
-
-export type HeaderSource = Headers | Record<string, string | string[] | undefined>;
-
-function header(headers: HeaderSource, name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
-    if (key.toLowerCase() === wanted) return Array.isArray(value) ? value.join(',') : value;
+/** What is wrong with one secret, in words that never repeat it; undefined when it is usable. */
+export function webhookSecretProblem(secret: string): string | undefined {
+  if (!secret.startsWith(SECRET_PREFIX)) return `must start with ${SECRET_PREFIX}`;
+  const encoded = secret.slice(SECRET_PREFIX.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) {
+    return `must be ${SECRET_PREFIX} followed by standard base64`;
+  }
+  const bytes = Buffer.from(encoded, 'base64').length;
+  if (bytes < MIN_SECRET_BYTES || bytes > MAX_SECRET_BYTES) {
+    return `must encode ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} random bytes (this one has ${bytes})`;
   }
   return undefined;
 }
 
-export type VerifyResult =
-  | { ok: true; timestamp: number }
-  | { ok: false; reason: 'missing' | 'malformed' | 'expired' | 'mismatch' };
+/** The secrets in a setting value: separated by spaces or commas, the current one first. */
+export function splitWebhookSecrets(value: string): string[] {
+  return value.split(/[\s,]+/).filter(Boolean);
+}
 
-/**
- * Checks `X-Gatekeeper-Signature` against the raw request body (the exact bytes received, not re-serialised
- * JSON). Several `v1=` entries are accepted, so a sender can sign with an old and a new secret while the
- * secret rotates. Comparison is timing-safe; a timestamp further than `toleranceSec` from `nowSec` either
- * way fails.
- */
-export function verifyWebhookSignature(
-  secret: string,
-  headers: HeaderSource,
-  body: WebhookBody,
-  toleranceSec: number = DEFAULT_TOLERANCE_SEC,
-  nowSec: number = Date.now() / 1000,
-): VerifyResult {
-  const value = header(headers, SIGNATURE_HEADER);
-  if (!value) return { ok: false, reason: 'missing' };
-  let timestamp: number | undefined;
-  const candidates: string[] = [];
-  for (const part of value.split(',')) {
-    const [key, item] = part.trim().split('=', 2);
-    if (key === 't' && item && /^\d{1,12}$/.test(item)) timestamp = Number(item);
-    else if (key === 'v1' && item && /^[0-9a-f]{64}$/i.test(item)) candidates.push(item.toLowerCase());
+/** The `webhook-id`: the notice id when it is printable ASCII of at most 200 characters, else `sha256:<hex>`. */
+export function webhookId(noticeId: string): string {
+  return /^[\x21-\x7e]{1,200}$/.test(noticeId)
+    ? noticeId
+    : `sha256:${createHash('sha256').update(noticeId).digest('hex')}`;
+}
+
+/** Signs deliveries with every configured secret. Construction fails on an unusable secret. */
+export class WebhookSigner {
+  // Private: logging a sink must never show a key.
+  readonly #keys: Webhook[];
+
+  constructor(secrets: string | readonly string[]) {
+    const list = typeof secrets === 'string' ? splitWebhookSecrets(secrets) : [...secrets];
+    if (list.length === 0) throw new Error('no webhook secret');
+    list.forEach((secret, index) => {
+      const problem = webhookSecretProblem(secret);
+      if (problem) throw new Error(`webhook secret ${index + 1}: ${problem}`);
+    });
+    this.#keys = list.map((secret) => new Webhook(secret));
   }
-  if (timestamp === undefined || candidates.length === 0) return { ok: false, reason: 'malformed' };
-  if (Math.abs(nowSec - timestamp) > toleranceSec) return { ok: false, reason: 'expired' };
-  const expected = Buffer.from(hmacHex(secret, timestamp, body), 'hex');
-  let match = false;
-  // Compare against every candidate, without stopping early, so timing says nothing about which matched.
-  for (const candidate of candidates) {
-    if (timingSafeEqual(expected, Buffer.from(candidate, 'hex'))) match = true;
+
+  /** The three Standard Webhooks headers for `body` sent at `timestampSec` (unix seconds). */
+  headers(id: string, timestampSec: number, body: string): Record<string, string> {
+    const at = new Date(Math.floor(timestampSec) * 1000);
+    return {
+      [WEBHOOK_ID_HEADER]: id,
+      [WEBHOOK_TIMESTAMP_HEADER]: String(Math.floor(timestampSec)),
+      [WEBHOOK_SIGNATURE_HEADER]: this.#keys.map((key) => key.sign(id, at, body)).join(' '),
+    };
   }
-  return match ? { ok: true, timestamp } : { ok: false, reason: 'mismatch' };
 }

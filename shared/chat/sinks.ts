@@ -6,7 +6,8 @@ import { renderInstantMessage } from './render-im.js';
 import { renderSlack } from './render-slack.js';
 import { renderTeams } from './render-teams.js';
 import { webhookRequest } from './render-webhook.js';
-import type { ChatSink, DeliveryResult } from './sink.js';
+import { WebhookSigner } from './signature.js';
+import { ChatConfigError, type ChatSink, type DeliveryResult } from './sink.js';
 
 /** The sinks the gatekeeper knows, by the names the outbox records deliveries under. */
 export const SINK_NAMES = { teams: 'teams', slack: 'slack', webhook: 'webhook', ucwaIm: 'ucwa-im' } as const;
@@ -35,14 +36,23 @@ export function slackSink(url: string, options: SinkOptions = {}): HttpChatSink 
   });
 }
 
-/** The generic JSON webhook, signed with HMAC-SHA256 (see signature.ts). */
-export function webhookSink(url: string, secret: string, options: SinkOptions = {}): HttpChatSink {
+/**
+ * The generic JSON webhook, signed by Standard Webhooks (see signature.ts) with every secret in `secrets`
+ * (`whsec_…`, separated by spaces while one rotates).
+ */
+export function webhookSink(url: string, secrets: string, options: SinkOptions = {}): HttpChatSink {
+  let signer: WebhookSigner;
+  try {
+    signer = new WebhookSigner(secrets);
+  } catch (error) {
+    throw new ChatConfigError(`JSON webhook: ${(error as Error).message}`);
+  }
   return new HttpChatSink({
     ...options,
     name: SINK_NAMES.webhook,
     label: 'JSON webhook',
     url,
-    render: (notice, nowMs) => webhookRequest(notice, secret, nowMs / 1000, options.render),
+    render: (notice, nowMs) => webhookRequest(notice, signer, nowMs / 1000, options.render),
   });
 }
 

@@ -1,11 +1,16 @@
 import { cleanNotice, type RenderOptions } from './clean-notice.js';
 import type { TextKind } from './escape.js';
-import type { Notice, NoticeAction } from './notice.js';
+import { ACTION_LABELS, effectLead, OUTCOME_LABELS, type Tone } from './headline.js';
+import type { AlertNotice, DigestNotice, EffectNotice, Notice } from './notice.js';
+import { noticeReference } from './reference.js';
 
 /**
- * What every chat renderer shows, decided once: the same facts in the same order with the same labels. The
- * values are cleaned and masked but not escaped; each renderer escapes them for its format.
+ * What every chat renderer shows, decided once: the decision and outcome first, then the facts that explain
+ * it, then the rest (folded in cards, left out of instant messages), with the same labels in every format.
+ * The values are cleaned and masked but not escaped; each renderer escapes them for its format.
  */
+
+export type { Tone };
 
 export interface Fact {
   /** Our own words; safe in every format. */
@@ -15,164 +20,158 @@ export interface Fact {
   kind: TextKind;
 }
 
-export type Tone = 'default' | 'good' | 'warning' | 'attention';
-
 export interface NoticeView {
   kind: Notice['kind'];
   dryRun: boolean;
-  /** Our own words, e.g. `Incoming messaging invitation`. */
+  /** How loudly: removals, would-be removals and failures are `attention`. */
+  tone: Tone;
+  /** The decision and outcome in our own words, e.g. `Removed from the lobby`. */
   headline: string;
   /** Who or what the notice is about (sender-controlled), shown after the headline. */
   subject?: string;
-  tone: Tone;
+  /** The facts that explain the headline, shown. */
   facts: Fact[];
   /** A longer sender-controlled text shown on its own: the first message, or an alert's detail. */
   body?: { label: string; text: string };
-  /** Notice id and time. */
+  /** Our own words in place of a body, e.g. that the policy keeps the first message private. */
+  note?: string;
+  /** Everything else: folded away in cards, left out of instant messages. */
+  details: Fact[];
+  /** The short reference that stands for the notice id (see reference.ts). */
+  reference: string;
+  /** `Ref <reference> · <time>`. */
   footer: string;
 }
 
 export const DRY_RUN_MARKER = 'DRY-RUN';
 export const DRY_RUN_NOTE = 'DRY-RUN · nothing was changed';
-
-const ACTION_LABELS: Record<NoticeAction, string> = {
-  summarize: 'Summarize',
-  eject: 'Eject',
-  reject: 'Reject',
-  decline: 'Decline',
-  accept: 'Accept',
-  ignore: 'Ignore',
-};
-
-const OUTCOME_LABELS: Record<NonNullable<Notice['outcome']>['status'], string> = {
-  done: 'Done',
-  'would-do': 'Would have acted (dry-run)',
-  skipped: 'Skipped',
-  failed: 'Failed',
-  'already-left': 'Already left',
-  'not-permitted': 'Not permitted',
-};
+export const WITHHELD_NOTE =
+  'The first message is not shown: the policy keeps it private (privacy.firstMessage).';
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 
-function tone(notice: Notice): Tone {
-  if (notice.kind === 'alert' || notice.outcome?.status === 'failed') return 'attention';
-  const action = notice.decision?.action;
-  if (action === 'eject' || action === 'reject' || action === 'decline') return 'attention';
-  if (action === 'accept') return 'good';
-  return 'default';
+/** `2025-01-02T03:04:05.000Z` → `2025-01-02 03:04 UTC`: the same in every format and every locale. */
+export function readableTime(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return match ? `${match[1]} ${match[2]} UTC` : iso;
 }
 
-function headline(notice: Notice): string {
-  switch (notice.kind) {
-    case 'invitation':
-      return notice.invitation ? `Incoming ${notice.invitation.modality} invitation` : 'Incoming invitation';
-    case 'lobby':
-      // An `on: "roster"` decision is about someone already in the meeting.
-      return notice.sender?.inLobby === false ? 'Meeting participant' : 'Lobby guest';
-    case 'digest':
-      return 'Gatekeeper digest';
-    case 'alert':
-      return 'Gatekeeper alert';
+class Facts {
+  readonly list: Fact[] = [];
+  add(label: string, value: string | boolean | number | undefined, kind: TextKind = 'text'): this {
+    if (value === undefined || value === '') return this;
+    const text = typeof value === 'boolean' ? yesNo(value) : String(value);
+    this.list.push({ label, value: text, kind });
+    return this;
   }
 }
 
-function senderFacts(notice: Notice): Fact[] {
-  const s = notice.sender;
-  if (!s) return [];
-  const facts: Fact[] = [];
-  const add = (label: string, value: string | boolean | undefined, kind: TextKind = 'text') => {
-    if (value === undefined) return;
-    facts.push({ label, value: typeof value === 'boolean' ? yesNo(value) : value, kind });
+/** What each kind decides; the reference and footer are the same for all. */
+type Parts = Pick<NoticeView, 'headline' | 'tone' | 'facts' | 'details'> &
+  Partial<Pick<NoticeView, 'subject' | 'body' | 'note'>>;
+
+function modeLabel(notice: Notice): string {
+  return notice.mode === 'dry-run' ? DRY_RUN_NOTE : 'Enforce';
+}
+
+function effectView(notice: EffectNotice): Parts {
+  const { sender, decision, outcome } = notice;
+  const lead = effectLead(notice);
+  const shown = new Facts();
+  if (notice.kind === 'lobby') {
+    shown.add('Meeting', notice.meeting?.subject);
+    shown.add('Organizer', notice.meeting?.organizerName ?? notice.meeting?.organizerUri, 'uri');
+  } else {
+    shown.add('Subject', notice.invitation.subject);
+  }
+  shown
+    .add('Address', sender.uri, 'uri')
+    .add('Network', sender.sourceNetwork)
+    .add('Anonymous', sender.anonymous === true ? true : undefined)
+    .add('Rule', `${decision.rule} (${decision.reason})`)
+    // A done action's detail only repeats the headline ("rejected from the lobby").
+    .add('Result', outcome.status === 'done' ? undefined : outcome.detail);
+  const details = new Facts()
+    .add('Anonymous', sender.anonymous === false ? false : undefined)
+    .add('Role', sender.role)
+    .add('Is organizer', sender.organizer)
+    .add('Work phone', sender.workPhoneNumber, 'uri')
+    .add('Other phone', sender.otherPhoneNumber, 'uri')
+    .add('Importance', notice.kind === 'invitation' ? notice.invitation.importance : undefined)
+    .add('Meeting address', notice.kind === 'lobby' ? notice.meeting?.uri : undefined, 'uri')
+    .add('Decision', ACTION_LABELS[decision.action])
+    .add(
+      'Outcome',
+      outcome.detail
+        ? `${OUTCOME_LABELS[outcome.status]}: ${outcome.detail}`
+        : OUTCOME_LABELS[outcome.status],
+    )
+    .add('Mode', modeLabel(notice));
+  const view: Parts = {
+    ...lead,
+    subject:
+      sender.name ?? sender.uri ?? (notice.kind === 'lobby' ? 'unknown participant' : 'unknown sender'),
+    facts: shown.list,
+    details: details.list,
   };
-  add('Sender', s.name);
-  add('URI', s.uri, 'uri');
-  add('Source network', s.sourceNetwork);
-  add('Anonymous', s.anonymous);
-  add('In lobby', s.inLobby);
-  add('Role', s.role);
-  add('Organizer', s.organizer);
-  add('Work phone', s.workPhoneNumber, 'uri');
-  add('Other phone', s.otherPhoneNumber, 'uri');
-  return facts;
-}
-
-function invitationFacts(notice: Notice): Fact[] {
-  const facts: Fact[] = [];
-  const { invitation, meeting } = notice;
-  if (invitation?.subject) facts.push({ label: 'Subject', value: invitation.subject, kind: 'text' });
-  if (invitation?.importance) facts.push({ label: 'Importance', value: invitation.importance, kind: 'text' });
-  if (meeting?.subject) facts.push({ label: 'Meeting', value: meeting.subject, kind: 'text' });
-  if (meeting?.uri) facts.push({ label: 'Meeting URI', value: meeting.uri, kind: 'uri' });
-  return facts;
-}
-
-function decisionFacts(notice: Notice): Fact[] {
-  const facts: Fact[] = [];
-  const { decision, outcome } = notice;
-  if (decision) {
-    facts.push({ label: 'Decision', value: ACTION_LABELS[decision.action], kind: 'text' });
-    facts.push({ label: 'Rule', value: decision.rule, kind: 'text' });
-    facts.push({ label: 'Reason', value: decision.reason, kind: 'text' });
+  if (notice.kind === 'invitation') {
+    const { firstMessage, firstMessageWithheld } = notice.invitation;
+    if (firstMessage) view.body = { label: 'First message', text: firstMessage };
+    else if (firstMessageWithheld) view.note = WITHHELD_NOTE;
   }
-  facts.push({ label: 'Mode', value: notice.mode === 'dry-run' ? DRY_RUN_NOTE : 'Enforce', kind: 'text' });
-  if (outcome) {
-    const label = OUTCOME_LABELS[outcome.status];
-    facts.push({
-      label: 'Outcome',
-      value: outcome.detail ? `${label}: ${outcome.detail}` : label,
-      kind: 'text',
-    });
-  }
-  return facts;
+  return view;
 }
 
-function digestFacts(notice: Notice): Fact[] {
+function digestView(notice: DigestNotice): Parts {
   const d = notice.digest;
-  if (!d) return [];
-  const facts: Fact[] = [
-    { label: 'Period', value: `${d.periodStart} – ${d.periodEnd}`, kind: 'text' },
-    { label: 'Invitations', value: String(d.invitations), kind: 'text' },
-    { label: 'Anonymous knocks', value: String(d.anonymousKnocks), kind: 'text' },
-    { label: 'Ejections', value: String(d.ejections), kind: 'text' },
-    { label: 'Failures', value: String(d.failures), kind: 'text' },
-  ];
-  for (const [network, count] of Object.entries(d.bySourceNetwork)) {
-    facts.push({ label: `From ${network}`, value: String(count), kind: 'text' });
-  }
-  return facts;
+  const details = new Facts();
+  for (const [network, count] of Object.entries(d.bySourceNetwork)) details.add(`From ${network}`, count);
+  details.add('Mode', modeLabel(notice));
+  return {
+    headline: 'Gatekeeper digest',
+    subject: `${readableTime(d.periodStart)} – ${readableTime(d.periodEnd)}`,
+    tone: d.failures > 0 ? 'warning' : 'default',
+    facts: new Facts()
+      .add('Invitations', d.invitations)
+      .add('Anonymous knocks', d.anonymousKnocks)
+      .add('Removals', d.ejections)
+      .add('Failures', d.failures).list,
+    details: details.list,
+  };
+}
+
+function alertView(notice: AlertNotice): Parts {
+  return {
+    headline: 'Gatekeeper alert',
+    subject: notice.alert.title,
+    tone: 'attention',
+    facts: [],
+    body: { label: 'Detail', text: notice.alert.detail },
+    details: new Facts().add('Mode', modeLabel(notice)).list,
+  };
 }
 
 /** The view of a notice that every renderer draws. */
 export function noticeView(raw: Notice, options: RenderOptions = {}): NoticeView {
   const notice = cleanNotice(raw, options);
-  const view: NoticeView = {
+  const parts =
+    notice.kind === 'digest'
+      ? digestView(notice)
+      : notice.kind === 'alert'
+        ? alertView(notice)
+        : effectView(notice);
+  const reference = noticeReference(raw.id);
+  return {
     kind: notice.kind,
     dryRun: notice.mode === 'dry-run',
-    headline: headline(notice),
-    tone: tone(notice),
-    facts: [],
-    footer: `Notice ${notice.id} · ${notice.at}`,
+    headline: parts.headline,
+    tone: parts.tone,
+    ...(parts.subject !== undefined && { subject: parts.subject }),
+    facts: parts.facts,
+    ...(parts.body && { body: parts.body }),
+    ...(parts.note && { note: parts.note }),
+    details: parts.details,
+    reference,
+    footer: `Ref ${reference} · ${readableTime(notice.at)}`,
   };
-  switch (notice.kind) {
-    case 'digest':
-      view.facts = [...digestFacts(notice), { label: 'Mode', value: modeLabel(notice), kind: 'text' }];
-      break;
-    case 'alert':
-      view.subject = notice.alert?.title;
-      if (notice.alert) view.body = { label: 'Detail', text: notice.alert.detail };
-      view.facts = [{ label: 'Mode', value: modeLabel(notice), kind: 'text' }];
-      break;
-    default: {
-      view.subject = notice.sender?.name ?? notice.sender?.uri ?? 'unknown sender';
-      view.facts = [...senderFacts(notice), ...invitationFacts(notice), ...decisionFacts(notice)];
-      const message = notice.invitation?.firstMessage;
-      if (message) view.body = { label: 'First message', text: message };
-    }
-  }
-  return view;
-}
-
-function modeLabel(notice: Notice): string {
-  return notice.mode === 'dry-run' ? DRY_RUN_NOTE : 'Enforce';
 }

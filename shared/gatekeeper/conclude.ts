@@ -1,4 +1,4 @@
-import type { Notice } from '../chat/notice.js';
+import type { EffectNotice, InvitationSummary, MeetingFacts } from '../chat/notice.js';
 import type { Decision } from '../policy/decide.js';
 import type { SenderFacts } from '../policy/facts.js';
 import type { Telemetry } from '../telemetry.js';
@@ -18,7 +18,7 @@ export interface ClaimReport {
   facts: SenderFacts;
   decision: Decision;
   notify: boolean;
-  invitation?: Notice['invitation'];
+  invitation?: InvitationSummary;
   /** Where the target can be read again (an invitation's href and rel). */
   target?: { rel: string; href: string };
 }
@@ -31,6 +31,8 @@ export interface ConcludeDeps {
   log: Logger;
   mode: Mode;
   now: () => Date;
+  /** What a lobby notice says about its meeting (subject, organizer); without it, nothing. */
+  meetings?: { read(conversationHref: string): Promise<MeetingFacts | undefined> };
 }
 
 /** The notice id of an effect: one per effect, so a retried conclusion never posts twice. */
@@ -67,27 +69,38 @@ export async function conclude(
     }),
   );
   if (notify) {
-    await permanentIsSkipped(deps, 'notice', () =>
-      deps.outbox.enqueue({
-        id: noticeIdOf(record),
-        // A roster participant's notice is a meeting participant's: the lobby kind, inLobby false.
-        kind: report.subject === 'invitation' ? 'invitation' : 'lobby',
-        at: record.effectAt,
-        mode: deps.mode,
-        sender: report.facts,
-        ...(report.invitation ? { invitation: report.invitation } : {}),
-        ...(report.meeting ? { meeting: { uri: report.meeting } } : {}),
-        decision: {
-          action: report.decision.action,
-          rule: report.decision.rule,
-          reason: report.decision.reason,
-        },
-        outcome,
-      }),
-    );
+    const notice = await noticeOf(deps, record, report, outcome);
+    await permanentIsSkipped(deps, 'notice', () => deps.outbox.enqueue(notice));
   }
   // Undefined means another run finished or took over the claim: it reports with the same ids.
   await deps.claims.write(record, completed(outcome.status, deps.now().getTime()));
+}
+
+/** The chat notice of an effect: an invitation's, or a lobby (or roster) participant's with the meeting's facts. */
+async function noticeOf(
+  deps: ConcludeDeps,
+  record: ClaimRecord,
+  report: ClaimReport,
+  outcome: ActionOutcome,
+): Promise<EffectNotice> {
+  const { action, rule, reason } = report.decision;
+  const common = {
+    id: noticeIdOf(record),
+    at: record.effectAt,
+    mode: deps.mode,
+    sender: report.facts,
+    decision: { action, rule, reason },
+    outcome,
+  };
+  if (report.subject === 'invitation') {
+    return { ...common, kind: 'invitation', invitation: report.invitation ?? { modality: 'unknown' } };
+  }
+  // Facts are description only: a failed read leaves them out and never holds the conclusion up.
+  const meeting = report.meeting
+    ? await deps.meetings?.read(report.meeting).catch(() => undefined)
+    : undefined;
+  // A roster participant's notice is a meeting participant's: the lobby kind, inLobby false.
+  return { ...common, kind: 'lobby', ...(meeting && { meeting }) };
 }
 
 async function permanentIsSkipped(deps: ConcludeDeps, step: string, run: () => Promise<void>): Promise<void> {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Notice } from '../chat/notice.js';
+import type { InvitationSummary } from '../chat/notice.js';
 import { type Decision, decide } from '../policy/decide.js';
 import type { SenderFacts } from '../policy/facts.js';
 import type { Policy } from '../policy/policy.js';
+import { showsFirstMessage } from '../policy/privacy.js';
 import type { Telemetry } from '../telemetry.js';
 import type { ChannelEvent } from '../ucwa/event-channel.js';
 import type { InvitationRel } from '../ucwa/schemas.js';
@@ -14,6 +15,7 @@ import { modalityOf, senderFacts } from './inspect.js';
 import { InvitationGuard, invitationSummary } from './invitation-guard.js';
 import { LobbyGuard, type Remove } from './lobby-guard.js';
 import type { Logger } from './logger.js';
+import { MeetingFactsReader } from './meeting-facts.js';
 import type { Mode } from './outcome.js';
 import type { AuditSink, ClaimStore, GatekeeperUcwa, NoticeQueue } from './ports.js';
 
@@ -45,7 +47,7 @@ export interface Inspection {
   subject: 'invitation' | 'lobby';
   href: string;
   sender: SenderFacts;
-  invitation?: Notice['invitation'];
+  invitation?: InvitationSummary;
   decision: Decision;
   mode: Mode;
 }
@@ -75,6 +77,7 @@ export class Gatekeeper {
       owner: deps.owner ?? randomUUID(),
       staleAfterMs: this.staleAfterMs,
       maxAttempts: deps.maxAttempts ?? 5,
+      meetings: new MeetingFactsReader(deps.ucwa),
     });
     const common = {
       ucwa: deps.ucwa,
@@ -159,7 +162,7 @@ export class Gatekeeper {
       subject: 'invitation',
       href,
       sender,
-      invitation: invitationSummary(invitation, modality),
+      invitation: invitationSummary(invitation, modality, showsFirstMessage(policy, sender)),
       decision: decide(policy, { kind: 'invitation', modality, sender }),
       mode,
     };

@@ -1,7 +1,8 @@
-import type { Notice } from '../chat/notice.js';
+import type { InvitationSummary } from '../chat/notice.js';
 import { decide } from '../policy/decide.js';
 import type { SenderFacts } from '../policy/facts.js';
 import type { Policy } from '../policy/policy.js';
+import { showsFirstMessage } from '../policy/privacy.js';
 import type { Telemetry } from '../telemetry.js';
 import { UcwaError } from '../ucwa/errors.js';
 import { hrefOf } from '../ucwa/links.js';
@@ -54,7 +55,7 @@ export class InvitationGuard {
       facts: sender,
       decision,
       notify: decision.notify,
-      invitation: invitationSummary(invitation, modality),
+      invitation: invitationSummary(invitation, modality, showsFirstMessage(policy, sender)),
       target: { rel, href },
     };
     const acts = decision.action === 'accept' || decision.action === 'decline';
@@ -145,15 +146,21 @@ export class InvitationGuard {
   }
 }
 
+/**
+ * What a notice says about an invitation. A first message the policy keeps private is left out here, before
+ * the claim or the outbox stores it; the notice only says that there was one.
+ */
 export function invitationSummary(
   invitation: Invitation,
   modality: string,
-): NonNullable<Notice['invitation']> {
+  showFirstMessage: boolean,
+): InvitationSummary {
   const firstMessage = firstMessageOf(invitation);
   return {
     modality,
     ...(invitation.subject ? { subject: invitation.subject } : {}),
     ...(invitation.importance ? { importance: invitation.importance } : {}),
-    ...(firstMessage ? { firstMessage } : {}),
+    ...(firstMessage && showFirstMessage ? { firstMessage } : {}),
+    ...(firstMessage && !showFirstMessage ? { firstMessageWithheld: true as const } : {}),
   };
 }

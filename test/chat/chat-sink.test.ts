@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChatSinkServer, startChatSink } from '../../dev/chat-sink/index.js';
-import { renderTeams, webhookRequest } from '../../shared/chat/index.js';
+import { newWebhookSecret, renderSlack, renderTeams, webhookRequest } from '../../shared/chat/index.js';
 import { invitationNotice } from './notices.js';
 
 const opened: ChatSinkServer[] = [];
@@ -51,20 +51,44 @@ describe('local chat sink', () => {
     }
   });
 
-  it('verifies webhook signatures when given the secret', async () => {
-    const sink = await open({ secret: 's3cret' });
-    const good = webhookRequest(invitationNotice(), 's3cret', Date.now() / 1000);
+  it('verifies Standard Webhooks signatures with the stock library when given the secret', async () => {
+    const secret = newWebhookSecret();
+    const sink = await open({ secret });
+    const now = Date.now() / 1000;
+    const good = webhookRequest(invitationNotice(), secret, now);
     expect((await post(sink.webhookUrl, good.body, good.headers)).status).toBe(200);
+    expect(sink.received[0]?.headers).toMatchObject({
+      'webhook-id': 'inv-1',
+      'webhook-timestamp': String(Math.floor(now)),
+    });
     expect((await post(sink.webhookUrl, good.body)).status).toBe(401);
     expect((await post(sink.webhookUrl, good.body.replace('inv-1', 'inv-2'), good.headers)).status).toBe(401);
-    const old = webhookRequest(invitationNotice(), 's3cret', Date.now() / 1000 - 3600);
+    const old = webhookRequest(invitationNotice(), secret, now - 3600);
     expect((await post(sink.webhookUrl, old.body, old.headers)).status).toBe(401);
+    const other = webhookRequest(invitationNotice(), newWebhookSecret(), now);
+    expect((await post(sink.webhookUrl, other.body, other.headers)).status).toBe(401);
     expect(sink.received).toHaveLength(1);
     expect(sink.rejected.map((rejection) => rejection.reason)).toEqual([
-      'signature missing',
-      'signature mismatch',
-      'signature expired',
+      'signature: Missing required headers',
+      'signature: No matching signature found',
+      'signature: Message timestamp too old',
+      'signature: No matching signature found',
     ]);
+  });
+
+  it('shows what it received on its page, Teams cards through the Adaptive Cards renderer', async () => {
+    const sink = await open();
+    await post(sink.teamsUrl, JSON.stringify(renderTeams(invitationNotice())));
+    await post(sink.slackUrl, JSON.stringify(renderSlack(invitationNotice())));
+    const page = await fetch(`${sink.url}/`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<script src="/assets/adaptivecards.min.js">');
+    expect(html).toContain('class="teams-card" data-card="');
+    expect(html).toContain('Instant message: Alice Smith');
+    const script = await fetch(`${sink.url}/assets/adaptivecards.min.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('AdaptiveCard');
   });
 
   it('refuses payloads the real services would refuse', async () => {

@@ -1,11 +1,11 @@
-import type { Notice } from '../../shared/chat/notice.js';
+import type { AlertNotice, DigestNotice, InvitationNotice, LobbyNotice } from '../../shared/chat/notice.js';
 
 /** A name that tries every trick: a Slack broadcast, a mention, a markdown link, a Teams mention, bold. */
 export const HOSTILE_NAME = '<!channel> @here [click](https://evil.example/x) <at>x</at> *bold*';
 /** Right-to-left override: renders as `exe.png` reversed into something harmless-looking. */
 export const RTL_NAME = 'invoice\u202Egnp.exe';
 
-export function invitationNotice(overrides: Partial<Notice> = {}): Notice {
+export function invitationNotice(overrides: Partial<InvitationNotice> = {}): InvitationNotice {
   return {
     id: 'inv-1',
     kind: 'invitation',
@@ -35,7 +35,7 @@ export function invitationNotice(overrides: Partial<Notice> = {}): Notice {
   };
 }
 
-export function lobbyNotice(overrides: Partial<Notice> = {}): Notice {
+export function lobbyNotice(overrides: Partial<LobbyNotice> = {}): LobbyNotice {
   return {
     id: 'lobby-1',
     kind: 'lobby',
@@ -48,14 +48,19 @@ export function lobbyNotice(overrides: Partial<Notice> = {}): Notice {
       inLobby: true,
       role: 'attendee',
     },
-    meeting: { uri: 'sip:owner@contoso.com;gruu;opaque=app:conf:focus:id:ABC123', subject: 'Board meeting' },
+    meeting: {
+      subject: 'Board meeting',
+      organizerName: 'Olga Owner',
+      organizerUri: 'sip:owner@contoso.com',
+      uri: 'sip:owner@contoso.com;gruu;opaque=app:conf:focus:id:ABC123',
+    },
     decision: { action: 'eject', rule: 'anonymous-lobby', reason: 'anonymous guests are not admitted' },
     outcome: { status: 'would-do', detail: 'eject link present' },
     ...overrides,
   };
 }
 
-export function digestNotice(overrides: Partial<Notice> = {}): Notice {
+export function digestNotice(overrides: Partial<DigestNotice> = {}): DigestNotice {
   return {
     id: 'digest-2025-01-02',
     kind: 'digest',
@@ -74,7 +79,7 @@ export function digestNotice(overrides: Partial<Notice> = {}): Notice {
   };
 }
 
-export function alertNotice(overrides: Partial<Notice> = {}): Notice {
+export function alertNotice(overrides: Partial<AlertNotice> = {}): AlertNotice {
   return {
     id: 'alert-1',
     kind: 'alert',

@@ -4,12 +4,15 @@ import {
   type AdaptiveCard,
   type CardElement,
   IM_MAX,
+  type Notice,
+  noticeReference,
   renderInstantMessage,
   renderSlack,
   renderTeams,
   renderTeamsCard,
   renderWebhook,
   type SlackMessage,
+  WITHHELD_NOTE,
 } from '../../shared/chat/index.js';
 import {
   alertNotice,
@@ -40,13 +43,18 @@ function cardElements(elements: CardElement[]): CardElement[] {
   );
 }
 
-function facts(card: AdaptiveCard): Map<string, string> {
+function factsOf(elements: CardElement[]): Map<string, string> {
   return new Map(
-    cardElements(card.body)
+    cardElements(elements)
       .flatMap((element) => (element.type === 'FactSet' ? element.facts : []))
       .map((fact) => [fact.title, fact.value]),
   );
 }
+
+/** The facts shown on the card. */
+const facts = (card: AdaptiveCard) => factsOf(card.body);
+/** The facts behind "Details". */
+const details = (card: AdaptiveCard) => factsOf(card.actions?.[0]?.card.body ?? []);
 
 function textBlocks(card: AdaptiveCard): string[] {
   return cardElements(card.body).flatMap((element) => (element.type === 'TextBlock' ? [element.text] : []));
@@ -73,79 +81,104 @@ describe('Teams (Workflows webhook)', () => {
     expect(attachment.content.$schema).toBe('http://adaptivecards.io/schemas/adaptive-card.json');
   });
 
-  it('shows every fact of an invitation, phone numbers masked', () => {
+  it('leads with the decision, shows the facts that explain it and folds the rest, phone numbers masked', () => {
     const card = renderTeamsCard(invitationNotice());
-    const f = facts(card);
-    expect(Object.fromEntries(f)).toMatchObject({
-      Sender: 'Alice Smith',
-      URI: 'sip:alice@fabrikam.com',
-      'Source network': 'Federation',
+    expect(textBlocks(card)[0]).toBe('Instant message: Alice Smith');
+    expect(Object.fromEntries(facts(card))).toEqual({
+      Subject: 'Quarterly numbers',
+      Address: 'sip:alice@fabrikam.com',
+      Network: 'Federation',
+      Rule: 'default \\(federated sender\\)',
+    });
+    expect(Object.fromEntries(details(card))).toEqual({
       Anonymous: 'no',
-      'In lobby': 'no',
       Role: 'attendee',
-      Organizer: 'no',
+      'Is organizer': 'no',
       'Work phone': 'tel:+1425•••1111',
       'Other phone': 'tel:+1425•••3333',
-      Subject: 'Quarterly numbers',
       Importance: 'Normal',
-      Decision: 'Summarize',
-      Rule: 'default',
-      Reason: 'federated sender',
-      Mode: 'Enforce',
+      Decision: 'Report',
       Outcome: 'Done',
+      Mode: 'Enforce',
     });
+    expect(card.actions?.[0]).toMatchObject({ type: 'Action.ShowCard', title: 'Details' });
     expect(textBlocks(card)).toContain('First message');
     expect(textBlocks(card)).toContain('Hi, can we talk?');
-    expect(textBlocks(card)[0]).toBe('Incoming messaging invitation: Alice Smith');
+    expect(textBlocks(card).at(-1)).toMatch(/^Ref [0-9a-f]{10} · 2025-01-02 03:04 UTC$/);
     expect(JSON.stringify(card)).not.toContain('DRY-RUN');
+    expect(JSON.stringify(card)).not.toContain('inv-1');
   });
 
   it('shows phone numbers in full only when asked', () => {
-    const f = facts(renderTeamsCard(invitationNotice(), { showPhoneNumbers: true }));
+    const f = details(renderTeamsCard(invitationNotice(), { showPhoneNumbers: true }));
     expect(f.get('Work phone')).toBe('tel:+14251111111');
   });
 
-  it('marks dry runs visibly and shows the meeting, decision and outcome of a lobby guest', () => {
+  it('names the meeting, never its href, and marks dry runs visibly', () => {
     const card = renderTeamsCard(lobbyNotice());
-    const [first] = card.body;
-    expect(first).toMatchObject({
+    expect(card.body[0]).toMatchObject({
       type: 'TextBlock',
       color: 'Warning',
       text: expect.stringContaining('DRY-RUN'),
     });
-    expect(card.body[1]).toMatchObject({ type: 'TextBlock', color: 'Attention' });
+    expect(card.body[1]).toMatchObject({
+      type: 'Container',
+      style: 'attention',
+      items: [{ type: 'TextBlock', color: 'Attention', text: 'Would remove from the lobby: Guest 42' }],
+    });
     const f = facts(card);
-    expect(f.get('Anonymous')).toBe('yes');
-    expect(f.get('In lobby')).toBe('yes');
     expect(f.get('Meeting')).toBe('Board meeting');
-    expect(f.get('Meeting URI')).toContain('sip:owner@contoso.com;gruu;opaque=app:conf:focus:id:ABC123');
-    expect(f.get('Decision')).toBe('Eject');
-    expect(f.get('Rule')).toBe('anonymous-lobby');
-    expect(f.get('Mode')).toContain('DRY-RUN');
-    // Escaped for card markdown; Teams shows the parentheses.
-    expect(f.get('Outcome')).toBe('Would have acted \\(dry-run\\): eject link present');
+    expect(f.get('Organizer')).toBe('Olga Owner');
+    expect(f.get('Anonymous')).toBe('yes');
+    expect(f.get('Result')).toBe('eject link present');
+    expect(details(card).get('Meeting address')).toBe(
+      'sip:owner@contoso.com;gruu;opaque=app:conf:focus:id:ABC123',
+    );
+    expect(details(card).get('Outcome')).toBe('Would have acted \\(dry-run\\): eject link present');
+    const stored = lobbyNotice({
+      meeting: { uri: 'https://pool.example/ucwa/v1/applications/1/communication/conversations/2' },
+    });
+    expect(JSON.stringify(renderTeamsCard(stored))).not.toContain('conversations');
+  });
+
+  it('emphasises removals, would-be removals and failures; a report stays plain', () => {
+    const tone = (notice: Notice) =>
+      (renderTeamsCard(notice).body.find((e) => e.type === 'Container') as { style?: string }).style;
+    expect(tone(lobbyNotice({ mode: 'enforce', outcome: { status: 'done' } }))).toBe('attention');
+    expect(tone(lobbyNotice())).toBe('attention');
+    expect(tone(lobbyNotice({ outcome: { status: 'failed', detail: 'boom' } }))).toBe('attention');
+    expect(tone(lobbyNotice({ outcome: { status: 'already-left' } }))).toBe('emphasis');
+    expect(tone(invitationNotice())).toBe('emphasis');
+    expect(tone(invitationNotice({ decision: { action: 'accept', rule: 'r', reason: 'x' } }))).toBe('good');
+  });
+
+  it('says when the policy kept the first message private, and shows nothing of it', () => {
+    const card = renderTeamsCard(
+      invitationNotice({ invitation: { modality: 'messaging', firstMessageWithheld: true } }),
+    );
+    expect(textBlocks(card)).toContain(WITHHELD_NOTE);
+    expect(textBlocks(card)).not.toContain('First message');
   });
 
   it('gives digests and alerts compact layouts', () => {
     const digest = renderTeamsCard(digestNotice());
-    expect(textBlocks(digest)[0]).toBe('Gatekeeper digest');
-    expect(Object.fromEntries(facts(digest))).toMatchObject({
+    expect(textBlocks(digest)[0]).toBe('Gatekeeper digest: 2025-01-02 00:00 UTC – 2025-01-03 00:00 UTC');
+    expect(Object.fromEntries(facts(digest))).toEqual({
       Invitations: '12',
       'Anonymous knocks': '3',
-      Ejections: '2',
+      Removals: '2',
       Failures: '1',
-      'From Federation': '4',
     });
-    expect(facts(digest).has('Sender')).toBe(false);
+    expect(details(digest).get('From Federation')).toBe('4');
 
     const alert = renderTeamsCard(alertNotice());
     expect(alert.body[0]).toMatchObject({
-      type: 'TextBlock',
-      color: 'Attention',
-      text: 'Gatekeeper alert: Event channel lost',
+      type: 'Container',
+      style: 'attention',
+      items: [{ type: 'TextBlock', color: 'Attention', text: 'Gatekeeper alert: Event channel lost' }],
     });
     expect(textBlocks(alert)).toContain('The UCWA application was recreated after 3 failures.');
-    expect([...facts(alert).keys()]).toEqual(['Mode']);
+    expect([...details(alert).keys()]).toEqual(['Mode']);
   });
 
   it('renders a hostile name and a right-to-left override inert', () => {
@@ -160,12 +193,11 @@ describe('Teams (Workflows webhook)', () => {
     const card = renderTeamsCard(notice);
     const strings = allStrings(card);
     for (const text of strings) expect(hasHidden(text)).toBe(false);
-    const sender = facts(card).get('Sender') ?? '';
-    expect(sender).not.toMatch(UNESCAPED_CARD_MARKUP);
-    expect(sender).not.toContain('https://');
-    expect(sender).not.toContain('evil.example');
     const heading = textBlocks(card)[0] ?? '';
-    expect(heading.replace('Incoming messaging invitation: ', '')).not.toMatch(UNESCAPED_CARD_MARKUP);
+    const name = heading.replace('Instant message: ', '');
+    expect(name).not.toMatch(UNESCAPED_CARD_MARKUP);
+    expect(name).not.toContain('https://');
+    expect(name).not.toContain('evil.example');
     const message = textBlocks(card).find((text) => text.includes('javascript')) ?? '';
     expect(message).not.toMatch(UNESCAPED_CARD_MARKUP);
     expect(message.startsWith('\\-')).toBe(true);
@@ -174,21 +206,26 @@ describe('Teams (Workflows webhook)', () => {
 });
 
 describe('Slack (incoming webhook, Block Kit)', () => {
-  it('has a text fallback, a header, fields and a context footer', () => {
+  it('has a text fallback, a header with the decision, fields, folded details and a reference', () => {
     const message = renderSlack(invitationNotice());
-    expect(message.text).toContain('Incoming messaging invitation: Alice Smith');
+    expect(message.text).toBe('Instant message: Alice Smith');
     expect(message.blocks[0]).toEqual({
       type: 'header',
-      text: { type: 'plain_text', text: 'Incoming messaging invitation: Alice Smith', emoji: false },
+      text: { type: 'plain_text', text: 'Instant message: Alice Smith', emoji: false },
     });
     const fields = slackFields(message);
-    expect(fields).toContain('*Sender*\nAlice Smith');
-    expect(fields).toContain('*Work phone*\ntel:+1425•••1111');
-    expect(fields).toContain('*Decision*\nSummarize');
+    expect(fields).toContain('*Address*\nsip:alice@fabrikam.com');
+    expect(fields).toContain('*Rule*\ndefault (federated sender)');
     for (const block of message.blocks) {
       if (block.type === 'section') expect((block.fields ?? []).length).toBeLessThanOrEqual(10);
+      if (block.type === 'context') expect(block.elements.length).toBeLessThanOrEqual(10);
     }
-    expect(message.blocks.at(-1)).toMatchObject({ type: 'context' });
+    const context = message.blocks.flatMap((block) => (block.type === 'context' ? block.elements : []));
+    expect(context.map((element) => element.text)).toContain('*Work phone* tel:+1425•••1111');
+    expect(message.blocks.at(-1)).toMatchObject({
+      type: 'context',
+      elements: [{ text: expect.stringMatching(/^Ref [0-9a-f]{10} · 2025-01-02 03:04 UTC$/) }],
+    });
     expect(
       message.blocks.some(
         (block) => block.type === 'section' && block.text?.text.includes('Hi, can we talk?'),
@@ -196,9 +233,13 @@ describe('Slack (incoming webhook, Block Kit)', () => {
     ).toBe(true);
   });
 
-  it('marks dry runs in the fallback text and with a warning', () => {
+  it('marks dry runs in the fallback text and with a warning, and the tone in the header', () => {
     const message = renderSlack(lobbyNotice());
-    expect(message.text.startsWith('[DRY-RUN]')).toBe(true);
+    expect(message.text.startsWith('[DRY-RUN] Would remove from the lobby')).toBe(true);
+    expect(message.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: expect.stringMatching(/^🔴 /) },
+    });
     expect(message.blocks[1]).toMatchObject({
       type: 'context',
       elements: [{ text: expect.stringContaining('DRY-RUN') }],
@@ -210,7 +251,7 @@ describe('Slack (incoming webhook, Block Kit)', () => {
     const alert = renderSlack(alertNotice());
     expect(alert.blocks[0]).toMatchObject({
       type: 'header',
-      text: { text: 'Gatekeeper alert: Event channel lost' },
+      text: { text: '🔴 Gatekeeper alert: Event channel lost' },
     });
   });
 
@@ -247,19 +288,21 @@ describe('Slack (incoming webhook, Block Kit)', () => {
 });
 
 describe('generic JSON webhook', () => {
-  it('is the cleaned, masked notice plus schemaVersion', () => {
+  it('is the cleaned, masked notice plus schemaVersion 2 and the reference the chat formats show', () => {
     const payload = renderWebhook(
       invitationNotice({ sender: { name: RTL_NAME, workPhoneNumber: 'tel:+14251111111' } }),
     );
     expect(payload).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
+      ref: noticeReference('inv-1'),
       id: 'inv-1',
       kind: 'invitation',
       mode: 'enforce',
       sender: { name: 'invoice\ufffdgnp.exe', workPhoneNumber: 'tel:+1425•••1111' },
       decision: { action: 'summarize', rule: 'default', reason: 'federated sender' },
     });
-    expect(renderWebhook(digestNotice()).digest?.bySourceNetwork).toEqual({
+    const digest = renderWebhook(digestNotice());
+    expect(digest.kind === 'digest' && digest.digest.bySourceNetwork).toEqual({
       Enterprise: 7,
       Federation: 4,
       Anonymous: 1,
@@ -268,15 +311,26 @@ describe('generic JSON webhook', () => {
 });
 
 describe('UCWA instant message', () => {
-  it('is a short plain-text summary', () => {
+  it('is a short plain-text summary: headline, the facts shown on the cards, the reference', () => {
     const text = renderInstantMessage(lobbyNotice());
-    const lines = text.split('\n');
-    expect(lines[0]).toBe('[DRY-RUN] Lobby guest: Guest 42');
-    expect(lines).toContain('Flags: anonymous, in lobby');
-    expect(lines).toContain('Decision: Eject');
-    expect(lines).toContain('Rule: anonymous-lobby');
-    expect(lines).toContain('Outcome: Would have acted (dry-run): eject link present');
+    expect(text.split('\n')).toEqual([
+      '[DRY-RUN] Would remove from the lobby: Guest 42',
+      'Meeting: Board meeting',
+      'Organizer: Olga Owner',
+      'Address: sip:guest42@anon.contoso.com',
+      'Anonymous: yes',
+      'Rule: anonymous-lobby (anonymous guests are not admitted)',
+      'Result: eject link present',
+      `Ref ${noticeReference('lobby-1')} · 2025-01-02 03:04 UTC`,
+    ]);
+  });
+
+  it('keeps within IM_MAX and never cuts the reference', () => {
+    const text = renderInstantMessage(
+      invitationNotice({ invitation: { modality: 'messaging', firstMessage: 'x '.repeat(2000) } }),
+    );
     expect(text.length).toBeLessThanOrEqual(IM_MAX);
+    expect(text.split('\n').at(-1)).toBe(`Ref ${noticeReference('inv-1')} · 2025-01-02 03:04 UTC`);
   });
 
   it('lets no sender forge a line or hide characters', () => {
@@ -286,7 +340,7 @@ describe('UCWA instant message', () => {
         invitation: { modality: 'messaging', firstMessage: 'a\nb\u0007' },
       }),
     );
-    expect(text.split('\n')[0]).toBe('Incoming messaging invitation: Bob Decision: Accept\ufffd');
+    expect(text.split('\n')[0]).toBe('Instant message: Bob Decision: Accept\ufffd');
     expect(hasHidden(text)).toBe(false);
     expect(text).toContain('First message: a b');
   });
@@ -300,7 +354,10 @@ describe('UCWA instant message', () => {
   it('summarises digests', () => {
     const text = renderInstantMessage(digestNotice());
     expect(text.split('\n')).toEqual(
-      expect.arrayContaining(['Gatekeeper digest', 'Invitations: 12', 'From Enterprise: 7']),
+      expect.arrayContaining([
+        'Gatekeeper digest: 2025-01-02 00:00 UTC – 2025-01-03 00:00 UTC',
+        'Invitations: 12',
+      ]),
     );
   });
 });

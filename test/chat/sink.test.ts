@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatSinkServer, startChatSink } from '../../dev/chat-sink/index.js';
 import {
@@ -5,19 +6,19 @@ import {
   createChatSinks,
   type DeliveryResult,
   HttpChatSink,
+  newWebhookSecret,
   redactUrl,
   SINK_NAMES,
   scrubUrl,
   slackSink,
   teamsSink,
   ucwaImSink,
-  verifyWebhookSignature,
   webhookSink,
 } from '../../shared/chat/index.js';
 import { SettingsError } from '../../shared/config.js';
 import { invitationNotice, lobbyNotice } from './notices.js';
 
-const SECRET = 'sink-test-secret';
+const SECRET = newWebhookSecret();
 /** Webhook URLs carry their credential in the path and query; none of it may appear in a message. */
 const SECRET_PATH = '/workflows/0123456789abcdef/triggers/manual/paths/invoke';
 const SECRET_QUERY = '?api-version=2016-06-01&sig=SUPERSECRETSIG';
@@ -66,8 +67,10 @@ describe('HTTP sinks against the local chat sink', () => {
     expect(teams?.body).toMatchObject({ type: 'message', attachments: [{ contentUrl: null }] });
     expect(teams?.headers['content-type']).toBe('application/json');
     expect(slack?.body).toMatchObject({ text: expect.any(String), blocks: expect.any(Array) });
-    expect(webhook?.headers['idempotency-key']).toBe('inv-1');
-    expect(verifyWebhookSignature(SECRET, webhook?.headers ?? {}, webhook?.raw ?? '').ok).toBe(true);
+    expect(webhook?.headers['webhook-id']).toBe('inv-1');
+    expect(new Webhook(SECRET).verify(webhook?.raw ?? '', webhook?.headers ?? {})).toMatchObject({
+      id: 'inv-1',
+    });
   });
 
   it('classifies 5xx as retryable and honours Retry-After, without leaking the URL', async () => {
@@ -109,12 +112,14 @@ describe('HTTP sinks against the local chat sink', () => {
   });
 
   it('fails permanently when the receiver rejects the signature (wrong secret)', async () => {
-    const result = await webhookSink(`${chat.webhookUrl}${SECRET_PATH}`, 'wrong-secret').deliver(
+    const result = await webhookSink(`${chat.webhookUrl}${SECRET_PATH}`, newWebhookSecret()).deliver(
       invitationNotice(),
     );
     expect(result).toMatchObject({ outcome: 'failed', httpStatus: 401 });
     expectRedacted(result);
-    expect(chat.rejected).toEqual([{ channel: 'webhook', status: 401, reason: 'signature mismatch' }]);
+    expect(chat.rejected).toEqual([
+      { channel: 'webhook', status: 401, reason: 'signature: No matching signature found' },
+    ]);
   });
 
   it('treats a reset connection as retryable', async () => {
@@ -220,7 +225,7 @@ describe('createChatSinks', () => {
         CHAT_TEAMS_WEBHOOK_URL: 'https://t.example/x',
         CHAT_SLACK_WEBHOOK_URL: 'https://s.example/x',
         CHAT_WEBHOOK_URL: 'https://w.example/x',
-        CHAT_WEBHOOK_SECRET: 'k',
+        CHAT_WEBHOOK_SECRET: SECRET,
       },
       { sendInstantMessage: async () => {} },
     );
@@ -229,6 +234,13 @@ describe('createChatSinks', () => {
       createChatSinks({ CHAT_SLACK_WEBHOOK_URL: 'https://s.example/x' }).map((sink) => sink.name),
     ).toEqual(['slack']);
     expect(createChatSinks({})).toEqual([]);
+  });
+
+  it('refuses a webhook secret that is not a whsec_ secret, without repeating it', () => {
+    const build = () => webhookSink('https://w.example/x', 'hunter2-not-a-whsec');
+    expect(build).toThrow(ChatConfigError);
+    expect(build).toThrow(/whsec_/);
+    expect(build).not.toThrow(/hunter2/);
   });
 
   it('requires the secret with the webhook URL', () => {
@@ -245,7 +257,7 @@ describe('UCWA instant-message sink', () => {
     });
     expect(sink.name).toBe(SINK_NAMES.ucwaIm);
     await expect(sink.deliver(lobbyNotice())).resolves.toEqual({ outcome: 'delivered' });
-    expect(sent[0]?.startsWith('[DRY-RUN] Lobby guest: Guest 42')).toBe(true);
+    expect(sent[0]?.startsWith('[DRY-RUN] Would remove from the lobby: Guest 42')).toBe(true);
   });
 
   it('retries what the callback throws unless it says the failure is permanent', async () => {

@@ -94,9 +94,9 @@ describe('digest', () => {
     await w.watchUntil(() => w.received('teams').length >= 2);
     await sent;
     const notice = await runDigest(w.rt, new Date(w.rt.now().getTime() + 1_000));
-    expect(notice?.digest).toMatchObject({
-      invitations: 2,
-      bySourceNetwork: { PublicCloud: 1, Federated: 1 },
+    expect(notice).toMatchObject({
+      kind: 'digest',
+      digest: { invitations: 2, bySourceNetwork: { PublicCloud: 1, Federated: 1 } },
     });
     expect(w.received('teams')).toHaveLength(3);
     // The next period starts where this one ended.

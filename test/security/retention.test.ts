@@ -26,6 +26,8 @@ const notice = (id: string, at: Date): Notice => ({
   mode: 'enforce',
   sender: { name: 'Caller', uri: 'sip:caller@fabrikam.com', workPhoneNumber: 'tel:+14255550100' },
   invitation: { modality: 'messaging', firstMessage: 'my number is +1 425 555 0100' },
+  decision: { action: 'summarize', rule: 'default', reason: 'no rule matched' },
+  outcome: { status: 'done' },
 });
 
 async function claim(key: string, at: Date, done: boolean) {
