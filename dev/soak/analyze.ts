@@ -2,7 +2,7 @@
 import { checkEvents, checkGaps } from './channel-checks.js';
 import { checkRecords, checkRemovals, type Evidence } from './checks.js';
 import type { Ledger } from './driver.js';
-import { attribute, deliveredBatches, readAudit, readOutbox } from './evidence.js';
+import { attributeAll, deliveredBatches, readAudit, readOutbox } from './evidence.js';
 import type { Infra } from './infra.js';
 import { type Plan, planDigest } from './plan.js';
 import type { Results } from './report.js';
@@ -16,6 +16,7 @@ export interface Limits {
 }
 
 export async function gather(plan: Plan, ledger: Ledger, infra: Infra, workers: Supervisor, limits: Limits) {
+  const outbox = await readOutbox(infra.azurite.connectionString);
   const evidence: Evidence = {
     mode: plan.mode,
     ledger,
@@ -24,9 +25,9 @@ export async function gather(plan: Plan, ledger: Ledger, infra: Infra, workers: 
     pgets: infra.sim.requests.filter((r) => r.method === 'GET' && !r.batchPart && /\/events\?/.test(r.path)),
     batches: deliveredBatches(infra.sim),
     pending: infra.sim.scenario.pendingEvents(),
-    chat: infra.chat.received.map(attribute),
+    chat: attributeAll(infra.chat.received, outbox),
     audit: await readAudit(infra.azurite.connectionString),
-    outbox: await readOutbox(infra.azurite.connectionString),
+    outbox,
     tableLog: infra.tableProxy.log,
     sinks: SINKS,
     limits,

@@ -5,6 +5,7 @@
  * actions, and the chat sink's messages, each attributed to a notice id and a soak token.
  */
 import { TableClient } from '@azure/data-tables';
+import { noticeReference } from '../../shared/chat/reference.js';
 import type { ReceivedMessage } from '../chat-sink/index.js';
 import type { RecordedEvent, UcwaSimulator } from '../ucwa-sim/index.js';
 
@@ -37,7 +38,7 @@ export interface OutboxRow {
 export interface ChatMessage {
   channel: string;
   at: number;
-  /** The notice id without anything but letters and digits (the only form every renderer keeps intact). */
+  /** The notice's short reference (`noticeKey`): the only form of its id every format shows. */
   noticeKey: string;
   /** The exact notice id, when the message carries it (webhook body). */
   noticeId?: string;
@@ -60,7 +61,8 @@ const TOKEN = /\b([KM]\d{4})\b/i;
 
 export const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export const noticeKey = (id: string) => id.replace(/[^A-Za-z0-9]/g, '');
+/** The short reference every chat format shows for a notice (Teams and Slack show nothing else of its id). */
+export const noticeKey = (id: string) => noticeReference(id);
 
 export function tokenOf(text: string | undefined): string | undefined {
   return text ? TOKEN.exec(text)?.[1]?.toUpperCase() : undefined;
@@ -146,8 +148,15 @@ function kindOf(key: string): ChatMessage['kind'] {
   return (prefix as ChatMessage['kind'] | undefined) ?? 'unknown';
 }
 
-/** Teams and Slack show the id in the footer, `Notice <id> · <time>`, escaped their own way. */
-export function attribute(message: ReceivedMessage): ChatMessage {
+/**
+ * Teams and Slack show the notice's reference in the footer, `Ref <reference> · <time>`; the webhook body
+ * carries the id itself. `ids` maps references to the ids the outbox and the webhook copies name, which
+ * tells what a Teams or Slack message is about.
+ */
+export function attribute(
+  message: ReceivedMessage,
+  ids: ReadonlyMap<string, string> = new Map(),
+): ChatMessage {
   const at = Date.parse(message.receivedAt);
   const body = message.body as { id?: unknown; outcome?: { status?: unknown }; sender?: { name?: unknown } };
   if (message.channel === 'webhook' && typeof body.id === 'string') {
@@ -164,10 +173,29 @@ export function attribute(message: ReceivedMessage): ChatMessage {
       ...(outcome && { outcome }),
     };
   }
-  const footer = strings(message.body).find((text) => /^Notice \S/.test(text)) ?? '';
-  const key = noticeKey(footer.replace(/^Notice /, '').replace(/ · \S+$/, ''));
+  const key = strings(message.body).flatMap((text) => /^Ref ([0-9a-f]+) · /.exec(text)?.[1] ?? [])[0] ?? '';
+  const id = ids.get(key);
   const token = tokenOf(message.raw);
-  return { channel: message.channel, at, noticeKey: key, kind: kindOf(key), ...(token && { token }) };
+  return {
+    channel: message.channel,
+    at,
+    noticeKey: key,
+    kind: id ? kindOf(id) : 'unknown',
+    ...(token && { token }),
+  };
+}
+
+/** Every message attributed, Teams and Slack ones by the ids the outbox and the webhook copies name. */
+export function attributeAll(
+  messages: readonly ReceivedMessage[],
+  outbox: readonly OutboxRow[],
+): ChatMessage[] {
+  const ids = new Map(outbox.map((row) => [noticeKey(row.noticeId), row.noticeId]));
+  for (const message of messages) {
+    const id = (message.body as { id?: unknown } | null)?.id;
+    if (message.channel === 'webhook' && typeof id === 'string') ids.set(noticeKey(id), id);
+  }
+  return messages.map((message) => attribute(message, ids));
 }
 
 /** Event-channel answers the simulator wrote, one per (application, ack), oldest first. */
