@@ -12,9 +12,9 @@ import {
   startUcwaSimulator,
   type UcwaSimulator,
 } from '../dev/ucwa-sim/index.js';
+import { runWatch } from '../shared/app/jobs.js';
+import { createRuntime, type Runtime } from '../shared/app/runtime.js';
 import { parseSettings } from '../shared/config.js';
-import { runWatch } from '../shared/gatekeeper/jobs.js';
-import { createRuntime, type Runtime } from '../shared/gatekeeper/runtime.js';
 import { simTokens } from '../test/helpers/ucwa-sim.js';
 
 export interface BenchConfig {

@@ -4,9 +4,9 @@
  * Reads the same settings as the functions (environment, or local.settings.json's Values when present).
  */
 import { readFile } from 'node:fs/promises';
+import { deviceCodeOptionsFromSettings } from '../shared/app/token-source-factory.js';
 import { signInWithDeviceCode } from '../shared/auth/device-code-login.js';
 import { TokenSourceError } from '../shared/auth/errors.js';
-import { deviceCodeOptionsFromSettings } from '../shared/auth/token-source-factory.js';
 import { parseSettings, SettingsError } from '../shared/config.js';
 
 /** `local.settings.json` Values, which the Functions host would load; the real environment wins. */

@@ -1,5 +1,5 @@
-import { runDigest } from '../shared/gatekeeper/jobs.js';
-import { runtime } from '../shared/gatekeeper/runtime.js';
+import { runDigest } from '../shared/app/jobs.js';
+import { runtime } from '../shared/app/runtime.js';
 import type { TimerFunction } from './definition.js';
 
 /** Hourly: a digest of the hour's activity to chat, only when there was some. */

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { type ApiRequest, type ApiResponse, configurationFailure } from '../shared/gatekeeper/http-api.js';
-import { type Runtime, runtime } from '../shared/gatekeeper/runtime.js';
+import { type ApiRequest, type ApiResponse, configurationFailure } from '../shared/app/http-api.js';
+import { type Runtime, runtime } from '../shared/app/runtime.js';
 import { scrubError } from '../shared/scrub.js';
 
 /**

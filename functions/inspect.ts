@@ -1,4 +1,4 @@
-import { inspect as inspectHref } from '../shared/gatekeeper/http-api.js';
+import { inspect as inspectHref } from '../shared/app/http-api.js';
 import type { HttpFunction } from './definition.js';
 import { httpHandler } from './http-adapter.js';
 

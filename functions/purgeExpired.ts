@@ -1,5 +1,5 @@
-import { runRetention } from '../shared/gatekeeper/jobs.js';
-import { runtime } from '../shared/gatekeeper/runtime.js';
+import { runRetention } from '../shared/app/jobs.js';
+import { runtime } from '../shared/app/runtime.js';
 import type { TimerFunction } from './definition.js';
 
 /** Daily: finished notices and claims past OUTBOX_RETENTION_DAYS, audit rows past AUDIT_RETENTION_DAYS. */

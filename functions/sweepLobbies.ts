@@ -1,5 +1,5 @@
-import { runSweep } from '../shared/gatekeeper/jobs.js';
-import { runtime } from '../shared/gatekeeper/runtime.js';
+import { runSweep } from '../shared/app/jobs.js';
+import { runtime } from '../shared/app/runtime.js';
 import type { TimerFunction } from './definition.js';
 
 /** Every 2 minutes: re-read the lobbies the events may have missed; rejoin watched meetings. */

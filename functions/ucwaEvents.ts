@@ -1,4 +1,4 @@
-import { receiveEvents } from '../shared/gatekeeper/http-api.js';
+import { receiveEvents } from '../shared/app/http-api.js';
 import type { HttpFunction } from './definition.js';
 import { httpHandler } from './http-adapter.js';
 

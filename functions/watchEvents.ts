@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
-import { runWatch } from '../shared/gatekeeper/jobs.js';
-import { runtime } from '../shared/gatekeeper/runtime.js';
+import { runWatch } from '../shared/app/jobs.js';
+import { runtime } from '../shared/app/runtime.js';
 import type { TimerFunction } from './definition.js';
 
 /** Every 5 minutes; each run holds the event channel until shortly before the next one is due. */

@@ -5,9 +5,9 @@
  * deployed. IPC: child `ready` → parent `measure` → child `measuring` → parent `stop` → child `result`.
  */
 import dc from 'node:diagnostics_channel';
+import type * as JobsModule from '../../shared/app/jobs.js';
+import type * as RuntimeModule from '../../shared/app/runtime.js';
 import type * as ConfigModule from '../../shared/config.js';
-import type * as JobsModule from '../../shared/gatekeeper/jobs.js';
-import type * as RuntimeModule from '../../shared/gatekeeper/runtime.js';
 import { NaiveClient } from '../baseline.js';
 
 export interface ChildOptions {
@@ -56,8 +56,8 @@ async function startStrategy(options: ChildOptions, signal: AbortSignal, problem
   }
   const dist = (path: string) => new URL(path, options.distUrl).href;
   const { parseSettings } = (await import(dist('shared/config.js'))) as typeof ConfigModule;
-  const { createRuntime } = (await import(dist('shared/gatekeeper/runtime.js'))) as typeof RuntimeModule;
-  const { runWatch } = (await import(dist('shared/gatekeeper/jobs.js'))) as typeof JobsModule;
+  const { createRuntime } = (await import(dist('shared/app/runtime.js'))) as typeof RuntimeModule;
+  const { runWatch } = (await import(dist('shared/app/jobs.js'))) as typeof JobsModule;
   const note = (message: string) => problems.push(message);
   const settings = parseSettings({
     UCWA_DISCOVERY_URL: options.discoveryUrl,

@@ -1,6 +1,6 @@
 /**
  * The gatekeeper as the soak runs it: one child process that builds the real runtime from its environment
- * (`parseSettings` → `createRuntime`) and runs the real timer jobs from shared/gatekeeper/jobs.ts, the way
+ * (`parseSettings` → `createRuntime`) and runs the real timer jobs from shared/app/jobs.ts, the way
  * the Functions host's timers would, compressed: `runWatch` back to back with short deadlines, `runSweep` on
  * a short interval. Nothing here re-implements the gatekeeper; the parent kills this process at will.
  *
@@ -18,10 +18,11 @@
  *   SOAK_MAX_MINUTES         the process exits on its own after this long (default 15)
  * Output: one JSON object per line on stdout (`{"t":…,"kind":"log"|"job"|"ready",…}`) for the parent.
  */
+
+import { runSweep, runWatch } from '../../shared/app/jobs.js';
+import { createRuntime } from '../../shared/app/runtime.js';
 import { parseSettings } from '../../shared/config.js';
-import { runSweep, runWatch } from '../../shared/gatekeeper/jobs.js';
 import type { Logger } from '../../shared/gatekeeper/logger.js';
-import { createRuntime } from '../../shared/gatekeeper/runtime.js';
 import type { TokenSource } from '../../shared/ucwa/token-source.js';
 
 const env = process.env;

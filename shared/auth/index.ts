@@ -7,7 +7,6 @@ export {
   tokenCacheBlobName,
 } from './blob-cache-plugin.js';
 export { mergeSerializedCaches } from './cache-merge.js';
-export { tokenCacheContainer } from './cache-storage.js';
 export {
   type DeviceCodeLoginOptions,
   type DeviceCodePrompt,
@@ -28,10 +27,3 @@ export type {
 export { createRedactor, redact } from './redact.js';
 export { grantedScopes, resourceOrigin, UcwaScope, ucwaScopes } from './scopes.js';
 export { isTrustedTokenEndpoint, SfbServerTokenSource } from './sfb-server-token-source.js';
-export {
-  createTokenSource,
-  createTokenSourceFromSettings,
-  deviceCodeOptionsFromSettings,
-  type FromSettingsExtras,
-  tokenSourceOptionsFromSettings,
-} from './token-source-factory.js';

@@ -363,7 +363,7 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     const rows = await auditRows(w);
     expect(rows.filter((r) => r.outcome === 'not-permitted')).toHaveLength(2);
     // A sweep finds them still waiting but does not act or notify again.
-    const { runSweep } = await import('../../shared/gatekeeper/jobs.js');
+    const { runSweep } = await import('../../shared/app/jobs.js');
     await runSweep(w.rt);
     expect((await auditRows(w)).filter((r) => r.outcome === 'not-permitted')).toHaveLength(2);
   });

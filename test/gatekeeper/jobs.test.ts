@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runDigest, runSweep } from '../../shared/gatekeeper/jobs.js';
+import { runDigest, runSweep } from '../../shared/app/jobs.js';
 import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
 
 let world: World | undefined;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultProxy, ProxyFaultSpec } from '../../dev/fault-proxy/index.js';
 import type { Meeting } from '../../dev/ucwa-sim/index.js';
-import { runSweep } from '../../shared/gatekeeper/jobs.js';
+import { runSweep } from '../../shared/app/jobs.js';
 import { MEETING_URI, startWorld, type World, type WorldOptions } from '../helpers/gatekeeper-world.js';
 
 /**

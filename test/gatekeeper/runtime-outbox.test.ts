@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ChatSinkServer, startChatSink } from '../../dev/chat-sink/index.js';
+import { createRuntime, type RuntimeOverrides } from '../../shared/app/runtime.js';
 import { parseSettings } from '../../shared/config.js';
-import { createRuntime, type RuntimeOverrides } from '../../shared/gatekeeper/runtime.js';
 import { MemoryTelemetry } from '../../shared/telemetry.js';
 import { invitationNotice } from '../chat/notices.js';
 

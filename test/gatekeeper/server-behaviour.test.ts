@@ -329,7 +329,7 @@ describe('a 403 about one lobby guest', () => {
     const knocked = meeting.whenJoined().then(() => meeting.knock(guest));
     await w.watchUntil(() => refused.hits >= 1 && w.received('teams').length >= 1);
     await knocked;
-    const { runSweep } = await import('../../shared/gatekeeper/jobs.js');
+    const { runSweep } = await import('../../shared/app/jobs.js');
     await runSweep(w.rt);
     expect(refused.hits).toBe(1);
     const rows = await auditRows(w);

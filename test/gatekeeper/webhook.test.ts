@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpHandler } from '../../functions/http-adapter.js';
-import { inspect, receiveEvents } from '../../shared/gatekeeper/http-api.js';
+import { inspect, receiveEvents } from '../../shared/app/http-api.js';
 import { apiRequest } from '../helpers/api-request.js';
 import type { World } from '../helpers/gatekeeper-world.js';
 import { lobbyEventsDocument, type PushWorld, startPushWorld } from '../helpers/pushed-events.js';

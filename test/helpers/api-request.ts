@@ -1,4 +1,4 @@
-import type { ApiRequest } from '../../shared/gatekeeper/http-api.js';
+import type { ApiRequest } from '../../shared/app/http-api.js';
 
 /** An ApiRequest over a body in memory, recording whether the use case read it. */
 export function apiRequest(

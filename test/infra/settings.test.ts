@@ -28,7 +28,7 @@ const notSetInAzure: Record<string, string> = {
 
 /**
  * Settings the template sets that settingDocs does not list: the Functions host reads them. The three marked
- * "code too" are also read by shared/store/storage.ts and shared/auth/cache-storage.ts, which reuse the
+ * "code too" are also read by shared/store/storage.ts and shared/app/cache-storage.ts, which reuse the
  * host's storage connection; once settingDocs lists them, the last test below asks to drop them from here.
  */
 const hostRead: Record<string, string> = {

@@ -4,8 +4,8 @@
  * checked. Items of issue 12 are marked #n.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSweep } from '../../shared/app/jobs.js';
 import { HIDDEN_MARKER } from '../../shared/chat/text.js';
-import { runSweep } from '../../shared/gatekeeper/jobs.js';
 import { allStrings, HOSTILE_NAME } from '../chat/notices.js';
 import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
 

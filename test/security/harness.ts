@@ -7,8 +7,8 @@ import type { FunctionDefinition } from '../../functions/definition.js';
 import { healthReportHandler, publicHealthHandler } from '../../functions/health.js';
 import { httpHandler } from '../../functions/http-adapter.js';
 import { functionDefinitions } from '../../functions/registry.js';
-import { inspect, receiveEvents } from '../../shared/gatekeeper/http-api.js';
-import { JobBoard } from '../../shared/health.js';
+import { JobBoard } from '../../shared/app/health.js';
+import { inspect, receiveEvents } from '../../shared/app/http-api.js';
 import { type PushWorld, type PushWorldOptions, startPushWorld } from '../helpers/pushed-events.js';
 
 /**

@@ -3,10 +3,10 @@
  * messages, claims with sender facts, audit rows — is deleted by the daily timer job once past its period.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRetention } from '../../shared/app/jobs.js';
 import type { Notice } from '../../shared/chat/notice.js';
 import { parseSettings, SettingsError } from '../../shared/config.js';
 import { completed, fresh } from '../../shared/gatekeeper/claim-lifecycle.js';
-import { runRetention } from '../../shared/gatekeeper/jobs.js';
 import { startWorld, type World } from '../helpers/gatekeeper-world.js';
 
 const DAY = 86_400_000;

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
+import { runWatch } from '../../shared/app/jobs.js';
+import { createRuntime, loadPolicy } from '../../shared/app/runtime.js';
 import { parseSettings, type Settings, SettingsError } from '../../shared/config.js';
-import { runWatch } from '../../shared/gatekeeper/jobs.js';
-import { createRuntime, loadPolicy } from '../../shared/gatekeeper/runtime.js';
 import { MemoryTelemetry } from '../../shared/telemetry.js';
 import type { TokenSource } from '../../shared/ucwa/token-source.js';
 import { expectNoSecret } from './harness.js';

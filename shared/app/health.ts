@@ -1,5 +1,5 @@
-import { parseSettings, SettingsError } from './config.js';
-import type { Runtime } from './gatekeeper/runtime.js';
+import { parseSettings, SettingsError } from '../config.js';
+import type { Runtime } from './runtime.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';

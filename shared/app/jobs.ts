@@ -1,12 +1,12 @@
 import type { Notice } from '../chat/notice.js';
-import { jobBoard } from '../health.js';
+import { buildDigest } from '../gatekeeper/digest.js';
+import { purgeExpired, type RetentionResult } from '../gatekeeper/retention.js';
+import { type SweepResult, sweepLobbies } from '../gatekeeper/sweep-lobbies.js';
+import { type WatchResult, watchEvents } from '../gatekeeper/watch-events.js';
 import { scrub, scrubError } from '../scrub.js';
 import { CursorStore } from '../store/cursor-store.js';
-import { buildDigest } from './digest.js';
-import { purgeExpired, type RetentionResult } from './retention.js';
+import { jobBoard } from './health.js';
 import type { Runtime } from './runtime.js';
-import { type SweepResult, sweepLobbies } from './sweep-lobbies.js';
-import { type WatchResult, watchEvents } from './watch-events.js';
 
 /**
  * The timer jobs, each a use case over the runtime. A failing job posts one alert per job, error kind and

@@ -1,13 +1,13 @@
+import type { AuthLog, AuthLogLevel } from '../auth/auth-log.js';
+import { DEFAULT_AUTHORITY_HOST } from '../auth/authority.js';
+import { BlobCachePlugin, tokenCacheBlobName } from '../auth/blob-cache-plugin.js';
+import { MsalTokenSource } from '../auth/msal-token-source.js';
+import type { DeviceCodeModeOptions, TokenSourceOptions } from '../auth/options.js';
+import { SfbServerTokenSource } from '../auth/sfb-server-token-source.js';
 import { required, type Settings, SettingsError } from '../config.js';
 import { storageTargetFromEnv } from '../store/storage.js';
 import type { TokenSource } from '../ucwa/token-source.js';
-import type { AuthLog, AuthLogLevel } from './auth-log.js';
-import { DEFAULT_AUTHORITY_HOST } from './authority.js';
-import { BlobCachePlugin, tokenCacheBlobName } from './blob-cache-plugin.js';
 import { tokenCacheContainer } from './cache-storage.js';
-import { MsalTokenSource } from './msal-token-source.js';
-import type { DeviceCodeModeOptions, TokenSourceOptions } from './options.js';
-import { SfbServerTokenSource } from './sfb-server-token-source.js';
 
 /** The token source for `options.mode`. Builds objects only: the first request happens on `getToken`. */
 export function createTokenSource(options: TokenSourceOptions): TokenSource {

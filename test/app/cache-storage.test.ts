@@ -3,8 +3,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { issueServerCertificate } from '../../dev/idp/test-ca.js';
+import { tokenCacheContainer } from '../../shared/app/cache-storage.js';
 import { tokenCacheBlobName } from '../../shared/auth/blob-cache-plugin.js';
-import { tokenCacheContainer } from '../../shared/auth/cache-storage.js';
 import { storageTargetFromEnv } from '../../shared/store/storage.js';
 
 const cleanups: Array<() => Promise<void>> = [];

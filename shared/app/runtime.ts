@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import type { BearerVerifier } from '../auth/inbound/bearer-verifier.js';
 import { createBearerVerifier } from '../auth/inbound/bearer-verifier.js';
 import { bearerVerifierOptionsFromSettings } from '../auth/inbound/verifier-from-settings.js';
-import { createTokenSourceFromSettings } from '../auth/token-source-factory.js';
 import { OUTBOX_TABLE, Outbox, type OutboxOptions } from '../chat/outbox.js';
 import type { ChatSink } from '../chat/sink.js';
 import { createChatSinks } from '../chat/sinks.js';
 import { settings as loadSettings, required, type Settings, SettingsError } from '../config.js';
+import { Gatekeeper } from '../gatekeeper/gatekeeper.js';
+import { consoleLogger, type Logger, scrubbingLogger } from '../gatekeeper/logger.js';
 import { ensureTable } from '../lib/ensure-table.js';
 import { DEFAULT_POLICY, type Policy, PolicyError, parsePolicy } from '../policy/policy.js';
 import { AuditLog } from '../store/audit-log.js';
@@ -29,8 +30,7 @@ import {
 } from '../telemetry.js';
 import { UcwaClient, type UcwaClientOptions } from '../ucwa/client.js';
 import type { TokenSource } from '../ucwa/token-source.js';
-import { Gatekeeper } from './gatekeeper.js';
-import { consoleLogger, type Logger, scrubbingLogger } from './logger.js';
+import { createTokenSourceFromSettings } from './token-source-factory.js';
 
 /** Everything a function needs, built once per process from the settings. */
 export interface Runtime {

@@ -1,6 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
+import { DEFAULT_CACHE_CONTAINER } from '../auth/blob-cache-plugin.js';
 import { blobServiceClient, type StorageTarget } from '../store/storage.js';
-import { DEFAULT_CACHE_CONTAINER } from './blob-cache-plugin.js';
 
 /**
  * The container of the token cache, in the same storage as the rest of the state: the `AzureWebJobsStorage`

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { GatekeeperRole } from '../auth/inbound/bearer-verifier.js';
 import { PROBLEM_CONTENT_TYPE, problem } from '../auth/inbound/problem-details.js';
 import { SettingsError } from '../config.js';
+import { insideApplication } from '../gatekeeper/application-href.js';
+import { isTransient } from '../gatekeeper/failures.js';
 import { scrub } from '../scrub.js';
 import { OriginNotAllowedError, UcwaError, UcwaSchemaError } from '../ucwa/errors.js';
 import { type ChannelEvent, channelEvents } from '../ucwa/event-channel.js';
 import { readEvents } from '../ucwa/parse.js';
-import { insideApplication } from './application-href.js';
-import { isTransient } from './failures.js';
 import type { Runtime } from './runtime.js';
 
 /** A host-agnostic HTTP answer; the function adapters turn it into an HttpResponseInit. */
