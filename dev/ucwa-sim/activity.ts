@@ -1,4 +1,5 @@
 import type { Application } from './model.js';
+import type { TimerHandle } from './timers.js';
 import type { World } from './world.js';
 
 /**
@@ -7,7 +8,7 @@ import type { World } from './world.js';
  * (ApplicationDashboard.md). How long a real server waits is not documented: `activityTimeoutMs`.
  */
 export class ActivityWatch {
-  private readonly timers = new Map<Application, NodeJS.Timeout>();
+  private readonly timers = new Map<Application, TimerHandle>();
 
   constructor(private readonly world: World) {}
 

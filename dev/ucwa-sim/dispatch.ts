@@ -26,7 +26,7 @@ import type { ResolvedOptions } from './options.js';
 import { applicationsBase, DISCOVERY_ROOT, parseAppRoute, TOKEN_PATH } from './paths.js';
 import type { Recorder } from './recorder.js';
 import { missingScopes } from './scopes.js';
-import { Timers } from './timers.js';
+import type { Timers } from './timers.js';
 import type { Grant, TokenStore } from './tokens.js';
 import type { World } from './world.js';
 
@@ -267,7 +267,7 @@ export class Dispatcher {
       status: 0,
       ...(outer.headers.authorization ? { authorization: outer.headers.authorization } : {}),
       ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
-      at: Timers.now(),
+      at: this.timers.now(),
       batchPart: true,
       headers: { ...headers },
       mimeHeaders: { ...part.mimeHeaders },

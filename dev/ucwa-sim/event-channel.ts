@@ -1,7 +1,7 @@
 import { ucwaError } from './errors.js';
 import { groupBySender, type Priority, type QueuedEvent, type SenderJson } from './events.js';
 import { jsonResponse, type SimRequest, type SimResponse } from './http-types.js';
-import { Timers } from './timers.js';
+import type { TimerHandle, Timers } from './timers.js';
 import type { RecordedEvent } from './types.js';
 
 /** A response body the client may ask for again with the same ack (frozen once it was first sent). */
@@ -15,8 +15,8 @@ interface ParkedGet {
   target: string;
   priority: number;
   resolve: (response: SimResponse) => void;
-  timeout?: NodeJS.Timeout;
-  hold?: NodeJS.Timeout;
+  timeout?: TimerHandle;
+  hold?: TimerHandle;
   release?: NodeJS.Immediate;
   detach: () => void;
 }
@@ -35,6 +35,8 @@ export interface EventChannelConfig {
   onIdle: () => void;
   /** A P-GET after a long silence: the server resets transient state before answering with `resume`. */
   onResume: () => void;
+  /** A P-GET is parked now, waiting for events or its timeout. */
+  onParked?: () => void;
 }
 
 const MAX_WAIT_SEC = 1800;
@@ -54,13 +56,14 @@ export class EventChannel {
   private sent: Batch | undefined;
   private queue: QueuedEvent[] = [];
   private parked: ParkedGet | undefined;
-  private lastActivity = Timers.now();
-  private idle: NodeJS.Timeout | undefined;
+  private lastActivity: number;
+  private idle: TimerHandle | undefined;
   private closed = false;
   /** The server remembers these until the channel is re-created (or reset by a resume). */
   private params: { timeoutSec?: number; lowSec?: number; mediumSec?: number } = {};
 
   constructor(private readonly config: EventChannelConfig) {
+    this.lastActivity = config.timers.now();
     this.armIdle();
   }
 
@@ -95,7 +98,7 @@ export class EventChannel {
     }
     this.disarmIdle();
 
-    const now = Timers.now();
+    const now = this.config.timers.now();
     const resuming = !hadParked && now - this.lastActivity > this.config.resumeAfterMs;
     if (resuming) {
       // State reset: the client has to rebuild everything, so nothing queued or unacknowledged survives,
@@ -134,7 +137,10 @@ export class EventChannel {
       const timeoutSec = this.params.timeoutSec ?? this.config.defaultTimeoutSec;
       parked.timeout = this.config.timers.setTimeout(() => this.release(), timeoutSec * 1000);
       if (req.signal.aborted) onAbort();
-      else this.scheduleRelease();
+      else {
+        this.config.onParked?.();
+        this.scheduleRelease();
+      }
     });
   }
 
@@ -193,7 +199,7 @@ export class EventChannel {
     const parked = this.parked;
     if (!parked || this.queue.length === 0 || parked.release) return;
     const deadline = Math.min(...this.queue.map((event) => event.at + this.holdMs(event.priority)));
-    const wait = deadline - Timers.now();
+    const wait = deadline - this.config.timers.now();
     if (wait <= 0) {
       this.config.timers.clearTimeout(parked.hold);
       parked.hold = undefined;
@@ -223,14 +229,14 @@ export class EventChannel {
     parked.detach();
     if (this.parked === parked) {
       this.parked = undefined;
-      this.lastActivity = Timers.now();
+      this.lastActivity = timers.now();
       if (!this.closed) this.armIdle();
     }
     parked.resolve(response);
   }
 
   private answerNow(response: SimResponse): SimResponse {
-    this.lastActivity = Timers.now();
+    this.lastActivity = this.config.timers.now();
     this.armIdle();
     return response;
   }

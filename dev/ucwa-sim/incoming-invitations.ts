@@ -11,7 +11,6 @@ import {
   Person,
   remoteDefaults,
 } from './model.js';
-import { Timers } from './timers.js';
 import type { IncomingInvitationOptions } from './types.js';
 import { normalizeMeetingUri, type World } from './world.js';
 
@@ -32,14 +31,18 @@ export function deliverIncoming(
 ): { app: Application; invitation: Invitation; from: Person } | undefined {
   const app = world.currentApplication();
   if (!app?.available) {
-    world.undelivered.push({ at: Timers.now(), reason: app ? 'notAvailable' : 'noApplication', options });
+    world.undelivered.push({
+      at: world.timers.now(),
+      reason: app ? 'notAvailable' : 'noApplication',
+      options,
+    });
     return undefined;
   }
   if (
     world.opts.deliverRegisteredModalitiesOnly &&
     !NEEDS[options.kind].some((modality) => app.supportedModalities.includes(modality))
   ) {
-    world.undelivered.push({ at: Timers.now(), reason: 'modalityNotRegistered', options });
+    world.undelivered.push({ at: world.timers.now(), reason: 'modalityNotRegistered', options });
     return undefined;
   }
   const subject = options.subject ?? '';

@@ -16,14 +16,15 @@ import { World } from './world.js';
 
 export { parseScenarioFile, scenarioFileSchema } from './scenario-file.js';
 export { SCOPES_BY_RESOURCE } from './scopes.js';
+export { ManualClock, type SimClock } from './timers.js';
 export type * from './types.js';
 
 export async function startUcwaSimulator(options: SimulatorOptions = {}): Promise<UcwaSimulator> {
   const opts = resolveOptions(options);
-  const timers = new Timers();
-  const recorder = new Recorder();
+  const timers = new Timers(options.clock);
+  const recorder = new Recorder(timers);
   const faults = new FaultSet();
-  const tokens = new TokenStore(opts.acceptJwt, opts.tokenLifetimeSec);
+  const tokens = new TokenStore(opts.acceptJwt, opts.tokenLifetimeSec, () => timers.now());
   let dispatcher: Dispatcher | undefined;
   const front = new HttpFrontEnd(
     () => {
@@ -83,7 +84,7 @@ export async function startUcwaSimulator(options: SimulatorOptions = {}): Promis
       if (app) world.removeApplication(app, how);
     },
     on: (
-      event: 'request' | 'response' | 'action',
+      event: 'request' | 'response' | 'action' | 'parked',
       listener: (x: RecordedRequest & RecordedAction) => void,
     ) => {
       recorder.emitter.on(event, listener);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timers } from './timers.js';
+import type { Timers } from './timers.js';
 import type { Meeting, Scenario, ScenarioRunResult } from './types.js';
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
@@ -114,7 +114,7 @@ export async function runScenarioFile(
   const result: ScenarioRunResult = { stepsRun: 0, cancelled: false, errors: [] };
   for (const meeting of file.meetings) scenario.meeting(meeting);
   if (file.startWhen === 'available') await scenario.whenAvailable();
-  const start = Timers.now();
+  const start = timers.now();
 
   const meetingNamed = async (uri: string): Promise<Meeting | undefined> => {
     // A step may refer to a meeting a later-timed step defines: wait for it as long as the simulator runs.
@@ -131,9 +131,9 @@ export async function runScenarioFile(
     if (item.waitForJoin && meetingUri) {
       const meeting = await meetingNamed(meetingUri);
       await meeting?.whenJoined();
-      base = Timers.now();
+      base = timers.now();
     }
-    await timers.delay(base + item.afterMs - Timers.now());
+    await timers.delay(base + item.afterMs - timers.now());
     if (timers.isClosed) {
       result.cancelled = true;
       return;

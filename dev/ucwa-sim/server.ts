@@ -5,7 +5,7 @@ import { errors, ucwaError } from './errors.js';
 import { type FaultSet, runWithFault } from './faults.js';
 import type { SimRequest, SimResponse } from './http-types.js';
 import type { Recorder } from './recorder.js';
-import { Timers } from './timers.js';
+import type { Timers } from './timers.js';
 
 const MAX_BODY = 10 * 1024 * 1024;
 
@@ -106,7 +106,7 @@ export class HttpFrontEnd {
       status: 0,
       ...(authorization ? { authorization } : {}),
       ...(contentType ? { contentType } : {}),
-      at: Timers.now(),
+      at: this.timers.now(),
     });
     const gone = new AbortController();
     res.on('close', () => {

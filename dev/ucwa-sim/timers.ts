@@ -1,42 +1,128 @@
 /**
- * Every timer the simulator starts goes through here, so close() can prove nothing is left behind.
- * Timers are unref'd: the listening sockets are what keep a process alive, never a forgotten timer.
+ * Where the simulator's time comes from: the wall clock, or a `ManualClock` a test moves forward itself, so a
+ * P-GET timeout, a resume after silence or an idle reclaim happens exactly when the test says, never "after
+ * about 450 ms of sleeping".
+ */
+export interface SimClock {
+  /** Epoch milliseconds (sub-millisecond precision on the wall clock). */
+  now(): number;
+  /** Runs `fn` once `ms` have passed on this clock; the answer cancels it. */
+  schedule(fn: () => void, ms: number): () => void;
+}
+
+/** Real time. Its timers are unref'd: the listening sockets keep a process alive, never a forgotten timer. */
+export const wallClock: SimClock = {
+  now: () => performance.timeOrigin + performance.now(),
+  schedule(fn, ms) {
+    const handle = setTimeout(fn, ms);
+    handle.unref();
+    return () => clearTimeout(handle);
+  },
+};
+
+/**
+ * Time that moves only when `advance` is called: every timer due on the way runs, in order of its due time
+ * (then of scheduling), with `now()` reading that time while it runs.
+ */
+interface Due {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+export class ManualClock implements SimClock {
+  #now: number;
+  #seq = 0;
+  readonly #due: Due[] = [];
+
+  constructor(start = Date.parse('2026-06-01T12:00:00Z')) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  schedule(fn: () => void, ms: number): () => void {
+    const entry = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
+    this.#due.push(entry);
+    return () => {
+      const index = this.#due.indexOf(entry);
+      if (index >= 0) this.#due.splice(index, 1);
+    };
+  }
+
+  /** Timers scheduled and not yet run or cancelled. */
+  get pending(): number {
+    return this.#due.length;
+  }
+
+  /** Moves the time `ms` forward, running the timers that fall due (including ones they schedule). */
+  advance(ms: number): void {
+    const until = this.#now + Math.max(0, ms);
+    for (;;) {
+      let next: Due | undefined;
+      for (const entry of this.#due) {
+        if (entry.at > until) continue;
+        if (!next || entry.at < next.at || (entry.at === next.at && entry.seq < next.seq)) next = entry;
+      }
+      if (!next) break;
+      this.#due.splice(this.#due.indexOf(next), 1);
+      this.#now = Math.max(this.#now, next.at);
+      next.fn();
+    }
+    this.#now = until;
+  }
+}
+
+/** A pending timeout of `Timers`; pass it to `clearTimeout`. */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/**
+ * Every timer the simulator starts goes through here, so close() can prove nothing is left behind, and every
+ * time it reads comes from one clock.
  */
 export class Timers {
-  private readonly timeouts = new Set<NodeJS.Timeout>();
+  private readonly timeouts = new Set<TimerHandle>();
   private readonly immediates = new Set<NodeJS.Immediate>();
-  private readonly pendingDelays = new Map<NodeJS.Timeout, () => void>();
+  private readonly pendingDelays = new Map<TimerHandle, () => void>();
   private closed = false;
 
-  /** Epoch milliseconds with sub-millisecond precision (monotonic within a run). */
-  static now(): number {
-    return performance.timeOrigin + performance.now();
+  constructor(private readonly clock: SimClock = wallClock) {}
+
+  /** Epoch milliseconds on the simulator's clock. */
+  now(): number {
+    return this.clock.now();
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  setTimeout(fn: () => void, ms: number): NodeJS.Timeout | undefined {
+  setTimeout(fn: () => void, ms: number): TimerHandle | undefined {
     if (this.closed) return undefined;
-    const handle = setTimeout(
-      () => {
-        this.timeouts.delete(handle);
-        fn();
-      },
-      Math.max(0, ms),
-    );
-    handle.unref();
+    const handle: TimerHandle = {
+      cancel: this.clock.schedule(
+        () => {
+          this.timeouts.delete(handle);
+          fn();
+        },
+        Math.max(0, ms),
+      ),
+    };
     this.timeouts.add(handle);
     return handle;
   }
 
-  clearTimeout(handle: NodeJS.Timeout | undefined): void {
+  clearTimeout(handle: TimerHandle | undefined): void {
     if (!handle) return;
-    clearTimeout(handle);
+    handle.cancel();
     this.timeouts.delete(handle);
   }
 
+  /** At once, on the next turn of the event loop: the same on every clock. */
   setImmediate(fn: () => void): NodeJS.Immediate | undefined {
     if (this.closed) return undefined;
     const handle = setImmediate(() => {
@@ -59,7 +145,7 @@ export class Timers {
   delay(ms: number): Promise<void> {
     if (ms <= 0 || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
-      let handle: NodeJS.Timeout | undefined;
+      let handle: TimerHandle | undefined;
       const done = (): void => {
         if (handle) this.pendingDelays.delete(handle);
         resolve();
@@ -76,7 +162,7 @@ export class Timers {
 
   closeAll(): void {
     this.closed = true;
-    for (const handle of this.timeouts) clearTimeout(handle);
+    for (const handle of this.timeouts) handle.cancel();
     for (const handle of this.immediates) clearImmediate(handle);
     this.timeouts.clear();
     this.immediates.clear();

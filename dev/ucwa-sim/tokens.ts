@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { DEFAULT_TOKEN_SCOPES } from './scopes.js';
-import { Timers } from './timers.js';
 import type { JwtIssuerOptions } from './types.js';
 
 export interface Grant {
@@ -42,6 +41,7 @@ export class TokenStore {
   constructor(
     private readonly issuers: JwtIssuerOptions[],
     private readonly defaultLifetimeSec: number,
+    private readonly now: () => number,
   ) {}
 
   issue(opts: { origin?: string; scopes?: readonly string[]; lifetimeSec?: number } = {}): {
@@ -54,7 +54,7 @@ export class TokenStore {
     this.opaque.set(token, {
       origin: opts.origin ? normalizeOrigin(opts.origin) : undefined,
       scopes: new Set(opts.scopes ?? DEFAULT_TOKEN_SCOPES),
-      expiresAt: Timers.now() + lifetime * 1000,
+      expiresAt: this.now() + lifetime * 1000,
     });
     return { token, expiresIn: lifetime };
   }
@@ -72,7 +72,7 @@ export class TokenStore {
     if (!token) return { ok: false, reason: 'no bearer token' };
     const opaque = this.opaque.get(token);
     if (opaque) {
-      if (opaque.expiresAt <= Timers.now()) return { ok: false, reason: 'token expired' };
+      if (opaque.expiresAt <= this.now()) return { ok: false, reason: 'token expired' };
       if (
         opaque.origin &&
         opaque.origin !== normalizeOrigin(origin) &&

@@ -2,6 +2,7 @@
  * Public types of the UCWA simulator. Everything here is part of the API that tests, benchmarks and the
  * demo code against; internal state lives in the other modules.
  */
+import type { SimClock } from './timers.js';
 
 export type PathFamily = 'v1' | 'oauth';
 export type ParticipantIdStyle = 'numeric' | 'sip';
@@ -52,6 +53,11 @@ export interface SimulatorOptions {
   account?: AccountOptions;
   /** Latency injected before every real HTTP request is handled; default 0. */
   latencyMs?: number;
+  /**
+   * Where its time comes from (P-GET timeouts, resume and idle reclaim, activity expiry, latency, token
+   * expiry, recorded times); default the wall clock. A `ManualClock` lets a test move time itself.
+   */
+  clock?: SimClock;
   eventChannel?: {
     /** Lower bound of the P-GET `timeout` parameter in seconds (the docs say 180); default 180. */
     minTimeoutSec?: number;
@@ -392,10 +398,14 @@ export interface UcwaSimulator {
   currentApplicationId(): string | undefined;
   /** The current application is gone: later calls get 404 ApplicationNotFound or 410 InactiveApplicationExpired. */
   expireApplication(how?: '404' | '410'): void;
-  /** 'request': on arrival (status still 0); 'response': once answered; 'action': a state change happened. */
+  /**
+   * 'request': on arrival (status still 0); 'response': once answered; 'action': a state change happened;
+   * 'parked': a P-GET now waits for events or its timeout.
+   */
   on(event: 'request' | 'response', listener: (request: RecordedRequest) => void): void;
   on(event: 'action', listener: (action: RecordedAction) => void): void;
-  off(event: 'request' | 'response' | 'action', listener: (x: never) => void): void;
+  on(event: 'parked', listener: () => void): void;
+  off(event: 'request' | 'response' | 'action' | 'parked', listener: (x: never) => void): void;
   /** What the simulator still holds open (all zero after close()). */
   openHandles(): { timers: number; connections: number; listening: number };
   /** Closes every listener and pending P-GET; no timers left behind. */

@@ -22,7 +22,7 @@ import { renderCommunication } from './resources/application-resource.js';
 import { renderConversation, renderMessage, renderMessaging } from './resources/conversation-resource.js';
 import { renderInvitation } from './resources/invitation-resource.js';
 import { renderParticipant } from './resources/participant-resource.js';
-import { Timers } from './timers.js';
+import type { Timers } from './timers.js';
 import type { ParticipantSeed, SourceNetwork, UndeliveredInvitation } from './types.js';
 
 type Sender = 'communication' | 'me' | Conversation;
@@ -133,6 +133,7 @@ export class World {
       onResume: () => {
         if (app) this.resetTransientState(app);
       },
+      onParked: () => this.recorder.parked(),
     });
     app = new Application(id, paths, identity, channel, 100 + randomInt(400));
     this.applications.set(id, app);
@@ -196,7 +197,7 @@ export class World {
       sender: { rel: senderRel, href: r.eventHref(senderPath) },
       event,
       priority,
-      at: Timers.now(),
+      at: this.timers.now(),
     });
   }
 

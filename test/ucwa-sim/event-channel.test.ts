@@ -1,23 +1,49 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
-import { type Body, Client, flatten, pathOf, startSim } from './helpers.js';
+import { ManualClock, type RecordedRequest, type UcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import { type Body, Client, flatten, type Reply, startSim } from './helpers.js';
 
+/**
+ * The simulator runs on a manual clock here: a P-GET times out, a silence turns into a resume and an idle
+ * application is reclaimed exactly when the test moves the clock, whatever the machine's load.
+ */
 let sim: UcwaSimulator | undefined;
+let clock: ManualClock;
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** An application with its events href (ack=1). */
 async function setup(
   options: Parameters<typeof startSim>[0] = {},
 ): Promise<{ client: Client; app: Body; events: string }> {
-  sim = await startSim(options);
+  clock = new ManualClock();
+  sim = await startSim({ clock, ...options });
   const client = new Client(sim);
   const app = await client.createApplication();
   return { client, app, events: app._links.events.href };
+}
+
+/** Sends a P-GET and returns once the simulator parked it (it waits for events or its timeout). */
+async function park(send: () => Promise<Reply | string>): Promise<{ reply: Promise<Reply | string> }> {
+  const current = sim;
+  if (!current) throw new Error('no simulator');
+  const parked = new Promise<void>((resolve) => {
+    const listener = (): void => {
+      current.off('parked', listener);
+      resolve();
+    };
+    current.on('parked', listener);
+  });
+  const reply = send();
+  await parked;
+  return { reply };
+}
+
+/** A P-GET through the test client, parked. */
+async function parkGet(client: Client, href: string): Promise<{ reply: Promise<Reply> }> {
+  const { reply } = await park(() => client.get(href));
+  return { reply: reply as Promise<Reply> };
 }
 
 function withParams(href: string, params: Record<string, string>): string {
@@ -30,26 +56,15 @@ function ackOf(href: string): number {
   return Number(new URL(href, 'http://x').searchParams.get('ack'));
 }
 
-/** Waits until the simulator has parked a GET on `path` (status 0 = still pending). */
-async function parked(path: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (sim?.requests.some((r) => r.path.startsWith(path) && r.status === 0)) return;
-    await sleep(5);
-  }
-  throw new Error(`no parked GET on ${path}`);
-}
-
 describe('event channel', () => {
   it('holds the GET until an event exists, then releases it at once', async () => {
     const { client, app, events } = await setup();
-    const started = Date.now();
-    const pending = client.get(withParams(events, { timeout: '5' }));
-    await parked(pathOf(events).split('?')[0] ?? '');
+    const { reply: pending } = await parkGet(client, withParams(events, { timeout: '5' }));
     expect(sim?.requests.find((r) => r.path.includes('/events'))?.status).toBe(0);
-    await sleep(50);
+    // A millisecond short of its timeout it still waits: the events that come now are its answer.
+    clock.advance(4_999);
     expect((await client.makeMeAvailable(app)).status).toBe(204);
     const reply = await pending;
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(reply.status).toBe(200);
     expect(ackOf(reply.body._links.self.href)).toBe(1);
     expect(ackOf(reply.body._links.next.href)).toBe(2);
@@ -58,17 +73,18 @@ describe('event channel', () => {
 
   it('answers an empty batch (only _links self and next) when the timeout expires', async () => {
     const { client, events } = await setup();
-    const started = Date.now();
-    const reply = await client.get(withParams(events, { timeout: '0.1' }));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    const first = await parkGet(client, withParams(events, { timeout: '0.1' }));
+    clock.advance(100);
+    const reply = await first.reply;
     expect(reply.status).toBe(200);
     expect(Object.keys(reply.body)).toEqual(['_links']);
     expect(Object.keys(reply.body._links).sort()).toEqual(['next', 'self']);
     expect(ackOf(reply.body._links.next.href)).toBe(2);
-    // The timeout is remembered by the channel: the next poll uses it without the parameter.
-    const again = Date.now();
-    const second = await client.get(reply.body._links.next.href);
-    expect(Date.now() - again).toBeLessThan(1500);
+    // The timeout is remembered by the channel: the next poll uses it without the parameter (not 180 s).
+    const again = await parkGet(client, reply.body._links.next.href);
+    clock.advance(100);
+    const second = await again.reply;
+    expect(Object.keys(second.body)).toEqual(['_links']);
     expect(ackOf(second.body._links.next.href)).toBe(3);
   });
 
@@ -119,8 +135,7 @@ describe('event channel', () => {
 
   it('completes a parked GET with 409 PGetReplaced when a second one arrives', async () => {
     const { client, app, events } = await setup();
-    const firstPoll = client.get(withParams(events, { timeout: '5' }));
-    await parked(pathOf(events).split('?')[0] ?? '');
+    const { reply: firstPoll } = await parkGet(client, withParams(events, { timeout: '5' }));
     const secondPoll = client.get(withParams(events, { timeout: '5' }));
     const first = await firstPoll;
     expect(first.status).toBe(409);
@@ -133,8 +148,7 @@ describe('event channel', () => {
 
   it('lets a parked GET with a higher priority win over a newer one', async () => {
     const { client, app, events } = await setup();
-    const high = client.get(withParams(events, { timeout: '5', priority: '5' }));
-    await parked(pathOf(events).split('?')[0] ?? '');
+    const { reply: high } = await parkGet(client, withParams(events, { timeout: '5', priority: '5' }));
     const low = await client.get(withParams(events, { timeout: '5', priority: '1' }));
     expect(low.status).toBe(409);
     await client.makeMeAvailable(app);
@@ -160,14 +174,27 @@ describe('event channel', () => {
   it('loses nothing when the client abandons a parked GET', async () => {
     const { client, app, events } = await setup();
     const controller = new AbortController();
-    const abandoned = fetch(client.url(withParams(events, { timeout: '5' })), {
-      headers: { Authorization: `Bearer ${client.token}` },
-      signal: controller.signal,
-    }).catch(() => 'aborted');
-    await parked(pathOf(events).split('?')[0] ?? '');
+    const { reply: abandoned } = await park(() =>
+      fetch(client.url(withParams(events, { timeout: '5' })), {
+        headers: { Authorization: `Bearer ${client.token}` },
+        signal: controller.signal,
+      }).then(
+        () => 'answered',
+        () => 'aborted',
+      ),
+    );
+    // The server has seen the client leave once it records the GET as 499.
+    const left = new Promise<void>((resolve) => {
+      const listener = (request: RecordedRequest): void => {
+        if (request.status !== 499) return;
+        sim?.off('response', listener);
+        resolve();
+      };
+      sim?.on('response', listener);
+    });
     controller.abort();
     expect(await abandoned).toBe('aborted');
-    await sleep(30);
+    await left;
     await client.makeMeAvailable(app);
     const reply = await client.get(withParams(events, { timeout: '1' }));
     expect(ackOf(reply.body._links.self.href)).toBe(1);
@@ -201,7 +228,7 @@ describe('event channel', () => {
     const first = await client.get(withParams(events, { timeout: '0.05' }));
     expect(first.body._links.next).toBeDefined(); // not itself a resume
     const invitation = sim?.scenario.incomingIm({ name: 'Lene', uri: 'sip:lenea@contoso.com' }, 'hi');
-    await sleep(600);
+    clock.advance(401);
     const resumed = await client.get(first.body._links.next.href);
     expect(resumed.status).toBe(200);
     expect(resumed.body._links.resume).toBeDefined();
@@ -221,10 +248,15 @@ describe('event channel', () => {
   it('reclaims the application after the idle timeout without a P-GET, but not while one is parked', async () => {
     const { client, events, app } = await setup({ applicationIdleTimeoutMs: 300 });
     // Parked longer than the idle timeout: still alive afterwards.
-    const long = await client.get(withParams(events, { timeout: '0.5' }));
+    const parked = await parkGet(client, withParams(events, { timeout: '0.5' }));
+    clock.advance(500);
+    const long = await parked.reply;
     expect(long.status).toBe(200);
     expect((await client.get(app._links.self.href)).status).toBe(200);
-    await sleep(450);
+    // The idle time counts from the release: alive a millisecond before it ends, reclaimed when it does.
+    clock.advance(299);
+    expect((await client.get(app._links.self.href)).status).toBe(200);
+    clock.advance(1);
     const gone = await client.get(app._links.self.href);
     expect(gone.status).toBe(404);
     expect(gone.body.subcode).toBe('ApplicationNotFound');
@@ -233,8 +265,7 @@ describe('event channel', () => {
 
   it('answers a parked GET with 404 when the application goes away', async () => {
     const { client, app, events } = await setup();
-    const poll = client.get(withParams(events, { timeout: '5' }));
-    await parked(pathOf(events).split('?')[0] ?? '');
+    const { reply: poll } = await parkGet(client, withParams(events, { timeout: '5' }));
     expect((await client.request('DELETE', app._links.self.href)).status).toBe(204);
     const reply = await poll;
     expect(reply.status).toBe(404);
@@ -242,10 +273,17 @@ describe('event channel', () => {
   });
 
   it('clamps the timeout to the configured minimum', async () => {
-    const { client, events } = await setup({ eventChannel: { minTimeoutSec: 0.3 } });
-    const started = Date.now();
-    await client.get(withParams(events, { timeout: '0.01' }));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    const { client, app, events } = await setup({ eventChannel: { minTimeoutSec: 0.3 } });
+    // Asked for 0.01 s, it still waits at 0.299 s: the events that come then are its answer.
+    const { reply } = await parkGet(client, withParams(events, { timeout: '0.01' }));
+    clock.advance(299);
+    await client.makeMeAvailable(app);
+    const first = await reply;
+    expect(flatten([first.body]).length).toBeGreaterThan(0);
+    // And at 0.3 s it answers empty.
+    const next = await parkGet(client, first.body._links.next.href);
+    clock.advance(300);
+    expect(Object.keys((await next.reply).body)).toEqual(['_links']);
     expect((await client.get(withParams(events, { ack: '2', timeout: 'soon' }))).status).toBe(400);
   });
 });
