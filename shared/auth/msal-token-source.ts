@@ -40,19 +40,25 @@ export class MsalTokenSource implements TokenSource {
   readonly #memo = new Map<string, AccessToken>();
   readonly #inflight = new Map<string, Promise<AccessToken>>();
   #app: MsalApp | undefined;
+  readonly #now: () => number;
 
   constructor(options: MsalTokenSourceOptions) {
     this.#options = options;
     const secrets = options.mode === 'password' ? [options.password, options.clientSecret] : [];
     this.#log = filteredLog(options.log ?? consoleAuthLog, options.logLevel ?? 'warning', secrets);
     this.#reuseMarginMs = (options.reuseMarginSeconds ?? 300) * 1000;
+    this.#now = options.now ?? Date.now;
   }
 
   async getToken(request: TokenRequest): Promise<AccessToken> {
     const origin = tokenOrigin(request.origin);
     const forceRefresh = request.forceRefresh === true;
     const memo = this.#memo.get(origin);
-    if (!forceRefresh && memo?.expiresOn !== undefined && memo.expiresOn - Date.now() > this.#reuseMarginMs) {
+    if (
+      !forceRefresh &&
+      memo?.expiresOn !== undefined &&
+      memo.expiresOn - this.#now() > this.#reuseMarginMs
+    ) {
       return memo;
     }
     // Concurrent callers for one origin share one acquisition.

@@ -7,6 +7,8 @@ export interface CommonTokenSourceOptions {
   log?: AuthLog;
   /** Default `warning`. */
   logLevel?: AuthLogLevel;
+  /** The clock (epoch ms) the source's own cache reads; default `Date.now`. */
+  now?: () => number;
 }
 
 /** Azure AD (MSAL) settings shared by the `password` and `device-code` modes. */

@@ -59,9 +59,11 @@ export class SfbServerTokenSource implements TokenSource {
   readonly #endpointByOrigin = new Map<string, string>();
   readonly #tokens = new Map<string, CachedToken>();
   readonly #inflight = new Map<string, Promise<CachedToken>>();
+  readonly #now: () => number;
 
   constructor(options: SfbServerModeOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
     this.#log = filteredLog(options.log ?? consoleAuthLog, options.logLevel ?? 'warning', [options.password]);
   }
 
@@ -69,7 +71,7 @@ export class SfbServerTokenSource implements TokenSource {
     const origin = tokenOrigin(request.origin);
     const endpoint = this.#endpointFor(origin, request);
     const cached = this.#tokens.get(endpoint);
-    if (!request.forceRefresh && cached && cached.renewAt > Date.now()) {
+    if (!request.forceRefresh && cached && cached.renewAt > this.#now()) {
       return { token: cached.token, expiresOn: cached.expiresOn };
     }
     const key = `${request.forceRefresh ? 'force' : 'normal'} ${endpoint}`;
@@ -162,7 +164,7 @@ export class SfbServerTokenSource implements TokenSource {
         origin,
       );
     }
-    const now = Date.now();
+    const now = this.#now();
     const lifetimeMs = parsed.data.expires_in * 1000;
     const marginMs = Math.min((this.#options.refreshMarginSeconds ?? 300) * 1000, lifetimeMs / 10);
     const token: CachedToken = {

@@ -19,6 +19,7 @@ afterEach(() => {
   idp.clearRequests();
   idp.setAccessTokenLifetime(3600);
   vi.restoreAllMocks();
+  vi.useRealTimers();
 });
 
 describe('password mode (MSAL username/password flow)', () => {
@@ -120,7 +121,10 @@ describe('password mode (MSAL username/password flow)', () => {
     const origin = ucwaOrigin();
     const source = passwordTokenSource(idp);
     const first = await source.getToken({ origin });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Two seconds later on every clock here (MSAL's, the identity provider's, the source's): only Date is faked,
+    // so the HTTP round trips still run on real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 2_000);
     // Truly expired (MSAL's own expiresOn is rounded to the second, so ask the token itself).
     expect((claimsOf(first.token).exp ?? 0) * 1000).toBeLessThan(Date.now());
 

@@ -79,11 +79,11 @@ function challenge(path = '/WebTicket/oauthtoken') {
 
 describe('sfb-server mode (MsRtcOAuth password grant)', () => {
   it('posts a form-encoded password grant to the challenge’s endpoint and returns the cwt token', async () => {
-    const before = Date.now();
-    const token = await source().getToken({ origin: ucwa, challenge: challenge() });
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    const token = await source({ now: () => now }).getToken({ origin: ucwa, challenge: challenge() });
 
     expect(token.token).toMatch(/^cwt=AAEB/);
-    expect(token.expiresOn).toBeGreaterThanOrEqual(before + 28_289_000);
+    expect(token.expiresOn).toBe(now + 28_289_000);
     expect(token.scopes).toBeUndefined();
     expect(seen).toHaveLength(1);
     expect(seen[0]?.path).toBe('/WebTicket/oauthtoken');
@@ -110,11 +110,15 @@ describe('sfb-server mode (MsRtcOAuth password grant)', () => {
 
   it('renews shortly before expiry', async () => {
     next = { status: 200, body: { access_token: 'cwt=short', expires_in: 1 } };
-    const tokens = source();
+    let now = Date.parse('2026-06-01T12:00:00Z');
+    const tokens = source({ now: () => now });
     await tokens.getToken({ origin: ucwa, challenge: challenge() });
     next = undefined;
-    // Margin: at most a tenth of the lifetime, so this one is renewed after 0.9 s.
-    await new Promise((resolve) => setTimeout(resolve, 950));
+    // Margin: at most a tenth of the lifetime, so this one is served until 0.9 s and renewed from then on.
+    now += 899;
+    expect((await tokens.getToken({ origin: ucwa })).token).toBe('cwt=short');
+    expect(seen).toHaveLength(1);
+    now += 1;
     const renewed = await tokens.getToken({ origin: ucwa });
     expect(renewed.token).toMatch(/^cwt=AAEB/);
     expect(seen).toHaveLength(2);
