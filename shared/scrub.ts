@@ -1,4 +1,5 @@
 import { redact } from './auth/redact.js';
+import { errorMessage, errorName } from './lib/describe-error.js';
 
 /**
  * The one scrubber for everything that leaves the process: logs, telemetry, chat alerts, HTTP problem
@@ -30,8 +31,8 @@ export function scrubDeep<T>(value: T): T {
 
 /** The same error with its message and stack scrubbed (name kept), for a host that logs what it catches. */
 export function scrubError(error: unknown): Error {
-  const scrubbed = new Error(scrub(error instanceof Error ? error.message : String(error)));
-  scrubbed.name = error instanceof Error ? error.name : 'Error';
+  const scrubbed = new Error(scrub(errorMessage(error)));
+  scrubbed.name = errorName(error);
   scrubbed.stack =
     error instanceof Error && error.stack ? scrub(error.stack) : `${scrubbed.name}: ${scrubbed.message}`;
   return scrubbed;

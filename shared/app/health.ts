@@ -1,4 +1,5 @@
 import { parseSettings, SettingsError } from '../config.js';
+import { errorName } from '../lib/describe-error.js';
 import type { Runtime } from './runtime.js';
 
 export interface HealthReport {
@@ -77,7 +78,7 @@ export async function checkHealth(
       await rt.ucwa.probeDiscovery({ timeoutMs: 5_000 });
       report.checks.ucwa = { ok: true };
     } catch (error) {
-      report.checks.ucwa = { ok: false, detail: `discovery unreachable: ${(error as Error).name}` };
+      report.checks.ucwa = { ok: false, detail: `discovery unreachable: ${errorName(error)}` };
     }
     const { state } = await rt.cursors.read();
     if (state.lastEventAt) report.lastEventAt = state.lastEventAt;
@@ -94,7 +95,7 @@ export async function checkHealth(
   } catch (error) {
     report.checks.runtime = {
       ok: false,
-      detail: error instanceof SettingsError ? error.message : (error as Error).name,
+      detail: error instanceof SettingsError ? error.message : errorName(error),
     };
   }
   if (board.status(now).status === 'degraded')

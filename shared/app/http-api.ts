@@ -4,6 +4,7 @@ import { PROBLEM_CONTENT_TYPE, problem } from '../auth/inbound/problem-details.j
 import { SettingsError } from '../config.js';
 import { insideApplication } from '../gatekeeper/application-href.js';
 import { isTransient } from '../gatekeeper/failures.js';
+import { errorMessage } from '../lib/describe-error.js';
 import { scrub } from '../scrub.js';
 import { OriginNotAllowedError, UcwaError, UcwaSchemaError } from '../ucwa/errors.js';
 import { type ChannelEvent, channelEvents } from '../ucwa/event-channel.js';
@@ -104,7 +105,7 @@ export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<A
     return { status: 202, jsonBody: result };
   } catch (error) {
     if (isTransient(error) || (error instanceof UcwaError && error.applicationGone)) {
-      rt.log.warn('Pushed events could not be handled now', { error: (error as Error).message });
+      rt.log.warn('Pushed events could not be handled now', { error: errorMessage(error) });
       return fail(503, 'UCWA or storage is unavailable; retry later.', { 'retry-after': '30' });
     }
     throw error;

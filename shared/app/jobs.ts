@@ -3,6 +3,7 @@ import { buildDigest } from '../gatekeeper/digest.js';
 import { purgeExpired, type RetentionResult } from '../gatekeeper/retention.js';
 import { type SweepResult, sweepLobbies } from '../gatekeeper/sweep-lobbies.js';
 import { type WatchResult, watchEvents } from '../gatekeeper/watch-events.js';
+import { errorMessage, errorName } from '../lib/describe-error.js';
 import { scrub, scrubError } from '../scrub.js';
 import { CursorStore } from '../store/cursor-store.js';
 import { jobBoard } from './health.js';
@@ -30,7 +31,7 @@ async function loudly<T>(rt: Runtime, job: string, run: () => Promise<T>): Promi
 
 /** One alert per job, error kind and hour: to telemetry and, through the outbox, to chat. */
 async function raiseAlert(rt: Runtime, job: string, error: unknown, what: string): Promise<void> {
-  const name = error instanceof Error ? error.name : 'Error';
+  const name = errorName(error);
   const now = rt.now();
   const alert: Notice = {
     id: `alert|${job}|${name}|${now.toISOString().slice(0, 13)}`,
@@ -39,7 +40,7 @@ async function raiseAlert(rt: Runtime, job: string, error: unknown, what: string
     mode: rt.settings.GATEKEEPER_MODE,
     alert: {
       title: `${job} ${what}: ${name}`,
-      detail: scrub(error instanceof Error ? error.message : String(error)),
+      detail: scrub(errorMessage(error)),
     },
   };
   rt.telemetry.exception(error, { job });

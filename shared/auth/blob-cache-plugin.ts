@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import type { ContainerClient } from '@azure/storage-blob';
+import { codeOf, statusOf } from '../lib/azure-status.js';
 import type { AuthLog } from './auth-log.js';
 import { mergeSerializedCaches } from './cache-merge.js';
 import { TokenSourceError } from './errors.js';
@@ -17,13 +18,9 @@ export interface BlobCachePluginOptions {
   log?: AuthLog;
 }
 
-interface StorageFailure {
-  statusCode?: number;
-  code?: string;
-}
-
-function storageFailure(error: unknown): StorageFailure {
-  return error && typeof error === 'object' ? (error as StorageFailure) : {};
+/** What a storage error says, for the decision and the message. */
+function storageFailure(error: unknown): { statusCode?: number | undefined; code?: string | undefined } {
+  return { statusCode: statusOf(error), code: codeOf(error) };
 }
 
 /** A blob per app registration and account, so two configurations never share a cache. */

@@ -1,9 +1,10 @@
 import type { EffectNotice, InvitationSummary, MeetingFacts } from '../chat/notice.js';
+import { describeError, errorName } from '../lib/describe-error.js';
 import type { Decision } from '../policy/decide.js';
 import type { SenderFacts } from '../policy/facts.js';
 import type { Telemetry } from '../telemetry.js';
 import { completed } from './claim-lifecycle.js';
-import { describeError, isPermanentForItem } from './failures.js';
+import { isPermanentForItem } from './failures.js';
 import type { Logger } from './logger.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { AuditSink, ClaimRecord, ClaimStore, NoticeQueue } from './ports.js';
@@ -119,8 +120,4 @@ async function permanentIsSkipped(deps: ConcludeDeps, step: string, run: () => P
 function auditFacts(facts: SenderFacts): Record<string, unknown> {
   const { workPhoneNumber: _w, otherPhoneNumber: _o, ...rest } = facts;
   return rest;
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'Error';
 }

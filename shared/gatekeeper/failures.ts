@@ -38,6 +38,3 @@ export function isPermanentForItem(error: unknown): boolean {
   if (status === undefined || status < 400 || status >= 500) return false;
   return ![401, 403, 404, 408, 409, 412, 429].includes(status);
 }
-
-// Until every caller imports it from lib (callers are being edited elsewhere).
-export { describeError } from '../lib/describe-error.js';

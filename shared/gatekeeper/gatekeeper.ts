@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InvitationSummary } from '../chat/notice.js';
+import { describeError } from '../lib/describe-error.js';
 import { type Decision, decide } from '../policy/decide.js';
 import type { SenderFacts } from '../policy/facts.js';
 import type { Policy } from '../policy/policy.js';
@@ -10,7 +11,7 @@ import type { InvitationRel } from '../ucwa/schemas.js';
 import { effectKind } from './effect-keys.js';
 import { EffectRunner, reportOf } from './effect-runner.js';
 import { type EventSource, type HandleResult, handleEventBatch } from './event-batch.js';
-import { describeError, isTransient } from './failures.js';
+import { isTransient } from './failures.js';
 import { modalityOf, senderFacts } from './inspect.js';
 import { InvitationGuard, invitationSummary } from './invitation-guard.js';
 import { LobbyGuard, type Remove } from './lobby-guard.js';

@@ -1,4 +1,5 @@
 import type { InvitationSummary } from '../chat/notice.js';
+import { describeError } from '../lib/describe-error.js';
 import { decide } from '../policy/decide.js';
 import type { SenderFacts } from '../policy/facts.js';
 import type { Policy } from '../policy/policy.js';
@@ -10,7 +11,7 @@ import type { Invitation, InvitationRel } from '../ucwa/schemas.js';
 import type { ClaimReport } from './conclude.js';
 import { effectKeys } from './effect-keys.js';
 import type { EffectResult, EffectRunner } from './effect-runner.js';
-import { describeError, isRefusedForItem, isTransient, refusalDetail } from './failures.js';
+import { isRefusedForItem, isTransient, refusalDetail } from './failures.js';
 import { embeddedSender, firstMessageOf, modalityOf, orUndefined, senderFacts } from './inspect.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { GatekeeperUcwa } from './ports.js';

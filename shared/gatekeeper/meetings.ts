@@ -1,3 +1,4 @@
+import { errorMessage } from '../lib/describe-error.js';
 import type { UcwaClient } from '../ucwa/client.js';
 import { UcwaError } from '../ucwa/errors.js';
 import { hrefOf, linksOf } from '../ucwa/links.js';
@@ -65,7 +66,7 @@ export async function joinAbsentMeetings(
       await deps.ucwa.joinOnlineMeeting(uri);
       joined++;
     } catch (error) {
-      deps.log.error('Could not join a watched meeting', { meeting: uri, error: (error as Error).message });
+      deps.log.error('Could not join a watched meeting', { meeting: uri, error: errorMessage(error) });
     }
   }
   return joined;

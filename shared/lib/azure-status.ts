@@ -4,3 +4,8 @@ import { RestError } from '@azure/data-tables';
 export function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
 }
+
+/** The service's error code of an Azure SDK error (`ContainerNotFound`, `ServerBusy`), if it has one. */
+export function codeOf(error: unknown): string | undefined {
+  return error instanceof RestError ? error.code : undefined;
+}

@@ -1,6 +1,6 @@
 import { RestError } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
-import { statusOf } from '../../shared/lib/azure-status.js';
+import { codeOf, statusOf } from '../../shared/lib/azure-status.js';
 import { backoffDelay, type Jitter } from '../../shared/lib/backoff.js';
 import { describeError, errorMessage, errorName } from '../../shared/lib/describe-error.js';
 import { ensureTable } from '../../shared/lib/ensure-table.js';
@@ -43,6 +43,12 @@ describe('statusOf', () => {
     expect(statusOf(new RestError('no answer'))).toBeUndefined();
     expect(statusOf(Object.assign(new Error('lookalike'), { statusCode: 500 }))).toBeUndefined();
     expect(statusOf(undefined)).toBeUndefined();
+  });
+  it('and its service error code', () => {
+    expect(codeOf(new RestError('gone', { statusCode: 404, code: 'ContainerNotFound' }))).toBe(
+      'ContainerNotFound',
+    );
+    expect(codeOf({ code: 'ENOTFOUND' })).toBeUndefined();
   });
 });
 
