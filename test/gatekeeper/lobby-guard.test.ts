@@ -1,7 +1,11 @@
+import { RestError } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { fresh } from '../../shared/gatekeeper/claim-lifecycle.js';
 import { effectKeys } from '../../shared/gatekeeper/effect-keys.js';
+import { REKNOCK_AFTER_MS } from '../../shared/gatekeeper/lobby-guard.js';
 import type { ClaimRecord, GatekeeperUcwa } from '../../shared/gatekeeper/ports.js';
+import { UcwaError } from '../../shared/ucwa/errors.js';
+import type { Participant } from '../../shared/ucwa/schemas.js';
 import { APP, fakeUcwa, guest, guestHref, lobbyHarness } from '../helpers/lobby-harness.js';
 
 /** Run 1 sends the removal and dies before the answer: its guard never returns, its claim stays pending. */
@@ -79,5 +83,127 @@ describe('a removal whose request went out before the process died', () => {
     expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['skipped']);
     expect(h.outbox.notices.size).toBe(0);
     expect(h.server.removals).toEqual([]);
+  });
+});
+
+/** Where the claim lifecycle re-opens a done removal, and how an acted one is finished, through the guard. */
+describe('a removal that is done, or acted on and not yet reported', () => {
+  const meeting = `${APP}/conversations/C1`;
+  const outcomes = (h: ReturnType<typeof lobbyHarness>) =>
+    [...h.audit.rows.values()].map((row) => [row.outcome, row.detail]);
+
+  it('a guest who knocks again 30 s after their removal is removed again; an event replayed sooner is not', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    const guard = h.guardFor('run-1');
+    h.server.present.set(href, guest(href));
+    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('concluded');
+    expect(h.server.removals).toEqual([href]);
+
+    // The same knock, replayed within the re-knock time (a relay, a re-read batch): nothing new.
+    h.advance(REKNOCK_AFTER_MS - 1);
+    h.server.present.set(href, guest(href));
+    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('skipped');
+    expect(h.server.removals).toHaveLength(1);
+
+    // From 30 s on, the server showing them in the lobby again is a new knock: a new removal, reported anew.
+    h.advance(1);
+    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('concluded');
+    expect(h.server.removals).toEqual([href, href]);
+    expect(outcomes(h)).toEqual([
+      ['done', 'rejected from the lobby'],
+      ['done', 'rejected from the lobby'],
+    ]);
+    expect(h.outbox.notices.size).toBe(2);
+  });
+
+  it('30 s later, an event for a guest the server no longer shows re-opens nothing', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    const guard = h.guardFor('run-1');
+    h.server.present.set(href, guest(href));
+    await guard.guard(guest(href), href, meeting, 0);
+    h.advance(REKNOCK_AFTER_MS);
+    // The event's copy says "in the lobby", but the server's current view is what counts: gone.
+    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('skipped');
+    expect(h.server.removals).toHaveLength(1);
+    expect(h.audit.rows.size).toBe(1);
+  });
+
+  it('not a leader, then a leader: the guest is removed once the account can act', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    const guard = h.guardFor('run-1');
+    // No reject link: the account cannot remove anyone from this lobby (yet).
+    const unremovable = { ...guest(href), _links: { self: { href } } } as Participant;
+    h.server.present.set(href, unremovable);
+    expect(await guard.guard(unremovable, href, meeting, 0)).toBe('concluded');
+    expect(h.server.removals).toEqual([]);
+
+    // Still not a leader: said once, not again.
+    h.advance(1_000);
+    expect(await guard.guard(unremovable, href, meeting, 0)).toBe('skipped');
+
+    // Made a leader (the participant now offers reject): the same guest is removed, without waiting 30 s.
+    h.advance(1_000);
+    h.server.present.set(href, guest(href));
+    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('concluded');
+    expect(h.server.removals).toEqual([href]);
+    expect(outcomes(h)).toEqual([
+      ['not-permitted', 'no eject or reject link: the account is not a leader of this meeting'],
+      ['done', 'rejected from the lobby'],
+    ]);
+  });
+
+  it('a removal the server refused (403) stays refused, even when the participant offers reject', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    const refusing: GatekeeperUcwa = {
+      ...h.server.ucwa,
+      removeParticipants: async (items) =>
+        items.map(() => ({
+          ok: false as const,
+          error: new UcwaError({ status: 403, method: 'POST', href: `${href}/reject` }),
+        })),
+    };
+    const guard = h.guardFor('run-1', refusing);
+    h.server.present.set(href, guest(href));
+    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('concluded');
+    h.advance(REKNOCK_AFTER_MS - 1);
+    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('skipped');
+    expect(outcomes(h).map(([outcome, detail]) => [outcome, String(detail).slice(0, 26)])).toEqual([
+      ['not-permitted', 'refused by the server (403'],
+    ]);
+  });
+
+  it('a removal recorded as done by a run that died before reporting it is reported by the next, not repeated', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    h.server.present.set(href, guest(href));
+    // Run 1 removes the guest and records it (acted), then its audit write fails and it is gone.
+    h.audit.failNext.push(new RestError('storage is unavailable', { statusCode: 503 }));
+    await expect(h.guardFor('run-1').guard(guest(href), href, meeting, 0)).rejects.toThrow(/unavailable/);
+    const record = (await h.claims.read(effectKeys.removal(href))) as ClaimRecord;
+    expect(record).toMatchObject({ state: 'acted', outcome: 'done' });
+    expect(h.audit.rows.size).toBe(0);
+
+    // Run 2 sees the event again; the guest is gone by now (removed), so it finishes what run 1 recorded.
+    expect(await h.guardFor('run-2').finishIfUnfinished(href, 0)).toBe('concluded');
+    expect(h.server.removals).toHaveLength(1);
+    expect(outcomes(h)).toEqual([['done', 'rejected from the lobby']]);
+    expect(h.outbox.notices.size).toBe(1);
+    expect(await h.claims.read(effectKeys.removal(href))).toMatchObject({ state: 'done', outcome: 'done' });
+  });
+
+  it('an acted removal is reported from its record even when the event still shows the guest waiting', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    h.server.present.set(href, guest(href));
+    h.audit.failNext.push(new RestError('storage is unavailable', { statusCode: 503 }));
+    await expect(h.guardFor('run-1').guard(guest(href), href, meeting, 0)).rejects.toThrow(/unavailable/);
+    // A stale copy (the event that announced the knock, re-read from the saved cursor) changes nothing.
+    expect(await h.guardFor('run-2').guard(guest(href), href, meeting, 0)).toBe('concluded');
+    expect(h.server.removals).toHaveLength(1);
+    expect(outcomes(h)).toEqual([['done', 'rejected from the lobby']]);
   });
 });
