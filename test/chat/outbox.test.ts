@@ -79,9 +79,15 @@ function idOf(footer: string): string {
 }
 
 describe('Outbox over Azurite', () => {
-  it('is what the gatekeeper expects as its outbox', () => {
-    const outbox: GatekeeperDeps['outbox'] = new Outbox(tableClient(), OPTIONS);
-    expect(typeof outbox.enqueue).toBe('function');
+  it("is the gatekeeper's notice queue: a notice enqueued again (a retried conclusion) is posted once", async () => {
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    const queue: GatekeeperDeps['outbox'] = outbox;
+    await queue.enqueue(notice('port'));
+    await queue.enqueue(notice('port'));
+    // The port's enqueue stamps the wall clock; so does a drain without `now`.
+    await expect(outbox.drain({ sinks })).resolves.toMatchObject({ delivered: 2, pending: 0 });
+    expect(receivedIds(teamsServer)).toEqual(['port']);
+    expect(receivedIds(slackServer)).toEqual(['port']);
   });
 
   it('delivers each notice once to each of two sinks, and then keeps a tombstone', async () => {
