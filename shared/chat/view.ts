@@ -129,7 +129,7 @@ function digestView(notice: DigestNotice): Parts {
   details.add('Mode', modeLabel(notice));
   return {
     headline: 'Gatekeeper digest',
-    subject: `${readableTime(d.periodStart)} – ${readableTime(d.periodEnd)}`,
+    subject: `${readableTime(d.periodStart).replace(/ UTC$/, '')} – ${readableTime(d.periodEnd)}`,
     tone: d.failures > 0 ? 'warning' : 'default',
     facts: new Facts()
       .add('Invitations', d.invitations)
@@ -147,7 +147,8 @@ function alertView(notice: AlertNotice): Parts {
     tone: 'attention',
     facts: [],
     body: { label: 'Detail', text: notice.alert.detail },
-    details: new Facts().add('Mode', modeLabel(notice)).list,
+    // Nothing to fold: an alert is about the gatekeeper, not a decision.
+    details: [],
   };
 }
 
