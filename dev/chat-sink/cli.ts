@@ -26,7 +26,9 @@ console.log(`chat sink listening at ${sink.url}`);
 console.log(`  CHAT_TEAMS_WEBHOOK_URL=${sink.teamsUrl}`);
 console.log(`  CHAT_SLACK_WEBHOOK_URL=${sink.slackUrl}`);
 console.log(`  CHAT_WEBHOOK_URL=${sink.webhookUrl}${secret ? '' : '   (signatures not checked: no secret)'}`);
-console.log(`  received messages: GET ${sink.url}/received${values.jsonl ? `, and ${values.jsonl}` : ''}`);
+console.log(
+  `  the cards: ${sink.url}/ · as JSON: GET ${sink.url}/received${values.jsonl ? `, and ${values.jsonl}` : ''}`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
