@@ -1,21 +1,18 @@
 import { z } from 'zod';
+import { isHttpsOrLoopback } from './lib/loopback.js';
 
 /**
  * Every setting the code reads, in one place. Parsed lazily and memoised: an exception while the app's
  * modules load would stop the Functions host from registering any function, so nothing here runs at import.
  */
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 /** https, or http on a loopback address (local use and tests). */
-const secureUrl = z.url().refine((value) => {
-  const url = new URL(value);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-}, 'must be an https URL (http is accepted only for loopback addresses)');
+const secureUrl = z
+  .url()
+  .refine(
+    (value) => isHttpsOrLoopback(new URL(value)),
+    'must be an https URL (http is accepted only for loopback addresses)',
+  );
 
 /** Comma- or whitespace-separated: not `;`, which meeting URIs contain (`;gruu;opaque=…`). */
 const list = z

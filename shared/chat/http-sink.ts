@@ -1,10 +1,10 @@
+import { parseRetryAfter } from '../lib/retry-after.js';
 import type { Notice } from './notice.js';
 import {
   assertSinkUrl,
   ChatConfigError,
   type ChatSink,
   type DeliveryResult,
-  parseRetryAfter,
   redactUrl,
   scrubUrl,
 } from './sink.js';

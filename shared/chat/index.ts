@@ -76,7 +76,6 @@ export {
   ChatConfigError,
   type ChatSink,
   type DeliveryResult,
-  parseRetryAfter,
   redactUrl,
   scrubUrl,
 } from './sink.js';

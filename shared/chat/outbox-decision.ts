@@ -1,3 +1,4 @@
+import { type Backoff, backoffDelay } from '../lib/backoff.js';
 import type { DeliveryResult } from './sink.js';
 import { cap } from './text.js';
 
@@ -17,9 +18,7 @@ export interface SinkRecord {
   lastError?: string;
 }
 
-export interface BackoffPolicy {
-  baseMs: number;
-  maxMs: number;
+export interface BackoffPolicy extends Backoff {
   /** A Retry-After longer than this is shortened to it. */
   maxRetryAfterMs: number;
 }
@@ -46,11 +45,9 @@ export function retryDelay(
   retryAfterMs: number | undefined,
   jitter: number,
 ): number {
-  const { baseMs, maxMs, maxRetryAfterMs } = policy;
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
   // Equal jitter: at least half the backoff, so drainers never hammer a recovering sink.
-  const backoff = Math.floor(ceiling / 2 + (jitter * ceiling) / 2);
-  return Math.max(backoff, Math.min(retryAfterMs ?? 0, maxRetryAfterMs));
+  const backoff = backoffDelay(policy, Math.max(0, attempts - 1), 'equal', () => jitter);
+  return Math.max(backoff, Math.min(retryAfterMs ?? 0, policy.maxRetryAfterMs));
 }
 
 /** The sink's record after one post answered `result`; `random` is drawn only for a retry. */

@@ -1,5 +1,7 @@
-import { createHash } from 'node:crypto';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { statusOf } from '../lib/azure-status.js';
+import { ensureTable } from '../lib/ensure-table.js';
+import { rowKeyOf } from '../lib/row-key.js';
 
 /** The outbox's rows in Azure Table Storage; every write that races another drainer is ETag-conditional. */
 
@@ -27,7 +29,7 @@ type Stored = Omit<OutboxEntity, 'partitionKey' | 'rowKey'>;
 export type StoredEntity = TableEntityResult<Stored>;
 
 export function outboxRowKey(noticeId: string): string {
-  return createHash('sha256').update(noticeId).digest('hex');
+  return rowKeyOf(noticeId);
 }
 
 export function toDate(value: unknown): Date {
@@ -38,15 +40,9 @@ export class OutboxError extends Error {
   override name = 'OutboxError';
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
 export class OutboxTable {
   readonly #client: TableClient;
   readonly #partitionKey: string;
-  #ready: Promise<void> | undefined;
 
   /** The table is created on first use. */
   constructor(client: TableClient, partitionKey: string) {
@@ -55,12 +51,7 @@ export class OutboxTable {
   }
 
   ensure(): Promise<void> {
-    // createTable treats "already exists" as success; a failure is not memoised so the next call retries.
-    this.#ready ??= this.#client.createTable().catch((error: unknown) => {
-      this.#ready = undefined;
-      throw error;
-    });
-    return this.#ready;
+    return ensureTable(this.#client);
   }
 
   /** Creates the row; `duplicate` when its RowKey exists already (409). */

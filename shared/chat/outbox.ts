@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
+import { errorMessage } from '../lib/describe-error.js';
 import { compactNotice } from './compact.js';
 import type { Notice } from './notice.js';
 import {
@@ -239,7 +240,7 @@ async function deliver(
     // Sinks report instead of throwing; one that throws anyway is treated as an outage, not a loss.
     return {
       outcome: 'retry',
-      message: `${sink.name} threw: ${error instanceof Error ? error.message : error}`,
+      message: `${sink.name} threw: ${errorMessage(error)}`,
     };
   }
 }

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../config.js';
+import { isHttpsOrLoopback } from '../lib/loopback.js';
 import type { Notice } from './notice.js';
 
 /**
@@ -57,8 +57,7 @@ export function assertSinkUrl(value: string, label: string): URL {
   } catch {
     throw new ChatConfigError(`${label}: not a valid URL`);
   }
-  const loopbackHttp = url.protocol === 'http:' && isLoopbackHost(url.hostname);
-  if (url.protocol !== 'https:' && !loopbackHttp) {
+  if (!isHttpsOrLoopback(url)) {
     throw new ChatConfigError(
       `${label} ${redactUrl(url)}: must be an https URL (http is accepted only for loopback addresses)`,
     );
@@ -67,13 +66,4 @@ export function assertSinkUrl(value: string, label: string): URL {
     throw new ChatConfigError(`${label} ${redactUrl(url)}: credentials in the URL are not supported`);
   }
   return url;
-}
-
-/** Retry-After in milliseconds from delta-seconds or an HTTP-date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }

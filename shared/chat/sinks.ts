@@ -1,4 +1,5 @@
 import { type Settings, SettingsError } from '../config.js';
+import { errorMessage } from '../lib/describe-error.js';
 import type { RenderOptions } from './clean-notice.js';
 import { HttpChatSink, type HttpSinkOptions } from './http-sink.js';
 import type { Notice } from './notice.js';
@@ -73,7 +74,7 @@ function classify(error: unknown): DeliveryResult {
     retryAfterMs?: unknown;
     status?: unknown;
   };
-  const message = `UCWA instant message failed: ${error instanceof Error ? error.message : String(error)}`;
+  const message = `UCWA instant message failed: ${errorMessage(error)}`;
   const httpStatus = typeof facts.status === 'number' ? { httpStatus: facts.status } : {};
   if (
     facts.retryable === false ||
