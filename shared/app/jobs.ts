@@ -2,7 +2,7 @@ import type { Notice } from '../chat/notice.js';
 import { buildDigest } from '../gatekeeper/digest.js';
 import { purgeExpired, type RetentionResult } from '../gatekeeper/retention.js';
 import { type SweepResult, sweepLobbies } from '../gatekeeper/sweep-lobbies.js';
-import { type WatchResult, watchEvents } from '../gatekeeper/watch-events.js';
+import { type WatchDeps, type WatchResult, watchEvents } from '../gatekeeper/watch-events.js';
 import { errorMessage, errorName } from '../lib/describe-error.js';
 import { scrub, scrubError } from '../scrub.js';
 import { CursorStore } from '../store/cursor-store.js';
@@ -47,26 +47,27 @@ async function raiseAlert(rt: Runtime, job: string, error: unknown, what: string
   await rt.outbox.enqueue(alert).catch(() => undefined);
 }
 
+/** What the watch runs on: the runtime's parts and settings, alerts through the outbox. */
+export function watchDeps(rt: Runtime): WatchDeps {
+  return {
+    ucwa: rt.ucwa,
+    gatekeeper: rt.gatekeeper,
+    cursors: rt.cursors,
+    lease: rt.lease,
+    telemetry: rt.telemetry,
+    log: rt.log,
+    watchedMeetings: rt.settings.WATCHED_MEETINGS,
+    keepaliveMs: rt.settings.UCWA_KEEPALIVE_SECONDS * 1000,
+    deliver: (stop) => rt.drainOutbox(stop),
+    alert: (error) => void raiseAlert(rt, 'watchEvents', error, 'keeps failing'),
+    now: rt.now,
+  };
+}
+
 /** Hold the event channel until `deadline` (epoch ms on the runtime's clock, shortly before the next run is due). */
 export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): Promise<WatchResult> {
   return loudly(rt, 'watchEvents', async () => {
-    const result = await watchEvents(
-      {
-        ucwa: rt.ucwa,
-        gatekeeper: rt.gatekeeper,
-        cursors: rt.cursors,
-        lease: rt.lease,
-        telemetry: rt.telemetry,
-        log: rt.log,
-        watchedMeetings: rt.settings.WATCHED_MEETINGS,
-        keepaliveMs: rt.settings.UCWA_KEEPALIVE_SECONDS * 1000,
-        deliver: (stop) => rt.drainOutbox(stop),
-        alert: (error) => void raiseAlert(rt, 'watchEvents', error, 'keeps failing'),
-        now: rt.now,
-      },
-      deadline,
-      signal,
-    );
+    const result = await watchEvents(watchDeps(rt), deadline, signal);
     await rt.drainOutbox();
     return result;
   });

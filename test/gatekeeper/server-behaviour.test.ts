@@ -4,6 +4,7 @@
  * that reads the protocol the way the simulator used to.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { watchDeps } from '../../shared/app/jobs.js';
 import { type WatchDeps, type WatchResult, watchEvents } from '../../shared/gatekeeper/watch-events.js';
 import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
 
@@ -38,19 +39,7 @@ async function watchTuned(
   try {
     const { rt } = w;
     const result = await watchEvents(
-      {
-        ucwa: rt.ucwa,
-        gatekeeper: rt.gatekeeper,
-        cursors: rt.cursors,
-        lease: rt.lease,
-        telemetry: rt.telemetry,
-        log: rt.log,
-        watchedMeetings: rt.settings.WATCHED_MEETINGS,
-        deliver: (signal) => rt.drainOutbox(signal),
-        alert: (error) => alerts.push(error),
-        now: rt.now,
-        ...tuning,
-      },
+      { ...watchDeps(rt), alert: (error) => alerts.push(error), ...tuning },
       rt.now().getTime() + maxMs + 1_000,
       controller.signal,
     );
