@@ -1,13 +1,9 @@
-import type { Notice } from '../chat/notice.js';
+import type { DigestNotice, DigestSummary } from '../chat/notice.js';
 import type { AuditLog } from '../store/audit-log.js';
+import type { Mode } from './outcome.js';
 
-export interface DigestCounts {
-  invitations: number;
-  bySourceNetwork: Record<string, number>;
-  anonymousKnocks: number;
-  ejections: number;
-  failures: number;
-}
+/** The counts of a digest notice, without its period. */
+export type DigestCounts = Omit<DigestSummary, 'periodStart' | 'periodEnd'>;
 
 /** Count audit rows into a digest. Pure. */
 export function countAudit(rows: readonly Record<string, unknown>[]): DigestCounts {
@@ -45,8 +41,8 @@ export async function buildDigest(
   audit: AuditLog,
   start: Date,
   end: Date,
-  mode: Notice['mode'],
-): Promise<Notice | undefined> {
+  mode: Mode,
+): Promise<DigestNotice | undefined> {
   const rows: Record<string, unknown>[] = [];
   for (let day = utcDay(start); day.getTime() < end.getTime(); day = new Date(day.getTime() + 86_400_000)) {
     for (const row of await audit.day(day.toISOString().slice(0, 10))) {
