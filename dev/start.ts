@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { functionDefinitions } from '../functions/registry.js';
+import { runtime } from '../shared/app/runtime.js';
 import { newWebhookSecret } from '../shared/chat/signature.js';
 import { startAzurite } from './azurite.js';
 import { type ChatSinkServer, startChatSink } from './chat-sink/index.js';
@@ -16,7 +17,7 @@ import { renderDemoLine, Tally } from './demo-display.js';
 import { startLocalHost } from './host/local-host.js';
 import { createTestCa, startIdentityProvider, type TestCa } from './idp/index.js';
 import { applyLocalSettings, hasRealServerSettings } from './local-settings.js';
-import { startUcwaSimulator } from './ucwa-sim/index.js';
+import { startUcwaSimulator, type UcwaSimulator } from './ucwa-sim/index.js';
 
 const STATE_DIR = resolve('.data');
 const DEMO_TENANT = '00000000-0000-4000-8000-00000000a11c';
@@ -175,24 +176,38 @@ async function main(): Promise<void> {
 
   const tally = new Tally();
   let shown = 0;
-  let lastActivity = Date.now();
-  const show = setInterval(() => {
+  const showNew = (): void => {
     const received = chat?.received.filter((message) => message.channel === 'webhook') ?? [];
     for (const message of received.slice(shown)) {
       const line = renderDemoLine(message.body, tally);
       if (line) console.log(`${line}\n  ${tally.line()}`);
-      lastActivity = Date.now();
     }
     shown = received.length;
-  }, 100);
+  };
+  const show = setInterval(showNew, 100);
   cleanups.push(async () => clearInterval(show));
 
   const result = await sim.scenario.run(JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8')));
   if (result.errors.length > 0) console.log(`  scenario: ${result.errors.join('; ')}`);
-  while (Date.now() - lastActivity < 2_500 || (sim.scenario.pendingEvents().length > 0 && !stopping)) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  while (!stopping && !(await settled(sim))) await new Promise((resolve) => setTimeout(resolve, 200));
+  showNew();
   console.log(`\nDemo complete: ${tally.line()}. The gatekeeper keeps watching; Ctrl-C stops everything.`);
+}
+
+/**
+ * The demo is over once the gatekeeper has handled every event the simulator sent — the watch polls again
+ * only after a batch is handled and its notices are queued, so a P-GET after the last batch that carried
+ * events says so — and every queued notice reached every chat sink. Not "after a quiet spell", which a slow
+ * machine could reach with the last removal still on its way.
+ */
+async function settled(sim: UcwaSimulator): Promise<boolean> {
+  if (sim.scenario.pendingEvents().length > 0) return false;
+  const polls = sim.requests.filter((r) => !r.batchPart && r.method === 'GET' && /\/events\?/.test(r.path));
+  const lastWithEvents = polls.findLastIndex((r) => (r.events?.length ?? 0) > 0);
+  if (lastWithEvents < 0 || lastWithEvents === polls.length - 1) return false;
+  // Without sinks a drain delivers nothing; it only counts the notices still pending.
+  const { pending } = await (await runtime()).outbox.drain({ sinks: [] });
+  return pending === 0;
 }
 
 main().catch(async (error: unknown) => {
