@@ -128,7 +128,7 @@ export class Gatekeeper {
       if (!report) continue;
       try {
         const kind = effectKind(record.key);
-        if (kind === 'removal') await this.lobby.resume(record, report, Date.now());
+        if (kind === 'removal') await this.lobby.resume(record, report, this.now().getTime());
         else await this.invitations.resume(record.key, report);
         result.resumed++;
       } catch (error) {
