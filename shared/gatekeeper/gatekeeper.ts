@@ -78,7 +78,7 @@ export class Gatekeeper {
       owner: deps.owner ?? randomUUID(),
       staleAfterMs: this.staleAfterMs,
       maxAttempts: deps.maxAttempts ?? 5,
-      meetings: new MeetingFactsReader(deps.ucwa),
+      meetings: new MeetingFactsReader(deps.ucwa, () => this.now().getTime()),
     });
     const common = {
       ucwa: deps.ucwa,
