@@ -34,6 +34,7 @@ export class ManualClock implements SimClock {
   #now: number;
   #seq = 0;
   readonly #due: Due[] = [];
+  readonly #waiters: ((ms: number) => void)[] = [];
 
   constructor(start = Date.parse('2026-06-01T12:00:00Z')) {
     this.#now = start;
@@ -46,10 +47,19 @@ export class ManualClock implements SimClock {
   schedule(fn: () => void, ms: number): () => void {
     const entry = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
     this.#due.push(entry);
+    for (const wake of this.#waiters.splice(0)) wake(ms);
     return () => {
       const index = this.#due.indexOf(entry);
       if (index >= 0) this.#due.splice(index, 1);
     };
+  }
+
+  /**
+   * Resolves with the delay of the next timer scheduled from now on: when a request is held by latency, say,
+   * so a test advances the clock only once there is something to advance past.
+   */
+  nextTimer(): Promise<number> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   /** Timers scheduled and not yet run or cancelled. */

@@ -43,11 +43,12 @@ describe('close()', () => {
     const sim = await startSim();
     const client = new Client(sim);
     const app = await client.createApplication();
+    const isParked = new Promise<void>((resolve) => sim.on('parked', () => resolve()));
     const parked = client.get(`${app._links.events.href}&timeout=60`).then(
       (reply) => reply.status,
       () => 'closed',
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await isParked;
     expect(sim.openHandles().timers).toBeGreaterThan(0);
     await Promise.all([sim.close(), sim.close()]);
     expect(['closed', 404]).toContain(await parked);

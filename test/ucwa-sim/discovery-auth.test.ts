@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import { ManualClock, type UcwaSimulator } from '../../dev/ucwa-sim/index.js';
 import { type Body, Client, startSim } from './helpers.js';
 
 type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
@@ -161,7 +161,8 @@ describe('token endpoint', () => {
 
 describe('bearer tokens', () => {
   it('answers 401 with both challenges for missing, unknown, expired, revoked and wrong-origin tokens', async () => {
-    sim = await startSim();
+    const clock = new ManualClock();
+    sim = await startSim({ clock });
     const apps = `${sim.origins.pool}/ucwa/oauth/v1/applications`;
     const expectChallenge = async (token: string | undefined) => {
       const reply = await rawGet(apps, token ? { Authorization: `Bearer ${token}` } : {});
@@ -172,7 +173,7 @@ describe('bearer tokens', () => {
     await expectChallenge(undefined);
     await expectChallenge('cwt=AAEBnotatoken');
     const short = sim.issueToken({ lifetimeSec: 0.02 });
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    clock.advance(20);
     await expectChallenge(short);
     const elsewhere = sim.issueToken({ origin: sim.origins.discovery[0] ?? '' });
     await expectChallenge(elsewhere);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import { ManualClock, type UcwaSimulator } from '../../dev/ucwa-sim/index.js';
 import { type Body, Client, startSim } from './helpers.js';
 
 let sim: UcwaSimulator | undefined;
@@ -110,18 +110,28 @@ describe('fault injection', () => {
   });
 
   it('adds latency per fault, globally and with setLatency', async () => {
-    const { client, app, sim } = await setup({ latencyMs: 60 });
-    let started = Date.now();
-    await client.get(app._links.policies.href);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    // On a manual clock: each request is held exactly as long as its latency says, by the simulator's clock.
+    const clock = new ManualClock();
+    const { client, app, sim } = await setup({ clock });
+    const policies = app._links.policies.href;
+    /** One GET of policies: waits for the latency timer, moves the clock past it, and returns the time held. */
+    const held = async (latencyMs: number): Promise<number> => {
+      const scheduled = latencyMs > 0 ? clock.nextTimer() : Promise.resolve(0);
+      const reply = client.get(policies);
+      expect(await scheduled).toBe(latencyMs);
+      clock.advance(latencyMs);
+      expect((await reply).status).toBe(200);
+      const record = sim.requests.filter((r) => r.path.endsWith('/policies')).at(-1);
+      return (record?.completedAt ?? Number.NaN) - (record?.at ?? Number.NaN);
+    };
+    sim.setLatency(60);
+    expect(await held(60)).toBe(60);
     sim.setLatency(0);
-    sim.faults.inject({ path: '/policies', latencyMs: 400 });
-    started = Date.now();
-    expect((await client.get(app._links.policies.href)).status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
-    started = Date.now();
-    await client.get(app._links.policies.href);
-    expect(Date.now() - started).toBeLessThan(300);
+    const fault = sim.faults.inject({ path: '/policies', latencyMs: 400 });
+    expect(await held(400)).toBe(400);
+    expect(fault.hits).toBe(1);
+    // The fault is spent and the global latency is 0: answered without the clock moving.
+    expect(await held(0)).toBe(0);
   });
 
   it('applies to batch parts unless outerOnly, and a dropped part drops the whole batch', async () => {
