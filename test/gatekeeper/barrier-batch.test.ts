@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BarrierBatch } from '../../shared/gatekeeper/barrier-batch.js';
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+/** One turn of the event loop: workers reach the barrier at different turns, never after a wait. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('BarrierBatch', () => {
   it('sends one batch once every worker waits, and a lone worker at once', async () => {
