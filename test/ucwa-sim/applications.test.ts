@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import { ManualClock, type UcwaSimulator } from '../../dev/ucwa-sim/index.js';
 import { Client, flatten, readEvents, startSim, withTimeout } from './helpers.js';
 
 let sim: UcwaSimulator | undefined;
@@ -172,7 +172,9 @@ describe('makeMeAvailable', () => {
   });
 
   it('expires an available application that reports no activity with 410; reports keep it alive', async () => {
-    sim = await startSim({ activityTimeoutMs: 250 });
+    const clock = new ManualClock();
+    sim = await startSim({ activityTimeoutMs: 250, clock });
+    const current = sim;
     const client = new Client(sim);
     const app = await client.createApplication();
     const me = () => client.get(app._embedded.me._links.self.href);
@@ -185,17 +187,22 @@ describe('makeMeAvailable', () => {
     expect((await report()).body).toMatchObject({ code: 'Conflict', subcode: 'MakeMeAvailableRequired' });
     await client.makeMeAvailable(app);
     const reportHref = (await me()).body._links.reportMyActivity.href;
-    // P-GETs that time out after 0.1 s pace the reports: 0.6 s of reporting outlives the 0.25 s window.
-    let next: string = app._links.events.href;
-    for (let i = 0; i < 6; i++) {
-      next = (await client.get(withTimeout(next, 0.1))).body._links.next.href;
+    // A report every 0.2 s for a second outlives the 0.25 s window: each one starts it again.
+    for (let i = 0; i < 5; i++) {
+      clock.advance(200);
       expect((await client.post(reportHref)).status).toBe(204);
     }
-    expect(sim.actions.filter((a) => a.kind === 'reportMyActivity')).toHaveLength(6);
+    expect(sim.actions.filter((a) => a.kind === 'reportMyActivity')).toHaveLength(5);
     expect(sim.actions.some((a) => a.kind === 'applicationExpired')).toBe(false);
-    // No report: it expires, every URL below it answers 410, and a parked P-GET too.
-    const parked = client.get(withTimeout(next, 30));
-    await expect.poll(async () => (await me()).status, { timeout: 5_000 }).toBe(410);
+    // No report: alive until the window ends, then every URL below it answers 410, and a parked P-GET too.
+    const startUp = await client.get(withTimeout(app._links.events.href, 30)); // answered at once
+    const isParked = new Promise<void>((resolve) => current.on('parked', () => resolve()));
+    const parked = client.get(withTimeout(startUp.body._links.next.href, 30));
+    await isParked;
+    clock.advance(249);
+    expect((await me()).status).toBe(200);
+    clock.advance(1);
+    expect((await me()).status).toBe(410);
     expect((await me()).body).toMatchObject({ code: 'Gone', subcode: 'InactiveApplicationExpired' });
     expect((await parked).status).toBe(410);
   });
