@@ -4,6 +4,7 @@
  * that reads the protocol the way the simulator used to.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../dev/ucwa-sim/index.js';
 import { watchDeps } from '../../shared/app/jobs.js';
 import { type WatchDeps, type WatchResult, watchEvents } from '../../shared/gatekeeper/watch-events.js';
 import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
@@ -127,8 +128,14 @@ describe('a 403 about one item', () => {
 
 describe('keep-alive', () => {
   it('reports activity beside the channel, so an available application never expires', async () => {
-    world = await startWorld({ sim: { activityTimeoutMs: 400 } });
+    // The server's clock moves 399 ms after every report: 4 s in ten reports, so the application outlives its
+    // 400 ms window only because each report starts it again — however slowly this machine runs the reports.
+    const clock = new ManualClock();
+    world = await startWorld({ sim: { activityTimeoutMs: 400, clock } });
     const w = world;
+    w.sim.on('action', (action) => {
+      if (action.kind === 'reportMyActivity') clock.advance(399);
+    });
     const reports = () => w.sim.actions.filter((a) => a.kind === 'reportMyActivity').length;
     const result = await watchTuned(w, { keepaliveMs: 100 }, () => reports() >= 10);
     expect(reports()).toBeGreaterThanOrEqual(10);
