@@ -29,7 +29,9 @@ export const watchEvents: TimerFunction = {
   name: 'watchEvents',
   schedule: SCHEDULE,
   handler: async (timer, context) => {
-    const result = await runWatch(await runtime(), watchDeadline(timer.scheduleStatus?.next, Date.now()));
+    const rt = await runtime();
+    // The deadline is on the runtime's clock, the one the watch reads.
+    const result = await runWatch(rt, watchDeadline(timer.scheduleStatus?.next, rt.now().getTime()));
     context.log(
       `watchEvents: ${result.outcome}, ${result.batches} batches, ${result.events} events, ${result.recreated} re-created`,
     );
