@@ -30,9 +30,10 @@ export interface EffectSpec {
   /**
    * Perform the effect. `reread`: an earlier attempt may have acted; read the target first. Throws only
    * for outages (the claim is released and the caller retries); anything else is an outcome. A removal
-   * calls `sending()` just before its request goes out (see `sending` in claim-lifecycle.ts).
+   * calls `request.sending()` just before its request goes out (see `sending` in claim-lifecycle.ts), and
+   * `request.answered()` when the server answered it with an error, so it did not take effect.
    */
-  act(reread: boolean, record: ClaimRecord, sending: () => Promise<void>): Promise<ActionOutcome | Refused>;
+  act(reread: boolean, record: ClaimRecord, request: RequestMarks): Promise<ActionOutcome | Refused>;
   /**
    * Before a done effect is re-opened as a new one: is the target really back? A replayed event looks like
    * a new knock; only the server's current view may start a second effect.
@@ -40,6 +41,12 @@ export interface EffectSpec {
   confirmReopen?(): Promise<boolean>;
   /** Called once the outcome is known, before it is reported (telemetry). */
   observed?(outcome: ActionOutcome, report: ClaimReport): void;
+}
+
+/** What an effect tells its claim about the request that performs it. */
+export interface RequestMarks {
+  sending(): Promise<void>;
+  answered(): void;
 }
 
 export interface EffectRunnerOptions extends ConcludeDeps {
@@ -102,7 +109,7 @@ export class EffectRunner {
     const memo = `${spec.key}|${record.effectAt}`;
     let outcome = this.performed.get(memo);
     if (!outcome) {
-      const held = { record };
+      const held: Held = { record, answered: false };
       let result: ActionOutcome | Refused;
       try {
         result = await this.act(spec, step.reread, held);
@@ -114,7 +121,7 @@ export class EffectRunner {
       if ('refused' in result) {
         const next = afterRefusal(record, result.detail, this.deps.now().getTime(), this.deps.maxAttempts);
         if (next.kind === 'retry-later') {
-          await claims.write(record, next.write);
+          await claims.write(record, { ...next.write, ...unsent(held) });
           return 'deferred';
         }
         outcome = {
@@ -138,20 +145,22 @@ export class EffectRunner {
     return this.finish(record, spec.report, outcome, spec, memo);
   }
 
-  private async act(
-    spec: EffectSpec,
-    reread: boolean,
-    held: { record: ClaimRecord },
-  ): Promise<ActionOutcome | Refused> {
+  private async act(spec: EffectSpec, reread: boolean, held: Held): Promise<ActionOutcome | Refused> {
     const { claims } = this.deps;
-    const markSending = async () => {
-      const next = await claims.write(held.record, sending(this.deps.now().getTime()));
-      // Another run took the claim over: it acts, not this one.
-      if (!next) throw new ClaimTaken();
-      held.record = next;
+    const request: RequestMarks = {
+      sending: async () => {
+        const next = await claims.write(held.record, sending(this.deps.now().getTime()));
+        // Another run took the claim over: it acts, not this one.
+        if (!next) throw new ClaimTaken();
+        held.record = next;
+        held.answered = false;
+      },
+      answered: () => {
+        held.answered = true;
+      },
     };
     try {
-      return await spec.act(reread, held.record, markSending);
+      return await spec.act(reread, held.record, request);
     } catch (error) {
       if (error instanceof ClaimTaken) throw error;
       // A 403 about this item is final: reported as not permitted, never tried again.
@@ -159,7 +168,7 @@ export class EffectRunner {
       if (!isTransient(error)) return { status: 'failed', detail: describeError(error), refused: true };
       // Unknown whether it took effect: any run may take over at once, re-reading first. A failed release
       // propagates too; the claim then stays this run's, which its retry resumes.
-      await claims.write(held.record, released(this.deps.now().getTime()));
+      await claims.write(held.record, { ...released(this.deps.now().getTime()), ...unsent(held) });
       throw error;
     }
   }
@@ -176,6 +185,17 @@ export class EffectRunner {
     if (memo) this.performed.delete(memo);
     return 'concluded';
   }
+}
+
+interface Held {
+  record: ClaimRecord;
+  /** The last request was answered with an error: it did not take effect. */
+  answered: boolean;
+}
+
+/** A request the server answered with an error did not happen: whoever finishes the claim must not say it did. */
+function unsent(held: Held): { sentAt?: string } {
+  return held.answered ? { sentAt: '' } : {};
 }
 
 /** The claim changed hands before this run's request went out: the other run acts. */

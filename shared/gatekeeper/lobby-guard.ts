@@ -9,27 +9,19 @@ import type { Participant } from '../ucwa/schemas.js';
 import { completed, fresh } from './claim-lifecycle.js';
 import type { ClaimReport } from './conclude.js';
 import { effectKeys } from './effect-keys.js';
-import { type EffectResult, type EffectRunner, type Refused, reportOf } from './effect-runner.js';
+import {
+  type EffectResult,
+  type EffectRunner,
+  type Refused,
+  type RequestMarks,
+  reportOf,
+} from './effect-runner.js';
 import { isTransient, refusalDetail } from './failures.js';
 import { senderFacts } from './inspect.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';
+import { APPLICATION_GONE, SENT_THEN_GONE, SENT_UNDER_GONE_APPLICATION } from './removal-outcomes.js';
 import { isWhere, removalVerb, type Where, whereOf } from './where.js';
-
-const APPLICATION_GONE: ActionOutcome = {
-  status: 'skipped',
-  detail: 'its application is gone; a guest still waiting is guarded under the current one',
-};
-/** A removal request went out before a restart, and the server can no longer show the participant. */
-const SENT_THEN_GONE: ActionOutcome = {
-  status: 'done',
-  detail: 'removed: the request went out before a restart, and the participant is gone',
-};
-const SENT_UNDER_GONE_APPLICATION: ActionOutcome = {
-  status: 'done',
-  detail:
-    'removal requested before a restart; its application is gone since, so the server cannot confirm it',
-};
 
 /** One eject or reject, as the client batches them. */
 export type Removal = { participant: Participant; verb: 'eject' | 'reject' };
@@ -174,13 +166,13 @@ export class LobbyGuard {
         const current = await this.reread(href);
         return current !== undefined && isWhere(current, whereOf(report));
       },
-      act: async (reread, record, sending) => {
+      act: async (reread, record, request) => {
         const current = reread ? await this.reread(href) : seen;
         if (!current && record.sentAt) {
           return this.underDroppedApplication(href) ? SENT_UNDER_GONE_APPLICATION : SENT_THEN_GONE;
         }
         if (!current && this.underDroppedApplication(href)) return APPLICATION_GONE;
-        const outcome = await this.remove(current, remove, whereOf(report), sending);
+        const outcome = await this.remove(current, remove, whereOf(report), request);
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
         }
@@ -214,7 +206,7 @@ export class LobbyGuard {
     first: Participant | undefined,
     remove: Remove,
     where: Where,
-    sending: () => Promise<void>,
+    request: RequestMarks,
   ): Promise<ActionOutcome | Refused> {
     let participant = first;
     for (let attempt = 0; ; attempt++) {
@@ -239,15 +231,19 @@ export class LobbyGuard {
         };
       if (this.deps.mode === 'dry-run') return { status: 'would-do', detail: `would ${verb}` };
       let result: RemovalResult;
-      await sending();
+      await request.sending();
       try {
         result = await remove({ participant, verb });
       } catch (error) {
         if (error instanceof LinkNotOfferedError) return { status: 'not-permitted', detail: error.message };
+        // An error answer (a 410 for an expired application, a 503) means the request did nothing; a reset
+        // or a timeout leaves it unknown.
+        if (error instanceof UcwaError) request.answered();
         throw error;
       }
       if (result.ok)
         return { status: 'done', detail: verb === 'eject' ? 'ejected' : 'rejected from the lobby' };
+      request.answered();
       const error = result.error;
       if (error.action === 'target-gone')
         return { status: 'already-left', detail: 'the participant had already left' };

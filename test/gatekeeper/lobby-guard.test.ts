@@ -206,4 +206,33 @@ describe('a removal that is done, or acted on and not yet reported', () => {
     expect(h.server.removals).toHaveLength(1);
     expect(outcomes(h)).toEqual([['done', 'rejected from the lobby']]);
   });
+
+  it('a request the server answered with an error did nothing: under a re-created application it closes quietly', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    h.server.present.set(href, guest(href));
+    const expired: GatekeeperUcwa = {
+      ...h.server.ucwa,
+      removeParticipants: async () => {
+        throw new UcwaError({
+          status: 410,
+          body: { code: 'Gone', subcode: 'InactiveApplicationExpired' },
+          method: 'POST',
+          href,
+        });
+      },
+    };
+    await expect(
+      h.guardFor('run-1', expired).guard(guest(href), href, `${APP}/conversations/C1`, 0),
+    ).rejects.toThrow(/410/);
+    const record = (await h.claims.read(effectKeys.removal(href))) as ClaimRecord;
+    expect(record.sentAt).toBe('');
+    h.advance(61_000);
+    await h
+      .guardFor('run-2', fakeUcwa(`${APP}-new`).ucwa)
+      .resume(record, JSON.parse(record.report ?? '{}'), 0);
+
+    expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['skipped']);
+    expect(h.outbox.notices.size).toBe(0);
+  });
 });
