@@ -182,10 +182,15 @@ describe('fault proxy in front of Azurite', () => {
 
   it('delays on its injected timers: a request waits until the timer fires', async () => {
     const pending: { callback: () => void; ms: number }[] = [];
+    let delayed!: () => void;
+    const held = new Promise<void>((resolve) => {
+      delayed = resolve;
+    });
     const timers: ProxyTimers = {
       setTimeout: (callback, ms) => {
         const entry = { callback, ms };
         pending.push(entry);
+        delayed();
         return entry;
       },
       clearTimeout: (handle) => {
@@ -195,8 +200,8 @@ describe('fault proxy in front of Azurite', () => {
     const { proxy, viaProxy, exists } = await tableProxy({ timers });
     proxy.inject({ method: 'PUT', latencyMs: 5_000 });
     const write = viaProxy.upsertEntity({ partitionKey: 'p', rowKey: 'l' }, 'Replace');
-    await expect.poll(() => pending.length).toBe(1);
-    expect(pending[0]?.ms).toBe(5_000);
+    await held;
+    expect(pending.map((entry) => entry.ms)).toEqual([5_000]);
     expect(await exists('l')).toBe(false);
     pending.shift()?.callback();
     await write;
@@ -204,12 +209,25 @@ describe('fault proxy in front of Azurite', () => {
   });
 
   it('close leaves no listener, socket or timer, even with a request parked in a delay', async () => {
-    const { proxy, viaProxy } = await tableProxy();
+    // Real timers, told when the delay starts.
+    let delayed!: () => void;
+    const held = new Promise<void>((resolve) => {
+      delayed = resolve;
+    });
+    const timers: ProxyTimers = {
+      setTimeout: (callback, ms) => {
+        delayed();
+        return setTimeout(callback, ms);
+      },
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    const { proxy, viaProxy } = await tableProxy({ timers });
     proxy.inject({ method: 'PUT', latencyMs: 60_000 });
     const parked = viaProxy
       .upsertEntity({ partitionKey: 'p', rowKey: 'z' }, 'Replace')
       .catch((error: unknown) => error);
-    await expect.poll(() => proxy.openHandles().timers).toBe(1);
+    await held;
+    expect(proxy.openHandles().timers).toBe(1);
     await viaProxy.getEntity('p', 'z').catch(() => undefined); // leaves a kept-alive upstream socket
     await proxy.close();
     expect(proxy.openHandles()).toEqual({ listening: 0, connections: 0, upstream: 0, timers: 0 });

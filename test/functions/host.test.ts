@@ -67,9 +67,21 @@ describe('local Functions host', () => {
 
   it('runs a function now through the admin endpoint (202), as the real host does', async () => {
     let ran = 0;
+    let tick!: () => void;
+    const ticked = new Promise<void>((resolve) => {
+      tick = resolve;
+    });
     host = await startLocalHost({
       definitions: [
-        { kind: 'timer', name: 'tick', schedule: '0 0 0 1 1 *', handler: async () => void ran++ },
+        {
+          kind: 'timer',
+          name: 'tick',
+          schedule: '0 0 0 1 1 *',
+          handler: async () => {
+            ran++;
+            tick();
+          },
+        },
       ],
       port: 0,
       timers: false,
@@ -80,7 +92,8 @@ describe('local Functions host', () => {
       body: '{"input":""}',
     });
     expect(response.status).toBe(202);
-    await expect.poll(() => ran).toBe(1);
+    await ticked;
+    expect(ran).toBe(1);
     expect((await fetch(`${host.url}/admin/functions/nope`, { method: 'POST', body: '{}' })).status).toBe(
       404,
     );
