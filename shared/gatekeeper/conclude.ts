@@ -1,4 +1,5 @@
 import type { EffectNotice, InvitationSummary, MeetingFacts } from '../chat/notice.js';
+import { noticeReference } from '../chat/reference.js';
 import { describeError, errorName } from '../lib/describe-error.js';
 import type { Decision } from '../policy/decide.js';
 import type { SenderFacts } from '../policy/facts.js';
@@ -67,6 +68,7 @@ export async function conclude(
       mode: deps.mode,
       outcome: outcome.status,
       ...(outcome.detail ? { detail: outcome.detail } : {}),
+      ref: noticeReference(noticeIdOf(record)),
     }),
   );
   if (notify) {

@@ -20,6 +20,8 @@ export interface AuditEntry {
   mode: Mode;
   outcome: string;
   detail?: string;
+  /** The short reference the chat notice shows (`Ref …`): search the table by it (`ref eq '…'`). */
+  ref?: string;
 }
 
 /**
@@ -48,6 +50,7 @@ export class AuditLog {
         mode: entry.mode,
         outcome: entry.outcome,
         detail: entry.detail ?? '',
+        ref: entry.ref ?? '',
       },
       'Replace',
     );
@@ -68,14 +71,19 @@ export class AuditLog {
   }
 
   /** Entries of one UTC day (`YYYY-MM-DD`), oldest first. */
-  async day(date: string): Promise<Record<string, unknown>[]> {
+  day(date: string): Promise<Record<string, unknown>[]> {
+    return this.query(odata`PartitionKey eq ${date}`);
+  }
+
+  /** The entry a chat notice's `Ref …` names (a scan: for an operator's question, not a hot path). */
+  byRef(ref: string): Promise<Record<string, unknown>[]> {
+    return this.query(odata`ref eq ${ref}`);
+  }
+
+  private async query(filter: string): Promise<Record<string, unknown>[]> {
     await ensureTable(this.table);
     const rows: Record<string, unknown>[] = [];
-    for await (const row of this.table.listEntities({
-      queryOptions: { filter: odata`PartitionKey eq ${date}` },
-    })) {
-      rows.push(row);
-    }
+    for await (const row of this.table.listEntities({ queryOptions: { filter } })) rows.push(row);
     return rows;
   }
 }

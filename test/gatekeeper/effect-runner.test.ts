@@ -1,5 +1,6 @@
 import { RestError } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
+import { noticeReference } from '../../shared/chat/reference.js';
 import type { ClaimReport } from '../../shared/gatekeeper/conclude.js';
 import { EffectRunner, type EffectSpec, type Refused } from '../../shared/gatekeeper/effect-runner.js';
 import type { Logger } from '../../shared/gatekeeper/logger.js';
@@ -73,6 +74,9 @@ describe('EffectRunner: every effect once, always reported (in-memory ports)', (
     expect(calls).toEqual([false]);
     expect([...h.audit.rows.values()].map((r) => r.outcome)).toEqual(['done']);
     expect(h.outbox.notices.size).toBe(1);
+    // The audit row carries the reference the notice shows, so a reader can find it.
+    const [notice] = [...h.outbox.notices.values()];
+    expect([...h.audit.rows.values()][0]?.ref).toBe(noticeReference(notice?.id ?? ''));
     expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'done', outcome: 'done' });
     // A replay is a no-op.
     expect(await h.runner().run(spec)).toBe('skipped');

@@ -58,6 +58,24 @@ describe('AuditLog (Azurite)', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]?.detail).toBe('again');
   });
+
+  it('finds the entry a chat notice names by its reference', async () => {
+    const audit = new AuditLog(uniqueTable('audit'));
+    const entry = {
+      at: new Date('2026-03-01T12:00:00Z'),
+      key: 'eject|p2',
+      subject: 'lobby' as const,
+      facts: {},
+      rule: 'r',
+      decision: 'eject',
+      mode: 'enforce' as const,
+      outcome: 'done',
+    };
+    await audit.record({ ...entry, ref: '0123456789' });
+    await audit.record({ ...entry, key: 'eject|p3', ref: 'abcdefabcd' });
+    const rows = await audit.byRef('abcdefabcd');
+    expect(rows.map((row) => row.key)).toEqual(['eject|p3']);
+  });
 });
 
 describe('ChannelLease (Azurite)', () => {
