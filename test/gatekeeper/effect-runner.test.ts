@@ -209,3 +209,50 @@ describe('EffectRunner: every effect once, always reported (in-memory ports)', (
     expect(calls).toHaveLength(1);
   });
 });
+
+/** A run that stalls past the take-over time while acting: another run takes its claim over meanwhile. */
+describe('EffectRunner: a claim taken over while its run was still acting', () => {
+  it('the stalled run sends nothing once its claim changed hands: the request goes out once', async () => {
+    const h = harness();
+    const sent: string[] = [];
+    const removal = (who: string, stall: () => Promise<void>): EffectSpec => ({
+      ...removalSpec().spec,
+      act: async (_reread, _record, request) => {
+        await stall();
+        await request.sending();
+        sent.push(who);
+        return { status: 'done' };
+      },
+    });
+    // Run 1 stalls before its request; run 2 finds the claim stale and does the removal in the meantime.
+    const first = h.runner('run-1').run(
+      removal('run-1', async () => {
+        h.advance(60_000);
+        expect(await h.runner('run-2').run(removal('run-2', async () => {}))).toBe('concluded');
+      }),
+    );
+    expect(await first).toBe('busy');
+    expect(sent).toEqual(['run-2']);
+    expect(h.audit.rows.size).toBe(1);
+    expect(h.outbox.notices.size).toBe(1);
+    expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'done', owner: 'run-2' });
+  });
+
+  it('a run whose effect finished after its claim changed hands leaves the reporting to the new holder', async () => {
+    const h = harness();
+    const { spec } = removalSpec();
+    const stalled: EffectSpec = {
+      ...spec,
+      act: async () => {
+        h.advance(60_000);
+        expect(await h.runner('run-2').run(spec)).toBe('concluded');
+        return { status: 'done' };
+      },
+    };
+    expect(await h.runner('run-1').run(stalled)).toBe('busy');
+    // One audit row and one notice: run 1 recorded nothing over run 2's conclusion.
+    expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['done']);
+    expect(h.outbox.notices.size).toBe(1);
+    expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'done', owner: 'run-2' });
+  });
+});
