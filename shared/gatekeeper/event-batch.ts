@@ -119,14 +119,14 @@ export async function handleEventBatch(
               throw read.error;
             }
             if (read?.participant)
-              return deps.lobby.guard(
-                read.participant,
-                meaning.participantHref,
-                meaning.conversationHref,
-                source.receivedAt,
-                submit,
-                meaning.where,
-              );
+              return deps.lobby.guard({
+                participant: read.participant,
+                participantHref: meaning.participantHref,
+                conversationHref: meaning.conversationHref,
+                receivedAt: source.receivedAt,
+                remove: submit,
+                where: meaning.where,
+              });
             // Gone: finish what an earlier attempt may have left unreported.
             return deps.lobby.finishIfUnfinished(meaning.participantHref, source.receivedAt);
           });

@@ -9,12 +9,12 @@ import type { Telemetry } from '../telemetry.js';
 import type { ChannelEvent } from '../ucwa/event-channel.js';
 import type { InvitationRel } from '../ucwa/schemas.js';
 import { effectKind } from './effect-keys.js';
-import { EffectRunner, reportOf } from './effect-runner.js';
+import { type EffectResult, EffectRunner, reportOf } from './effect-runner.js';
 import { type EventSource, type HandleResult, handleEventBatch } from './event-batch.js';
 import { isTransient } from './failures.js';
 import { modalityOf, senderFacts } from './inspect.js';
 import { InvitationGuard, invitationSummary } from './invitation-guard.js';
-import { LobbyGuard, type Remove } from './lobby-guard.js';
+import { LobbyGuard, type Sighting } from './lobby-guard.js';
 import type { Logger } from './logger.js';
 import { MeetingFactsReader } from './meeting-facts.js';
 import type { Mode } from './outcome.js';
@@ -105,14 +105,8 @@ export class Gatekeeper {
   }
 
   /** Guard one lobby participant (the sweep). */
-  guard(
-    participant: Parameters<LobbyGuard['guard']>[0],
-    participantHref: string,
-    conversationHref: string,
-    receivedAt: number,
-    remove?: Remove,
-  ) {
-    return this.lobby.guard(participant, participantHref, conversationHref, receivedAt, remove);
+  guard(sighting: Sighting): Promise<EffectResult> {
+    return this.lobby.guard(sighting);
   }
 
   /**

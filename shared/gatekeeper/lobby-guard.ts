@@ -27,6 +27,19 @@ import { isWhere, removalVerb, type Where, whereOf } from './where.js';
 export type Removal = { participant: Participant; verb: 'eject' | 'reject' };
 export type Remove = (removal: Removal) => Promise<RemovalResult>;
 
+/** A participant as one event or the sweep showed them: what `guard` decides about. */
+export interface Sighting {
+  participant: Participant;
+  participantHref: string;
+  conversationHref: string;
+  /** When the event that showed them arrived: the removal's latency is measured from here. */
+  receivedAt: number;
+  /** How a removal is sent; default one request of its own (the event batch passes its shared batch). */
+  remove?: Remove;
+  /** Default the lobby. */
+  where?: Where;
+}
+
 export interface LobbyGuardDeps {
   ucwa: GatekeeperUcwa;
   policy: Policy;
@@ -57,14 +70,14 @@ export class LobbyGuard {
   private readonly removeOne: Remove = (removal) =>
     this.deps.ucwa.removeParticipants([removal]).then(([result]) => result ?? { ok: true });
 
-  async guard(
-    seen: Participant,
-    participantHref: string,
-    conversationHref: string,
-    receivedAt: number,
-    remove: Remove = this.removeOne,
-    where: Where = 'lobby',
-  ): Promise<EffectResult> {
+  async guard({
+    participant: seen,
+    participantHref,
+    conversationHref,
+    receivedAt,
+    remove = this.removeOne,
+    where = 'lobby',
+  }: Sighting): Promise<EffectResult> {
     // Where they are is the participant's own word, never the event's (a relay may replay one).
     if (!isWhere(seen, where)) {
       return where === 'lobby' ? this.finishIfUnfinished(participantHref, receivedAt) : 'skipped';

@@ -58,7 +58,12 @@ export async function sweepLobbies(deps: SweepDeps): Promise<SweepResult> {
       const self = hrefOf(participant, 'self');
       if (!self) continue;
       lobbyParticipants++;
-      await deps.gatekeeper.guard(participant, deps.ucwa.resolve(self), conversationHref, seenAt());
+      await deps.gatekeeper.guard({
+        participant,
+        participantHref: deps.ucwa.resolve(self),
+        conversationHref,
+        receivedAt: seenAt(),
+      });
     }
   }
   const joined = await joinAbsentMeetings(deps, read);

@@ -24,7 +24,12 @@ async function removalSentThenKilled(h: ReturnType<typeof lobbyHarness>) {
       return new Promise(() => {});
     },
   };
-  void h.guardFor('run-1', dying).guard(guest(href), href, `${APP}/conversations/C1`, 0);
+  void h.guardFor('run-1', dying).guard({
+    participant: guest(href),
+    participantHref: href,
+    conversationHref: `${APP}/conversations/C1`,
+    receivedAt: 0,
+  });
   await requestSent;
   const record = (await h.claims.read(effectKeys.removal(href))) as ClaimRecord;
   expect(record.state).toBe('pending');
@@ -97,18 +102,39 @@ describe('a removal that is done, or acted on and not yet reported', () => {
     const href = guestHref(APP);
     const guard = h.guardFor('run-1');
     h.server.present.set(href, guest(href));
-    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('concluded');
+    expect(
+      await guard.guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: meeting,
+        receivedAt: 0,
+      }),
+    ).toBe('concluded');
     expect(h.server.removals).toEqual([href]);
 
     // The same knock, replayed within the re-knock time (a relay, a re-read batch): nothing new.
     h.advance(REKNOCK_AFTER_MS - 1);
     h.server.present.set(href, guest(href));
-    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('skipped');
+    expect(
+      await guard.guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: meeting,
+        receivedAt: 0,
+      }),
+    ).toBe('skipped');
     expect(h.server.removals).toHaveLength(1);
 
     // From 30 s on, the server showing them in the lobby again is a new knock: a new removal, reported anew.
     h.advance(1);
-    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('concluded');
+    expect(
+      await guard.guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: meeting,
+        receivedAt: 0,
+      }),
+    ).toBe('concluded');
     expect(h.server.removals).toEqual([href, href]);
     expect(outcomes(h)).toEqual([
       ['done', 'rejected from the lobby'],
@@ -122,10 +148,22 @@ describe('a removal that is done, or acted on and not yet reported', () => {
     const href = guestHref(APP);
     const guard = h.guardFor('run-1');
     h.server.present.set(href, guest(href));
-    await guard.guard(guest(href), href, meeting, 0);
+    await guard.guard({
+      participant: guest(href),
+      participantHref: href,
+      conversationHref: meeting,
+      receivedAt: 0,
+    });
     h.advance(REKNOCK_AFTER_MS);
     // The event's copy says "in the lobby", but the server's current view is what counts: gone.
-    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('skipped');
+    expect(
+      await guard.guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: meeting,
+        receivedAt: 0,
+      }),
+    ).toBe('skipped');
     expect(h.server.removals).toHaveLength(1);
     expect(h.audit.rows.size).toBe(1);
   });
@@ -137,17 +175,38 @@ describe('a removal that is done, or acted on and not yet reported', () => {
     // No reject link: the account cannot remove anyone from this lobby (yet).
     const unremovable = { ...guest(href), _links: { self: { href } } } as Participant;
     h.server.present.set(href, unremovable);
-    expect(await guard.guard(unremovable, href, meeting, 0)).toBe('concluded');
+    expect(
+      await guard.guard({
+        participant: unremovable,
+        participantHref: href,
+        conversationHref: meeting,
+        receivedAt: 0,
+      }),
+    ).toBe('concluded');
     expect(h.server.removals).toEqual([]);
 
     // Still not a leader: said once, not again.
     h.advance(1_000);
-    expect(await guard.guard(unremovable, href, meeting, 0)).toBe('skipped');
+    expect(
+      await guard.guard({
+        participant: unremovable,
+        participantHref: href,
+        conversationHref: meeting,
+        receivedAt: 0,
+      }),
+    ).toBe('skipped');
 
     // Made a leader (the participant now offers reject): the same guest is removed, without waiting 30 s.
     h.advance(1_000);
     h.server.present.set(href, guest(href));
-    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('concluded');
+    expect(
+      await guard.guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: meeting,
+        receivedAt: 0,
+      }),
+    ).toBe('concluded');
     expect(h.server.removals).toEqual([href]);
     expect(outcomes(h)).toEqual([
       ['not-permitted', 'no eject or reject link: the account is not a leader of this meeting'],
@@ -168,9 +227,23 @@ describe('a removal that is done, or acted on and not yet reported', () => {
     };
     const guard = h.guardFor('run-1', refusing);
     h.server.present.set(href, guest(href));
-    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('concluded');
+    expect(
+      await guard.guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: meeting,
+        receivedAt: 0,
+      }),
+    ).toBe('concluded');
     h.advance(REKNOCK_AFTER_MS - 1);
-    expect(await guard.guard(guest(href), href, meeting, 0)).toBe('skipped');
+    expect(
+      await guard.guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: meeting,
+        receivedAt: 0,
+      }),
+    ).toBe('skipped');
     expect(outcomes(h).map(([outcome, detail]) => [outcome, String(detail).slice(0, 26)])).toEqual([
       ['not-permitted', 'refused by the server (403'],
     ]);
@@ -182,7 +255,11 @@ describe('a removal that is done, or acted on and not yet reported', () => {
     h.server.present.set(href, guest(href));
     // Run 1 removes the guest and records it (acted), then its audit write fails and it is gone.
     h.audit.failNext.push(new RestError('storage is unavailable', { statusCode: 503 }));
-    await expect(h.guardFor('run-1').guard(guest(href), href, meeting, 0)).rejects.toThrow(/unavailable/);
+    await expect(
+      h
+        .guardFor('run-1')
+        .guard({ participant: guest(href), participantHref: href, conversationHref: meeting, receivedAt: 0 }),
+    ).rejects.toThrow(/unavailable/);
     const record = (await h.claims.read(effectKeys.removal(href))) as ClaimRecord;
     expect(record).toMatchObject({ state: 'acted', outcome: 'done' });
     expect(h.audit.rows.size).toBe(0);
@@ -200,9 +277,17 @@ describe('a removal that is done, or acted on and not yet reported', () => {
     const href = guestHref(APP);
     h.server.present.set(href, guest(href));
     h.audit.failNext.push(new RestError('storage is unavailable', { statusCode: 503 }));
-    await expect(h.guardFor('run-1').guard(guest(href), href, meeting, 0)).rejects.toThrow(/unavailable/);
+    await expect(
+      h
+        .guardFor('run-1')
+        .guard({ participant: guest(href), participantHref: href, conversationHref: meeting, receivedAt: 0 }),
+    ).rejects.toThrow(/unavailable/);
     // A stale copy (the event that announced the knock, re-read from the saved cursor) changes nothing.
-    expect(await h.guardFor('run-2').guard(guest(href), href, meeting, 0)).toBe('concluded');
+    expect(
+      await h
+        .guardFor('run-2')
+        .guard({ participant: guest(href), participantHref: href, conversationHref: meeting, receivedAt: 0 }),
+    ).toBe('concluded');
     expect(h.server.removals).toHaveLength(1);
     expect(outcomes(h)).toEqual([['done', 'rejected from the lobby']]);
   });
@@ -223,7 +308,12 @@ describe('a removal that is done, or acted on and not yet reported', () => {
       },
     };
     await expect(
-      h.guardFor('run-1', expired).guard(guest(href), href, `${APP}/conversations/C1`, 0),
+      h.guardFor('run-1', expired).guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: `${APP}/conversations/C1`,
+        receivedAt: 0,
+      }),
     ).rejects.toThrow(/410/);
     const record = (await h.claims.read(effectKeys.removal(href))) as ClaimRecord;
     expect(record.sentAt).toBe('');
