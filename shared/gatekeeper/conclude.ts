@@ -37,6 +37,15 @@ export interface ConcludeDeps {
   meetings?: { read(conversationHref: string): Promise<MeetingFacts | undefined> };
 }
 
+/** One effect's end, as `conclude` reports it. */
+export interface Conclusion {
+  record: ClaimRecord;
+  report: ClaimReport;
+  outcome: ActionOutcome;
+  /** Whether chat hears of it; default the report's `notify`. */
+  notify?: boolean;
+}
+
 /** The notice id of an effect: one per effect, so a retried conclusion never posts twice. */
 export function noticeIdOf(record: Pick<ClaimRecord, 'key' | 'effectAt'>): string {
   return `${record.key}|${record.effectAt}`;
@@ -50,10 +59,7 @@ export function noticeIdOf(record: Pick<ClaimRecord, 'key' | 'effectAt'>): strin
  */
 export async function conclude(
   deps: ConcludeDeps,
-  record: ClaimRecord,
-  report: ClaimReport,
-  outcome: ActionOutcome,
-  notify = report.notify,
+  { record, report, outcome, notify = report.notify }: Conclusion,
 ): Promise<void> {
   await permanentIsSkipped(deps, 'audit', () =>
     deps.audit.record({

@@ -9,7 +9,7 @@ import {
   released,
   sending,
 } from './claim-lifecycle.js';
-import { type ClaimReport, type ConcludeDeps, conclude } from './conclude.js';
+import { type ClaimReport, type ConcludeDeps, type Conclusion, conclude } from './conclude.js';
 import { isRefusedForItem, isTransient, refusalDetail } from './failures.js';
 import { type ActionOutcome, storedOutcome } from './outcome.js';
 import type { ClaimRecord } from './ports.js';
@@ -103,7 +103,11 @@ export class EffectRunner {
     }
     if (step.kind === 'report') {
       const stored = reportOf(record) ?? spec.report;
-      return this.finish(record, stored, storedOutcome(record.outcome, record.detail), spec);
+      return this.finish(spec, {
+        record,
+        report: stored,
+        outcome: storedOutcome(record.outcome, record.detail),
+      });
     }
 
     const memo = `${spec.key}|${record.effectAt}`;
@@ -142,7 +146,7 @@ export class EffectRunner {
         return 'busy';
       }
     }
-    return this.finish(record, spec.report, outcome, spec, memo);
+    return this.finish(spec, { record, report: spec.report, outcome }, memo);
   }
 
   private async act(spec: EffectSpec, reread: boolean, held: Held): Promise<ActionOutcome | Refused> {
@@ -174,14 +178,17 @@ export class EffectRunner {
   }
 
   private async finish(
-    record: ClaimRecord,
-    report: ClaimReport,
-    outcome: ActionOutcome,
     spec: EffectSpec,
+    { record, report, outcome }: Omit<Conclusion, 'notify'>,
     memo?: string,
   ): Promise<EffectResult> {
     spec.observed?.(outcome, report);
-    await conclude(this.deps, record, report, outcome, report.notify || outcome.status === 'failed');
+    await conclude(this.deps, {
+      record,
+      report,
+      outcome,
+      notify: report.notify || outcome.status === 'failed',
+    });
     if (memo) this.performed.delete(memo);
     return 'concluded';
   }
