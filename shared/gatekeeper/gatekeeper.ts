@@ -12,13 +12,13 @@ import { effectKind } from './effect-keys.js';
 import { type EffectResult, EffectRunner, reportOf } from './effect-runner.js';
 import { type EventSource, type HandleResult, handleEventBatch } from './event-batch.js';
 import { isTransient } from './failures.js';
-import { modalityOf, senderFacts } from './inspect.js';
-import { InvitationGuard, invitationSummary } from './invitation-guard.js';
+import { InvitationGuard, invitationSummary, modalityOf } from './invitation-guard.js';
 import { LobbyGuard, type Sighting } from './lobby-guard.js';
 import type { Logger } from './logger.js';
 import { MeetingFactsReader } from './meeting-facts.js';
 import type { Mode } from './outcome.js';
 import type { AuditSink, ClaimStore, GatekeeperUcwa, NoticeQueue } from './ports.js';
+import { senderFacts } from './sender-facts.js';
 
 export type { EventSource, HandleResult } from './event-batch.js';
 export type { Mode } from './outcome.js';

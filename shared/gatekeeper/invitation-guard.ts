@@ -5,16 +5,18 @@ import type { SenderFacts } from '../policy/facts.js';
 import type { Policy } from '../policy/policy.js';
 import { showsFirstMessage } from '../policy/privacy.js';
 import type { Telemetry } from '../telemetry.js';
+import { decodeDataUri } from '../ucwa/data-uri.js';
 import { UcwaError } from '../ucwa/errors.js';
 import { hrefOf } from '../ucwa/links.js';
+import { orUndefined } from '../ucwa/parse.js';
 import type { Invitation, InvitationRel } from '../ucwa/schemas.js';
 import type { ClaimReport } from './conclude.js';
 import { effectKeys } from './effect-keys.js';
 import type { EffectResult, EffectRunner } from './effect-runner.js';
 import { isRefusedForItem, isTransient, refusalDetail } from './failures.js';
-import { embeddedSender, firstMessageOf, modalityOf, orUndefined, senderFacts } from './inspect.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { GatekeeperUcwa } from './ports.js';
+import { embeddedSender, senderFacts } from './sender-facts.js';
 
 export interface InvitationGuardDeps {
   ucwa: GatekeeperUcwa;
@@ -164,4 +166,15 @@ export function invitationSummary(
     ...(firstMessage && showFirstMessage ? { firstMessage } : {}),
     ...(firstMessage && !showFirstMessage ? { firstMessageWithheld: true as const } : {}),
   };
+}
+
+/** `messagingInvitation` → `messaging`. */
+export function modalityOf(rel: InvitationRel): string {
+  return rel.replace(/Invitation$/, '');
+}
+
+/** The first message of a messaging invitation, decoded from its `message` data URI (docs/ucwa-protocol.md §7.1). */
+export function firstMessageOf(invitation: Invitation): string | undefined {
+  const href = hrefOf(invitation, 'message');
+  return href ? decodeDataUri(href)?.text : undefined;
 }

@@ -17,10 +17,10 @@ import {
   reportOf,
 } from './effect-runner.js';
 import { isTransient, refusalDetail } from './failures.js';
-import { senderFacts } from './inspect.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';
 import { APPLICATION_GONE, SENT_THEN_GONE, SENT_UNDER_GONE_APPLICATION } from './removal-outcomes.js';
+import { senderFacts } from './sender-facts.js';
 import { isWhere, removalVerb, type Where, whereOf } from './where.js';
 
 /** One eject or reject, as the client batches them. */

@@ -136,6 +136,16 @@ export function parseAs<K extends Exclude<KnownRel, 'events'>>(rel: K, body: unk
   return run(schemas[rel], rel, body, '') as ResourceOf<K>;
 }
 
+/** The value, or undefined when it does not parse: an odd embedded copy is read again from its link. */
+export function orUndefined<T>(parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof UcwaSchemaError) return undefined;
+    throw error;
+  }
+}
+
 /** A P-GET body's frame: links and sender groups, their events not yet read. */
 const eventsFrameSchema = eventsSchema.extend({
   sender: z.array(z.looseObject({ rel: z.unknown(), href: z.unknown(), events: z.unknown() })).default([]),

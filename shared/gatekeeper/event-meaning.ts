@@ -1,65 +1,6 @@
-import { domainOfUri } from '../policy/decide.js';
-import type { SenderFacts } from '../policy/facts.js';
-import { decodeDataUri } from '../ucwa/data-uri.js';
-import { UcwaSchemaError } from '../ucwa/errors.js';
 import type { ChannelEvent } from '../ucwa/event-channel.js';
-import { embeddedOf, hrefOf } from '../ucwa/links.js';
-import { parseAs } from '../ucwa/parse.js';
+import { orUndefined, parseAs } from '../ucwa/parse.js';
 import { INVITATION_RELS, type Invitation, type InvitationRel, type Participant } from '../ucwa/schemas.js';
-
-/** The facts the policy and the chat summary use, from a participant resource (docs/ucwa-protocol.md §8). */
-export function senderFacts(participant: Participant): SenderFacts {
-  const facts: SenderFacts = {};
-  const copy = <K extends keyof SenderFacts & keyof Participant>(key: K) => {
-    const value = participant[key];
-    if (value !== undefined) (facts as Record<string, unknown>)[key] = value;
-  };
-  for (const key of [
-    'name',
-    'uri',
-    'anonymous',
-    'inLobby',
-    'local',
-    'organizer',
-    'role',
-    'sourceNetwork',
-    'workPhoneNumber',
-    'otherPhoneNumber',
-  ] as const) {
-    copy(key);
-  }
-  const domain = domainOfUri(participant.uri);
-  if (domain) facts.domain = domain;
-  facts.links = Object.keys(participant._links ?? {}).filter((rel) => rel !== 'self');
-  return facts;
-}
-
-/** `messagingInvitation` → `messaging`. */
-export function modalityOf(rel: InvitationRel): string {
-  return rel.replace(/Invitation$/, '');
-}
-
-/** The first message of a messaging invitation, decoded from its `message` data URI (docs/ucwa-protocol.md §7.1). */
-export function firstMessageOf(invitation: Invitation): string | undefined {
-  const href = hrefOf(invitation, 'message');
-  return href ? decodeDataUri(href)?.text : undefined;
-}
-
-/** The sender embedded in the invitation (`_embedded.from`), when the server embedded it. */
-export function embeddedSender(invitation: Invitation): Participant | undefined {
-  const from = embeddedOf(invitation, 'from')[0];
-  return from === undefined ? undefined : parseAs('participant', from);
-}
-
-/** The value, or undefined when it does not parse: an odd embedded copy is read again from its link. */
-export function orUndefined<T>(parse: () => T): T | undefined {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof UcwaSchemaError) return undefined;
-    throw error;
-  }
-}
 
 /** What an event means to the gatekeeper. Pure: reads only the event. */
 export type EventMeaning =
