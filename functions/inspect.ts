@@ -1,4 +1,4 @@
-import { inspect as inspectHref } from '../shared/app/http-api.js';
+import { previewDecision } from '../shared/app/http-api.js';
 import type { HttpFunction } from './definition.js';
 import { httpHandler } from './http-adapter.js';
 
@@ -9,5 +9,5 @@ export const inspect: HttpFunction = {
   route: 'inspect',
   methods: ['POST'],
   authLevel: 'function',
-  handler: httpHandler(inspectHref),
+  handler: httpHandler(previewDecision),
 };

@@ -112,13 +112,13 @@ export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<A
   }
 }
 
-const inspectBody = z.strictObject({ href: z.url().max(2048) });
+const previewBody = z.strictObject({ href: z.url().max(2048) });
 
-/** `POST /api/inspect`: the inspection and the policy's decision for an invitation or participant, no side effects. */
-export async function inspect(rt: Runtime, request: ApiRequest): Promise<ApiResponse> {
+/** `POST /api/inspect`: what the gatekeeper sees and would decide for an invitation or participant, no side effects. */
+export async function previewDecision(rt: Runtime, request: ApiRequest): Promise<ApiResponse> {
   const admitted = await admit(rt, request, GatekeeperRole.Inspect);
   if (!('json' in admitted)) return admitted;
-  const parsed = inspectBody.safeParse(admitted.json);
+  const parsed = previewBody.safeParse(admitted.json);
   if (!parsed.success)
     return fail(400, 'The body must be {"href": "<absolute UCWA invitation or participant URL>"}.');
   const { state } = await rt.cursors.read();
@@ -128,7 +128,7 @@ export async function inspect(rt: Runtime, request: ApiRequest): Promise<ApiResp
   }
   try {
     await rt.ucwa.useApplication(state.applicationHref);
-    return { status: 200, jsonBody: await rt.gatekeeper.inspect(href) };
+    return { status: 200, jsonBody: await rt.gatekeeper.preview(href) };
   } catch (error) {
     if (error instanceof OriginNotAllowedError) return fail(422, error.message);
     if (error instanceof UcwaError && error.action === 'target-gone')

@@ -43,8 +43,8 @@ export interface GatekeeperDeps {
   maxAttempts?: number;
 }
 
-/** An inspection without side effects (`inspect` function, digest). */
-export interface Inspection {
+/** What the gatekeeper sees and would decide for one href, without acting (the `inspect` HTTP function). */
+export interface DecisionPreview {
   subject: 'invitation' | 'lobby';
   href: string;
   sender: SenderFacts;
@@ -136,8 +136,8 @@ export class Gatekeeper {
     return result;
   }
 
-  /** Inspect an invitation or participant href and say what the policy would do, without side effects. */
-  async inspect(href: string): Promise<Inspection> {
+  /** Read an invitation or participant href and say what the policy would do, without side effects. */
+  async preview(href: string): Promise<DecisionPreview> {
     const { ucwa, policy, mode } = this.deps;
     if (/\/participants\/[^/]+$/.test(new URL(href).pathname)) {
       const sender = senderFacts(await ucwa.get('participant', href));

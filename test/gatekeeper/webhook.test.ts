@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpHandler } from '../../functions/http-adapter.js';
-import { inspect, receiveEvents } from '../../shared/app/http-api.js';
+import { previewDecision, receiveEvents } from '../../shared/app/http-api.js';
 import { apiRequest } from '../helpers/api-request.js';
 import type { World } from '../helpers/gatekeeper-world.js';
 import { lobbyEventsDocument, type PushWorld, startPushWorld } from '../helpers/pushed-events.js';
@@ -133,7 +133,7 @@ describe('POST /api/ucwa/events with hostile bodies', () => {
 describe('POST /api/inspect', () => {
   const inspectToken = () => pw.inspectToken();
   const call = async (body: unknown, authorization?: string) =>
-    inspect(world.rt, apiRequest(JSON.stringify(body), authorization));
+    previewDecision(world.rt, apiRequest(JSON.stringify(body), authorization));
 
   it('returns the inspection and the decision without acting', async () => {
     const guest = knock();

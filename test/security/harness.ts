@@ -8,7 +8,7 @@ import { healthReportHandler, publicHealthHandler } from '../../functions/health
 import { httpHandler } from '../../functions/http-adapter.js';
 import { functionDefinitions } from '../../functions/registry.js';
 import { JobBoard } from '../../shared/app/health.js';
-import { inspect, receiveEvents } from '../../shared/app/http-api.js';
+import { previewDecision, receiveEvents } from '../../shared/app/http-api.js';
 import { type PushWorld, type PushWorldOptions, startPushWorld } from '../helpers/pushed-events.js';
 
 /**
@@ -46,7 +46,7 @@ export async function startGate(options: PushWorldOptions = {}): Promise<Gate> {
   const board = new JobBoard();
   const handlers: Record<string, FunctionDefinition['handler']> = {
     ucwaEvents: httpHandler(receiveEvents, rt),
-    inspect: httpHandler(inspect, rt),
+    inspect: httpHandler(previewDecision, rt),
     health: publicHealthHandler(board),
     healthReport: healthReportHandler(rt, { UCWA_DISCOVERY_URL: pw.world.sim.discoveryUrl }, board),
   };
