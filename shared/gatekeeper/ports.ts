@@ -37,9 +37,25 @@ export interface ClaimRecord {
 
 export type ClaimFields = Omit<ClaimRecord, 'key' | 'etag'>;
 
+/** A claim to open: its key, and the fields it starts with when it does not exist yet. */
+export interface ClaimOpening {
+  key: string;
+  fresh: ClaimFields;
+}
+
+export interface OpenedClaim {
+  created: boolean;
+  record: ClaimRecord;
+}
+
 export interface ClaimStore {
   /** Create the claim as `fresh`, or read the one that exists (`created: false`). */
-  open(key: string, fresh: ClaimFields): Promise<{ created: boolean; record: ClaimRecord }>;
+  open(key: string, fresh: ClaimFields): Promise<OpenedClaim>;
+  /**
+   * `open` for several claims at once, in as few storage round trips as the store can (Tables: one
+   * transaction per meeting). Results in the order of `openings`.
+   */
+  openMany(openings: readonly ClaimOpening[]): Promise<OpenedClaim[]>;
   /** The claim for `key`, if there is one. */
   read(key: string): Promise<ClaimRecord | undefined>;
   /** ETag-conditional write of `changes`; undefined when another writer changed the claim first. */

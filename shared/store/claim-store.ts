@@ -1,6 +1,7 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { isPermanentForItem } from '../gatekeeper/failures.js';
 import { storedOutcome } from '../gatekeeper/outcome.js';
-import type { ClaimFields, ClaimRecord, ClaimStore } from '../gatekeeper/ports.js';
+import type { ClaimFields, ClaimOpening, ClaimRecord, ClaimStore, OpenedClaim } from '../gatekeeper/ports.js';
 import { statusOf } from '../lib/azure-status.js';
 import { ensureTable } from '../lib/ensure-table.js';
 import { rowKeyOf } from '../lib/row-key.js';
@@ -22,16 +23,28 @@ interface Entity {
   sentAt?: string;
 }
 
+/** Operations Azure Tables accepts in one entity-group transaction. */
+const MAX_TRANSACTION = 100;
+
 /**
- * Claims in Azure Tables: one row per effect key (PartitionKey = the first two hex digits of its hash, so
- * rows spread), every change ETag-conditional, so two runs never both own a claim.
+ * Claims in Azure Tables: one row per effect key, every change ETag-conditional, so two runs never both own
+ * a claim. The claims about one meeting (its participants' removals and decisions) share a partition, so
+ * `openMany` opens a burst's claims in one entity-group transaction per meeting; other keys spread over 256
+ * partitions. Rows of the previous layout are still read and written where they are (`legacyRows`).
  */
 export class TableClaimStore implements ClaimStore {
+  /** Row keys of rows in the previous layout; listed once per process, with the table's creation. */
+  private legacy: Promise<ReadonlySet<string>> | undefined;
+
   constructor(private readonly table: TableClient) {}
 
-  async open(key: string, fresh: ClaimFields): Promise<{ created: boolean; record: ClaimRecord }> {
-    await ensureTable(this.table);
-    const { partitionKey, rowKey } = keysOf(key);
+  /** Create the table and list the previous layout's rows now (at start) rather than on the first claim. */
+  async warm(): Promise<void> {
+    await this.ready();
+  }
+
+  async open(key: string, fresh: ClaimFields): Promise<OpenedClaim> {
+    const { partitionKey, rowKey } = locate(key, await this.ready());
     try {
       const created = await this.table.createEntity({ partitionKey, rowKey, key, ...clean(fresh) });
       return { created: true, record: { key, ...fresh, etag: created.etag ?? '' } };
@@ -42,9 +55,34 @@ export class TableClaimStore implements ClaimStore {
     return { created: false, record: toRecord(existing, existing.etag) };
   }
 
+  /**
+   * Opens the claims of one meeting together, in one transaction (all or none are created). When one exists
+   * already, or the store refuses one, the transaction creates nothing and each is opened on its own.
+   */
+  async openMany(openings: readonly ClaimOpening[]): Promise<OpenedClaim[]> {
+    const legacy = await this.ready();
+    const groups = new Map<string, number[]>();
+    for (const [index, { key }] of openings.entries()) {
+      const { partitionKey, rowKey } = locate(key, legacy);
+      // A previous-layout row exists already: opening it only reads it.
+      const group = legacy.has(rowKey) ? `legacy ${index}` : partitionKey;
+      groups.set(group, [...(groups.get(group) ?? []), index]);
+    }
+    const results: OpenedClaim[] = [];
+    await Promise.all(
+      [...groups.values()].flatMap(chunks).map(async (indices) => {
+        const together = indices.map((index) => openings[index] as ClaimOpening);
+        const created = (together.length > 1 && (await this.createAll(together, legacy))) || undefined;
+        const opened =
+          created ?? (await Promise.all(together.map(({ key, fresh }) => this.open(key, fresh))));
+        for (const [position, index] of indices.entries()) results[index] = opened[position] as OpenedClaim;
+      }),
+    );
+    return results;
+  }
+
   async read(key: string): Promise<ClaimRecord | undefined> {
-    await ensureTable(this.table);
-    const { partitionKey, rowKey } = keysOf(key);
+    const { partitionKey, rowKey } = locate(key, await this.ready());
     try {
       const entity = await this.table.getEntity<Entity>(partitionKey, rowKey);
       return toRecord(entity, entity.etag);
@@ -57,8 +95,9 @@ export class TableClaimStore implements ClaimStore {
   async write(record: ClaimRecord, changes: Partial<ClaimFields>): Promise<ClaimRecord | undefined> {
     const next: ClaimRecord = { ...record, ...changes };
     const { etag: _etag, key, ...fields } = next;
+    const at = locate(key, await this.ready());
     try {
-      const updated = await this.table.updateEntity({ ...keysOf(key), key, ...clean(fields) }, 'Replace', {
+      const updated = await this.table.updateEntity({ ...at, key, ...clean(fields) }, 'Replace', {
         etag: record.etag,
       });
       return { ...next, etag: updated.etag ?? '' };
@@ -73,7 +112,7 @@ export class TableClaimStore implements ClaimStore {
    * sender's facts, and is needed only while a late duplicate may arrive). Unfinished claims are never purged.
    */
   async purgeDone(before: Date): Promise<number> {
-    await ensureTable(this.table);
+    await this.ready();
     const cutoff = before.toISOString();
     const filter = odata`state eq 'done' and (touchedAt lt ${cutoff} or claimedAt lt ${cutoff})`;
     let deleted = 0;
@@ -87,7 +126,7 @@ export class TableClaimStore implements ClaimStore {
   }
 
   async unfinished(before: Date, limit: number): Promise<ClaimRecord[]> {
-    await ensureTable(this.table);
+    await this.ready();
     const found: ClaimRecord[] = [];
     // Old rows (claimedAt only) are matched too: their touchedAt is missing, so filter on both.
     const filter = odata`state ne 'done' and (touchedAt lt ${before.toISOString()} or claimedAt lt ${before.toISOString()})`;
@@ -97,11 +136,77 @@ export class TableClaimStore implements ClaimStore {
     }
     return found.sort((a, b) => a.touchedAt.localeCompare(b.touchedAt)).slice(0, limit);
   }
+
+  /** Creates every claim in one transaction: the records, or undefined when the transaction created none. */
+  private async createAll(
+    openings: readonly ClaimOpening[],
+    legacy: ReadonlySet<string>,
+  ): Promise<OpenedClaim[] | undefined> {
+    const keys = openings.map(({ key }) => key);
+    // The same key twice cannot be created twice: opened one by one, the second finds the first.
+    if (new Set(keys).size < keys.length) return undefined;
+    const actions: TransactionAction[] = openings.map(({ key, fresh }) => [
+      'create',
+      { ...locate(key, legacy), key, ...clean(fresh) },
+    ]);
+    try {
+      const response = await this.table.submitTransaction(actions);
+      return openings.map(({ key, fresh }) => ({
+        created: true,
+        record: { key, ...fresh, etag: response.getResponseForEntity(rowKeyOf(key))?.etag ?? '' },
+      }));
+    } catch (error) {
+      if (statusOf(error) === 409 || isPermanentForItem(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private ready(): Promise<ReadonlySet<string>> {
+    this.legacy ??= ensureTable(this.table)
+      .then(() => legacyRows(this.table))
+      .catch((error: unknown) => {
+        this.legacy = undefined;
+        throw error;
+      });
+    return this.legacy;
+  }
 }
 
-function keysOf(key: string): { partitionKey: string; rowKey: string } {
+/** The meeting a key is about (its conversation href): removals, lobby decisions, "not a leader here". */
+const MEETING = /^[^|]*\|(.*?\/conversations\/[^/|?#]+)/;
+
+/**
+ * Where a claim's row is: PartitionKey `m` + a hash of its meeting, or `k` + two hex digits of the key's
+ * hash; a row of the previous layout (PartitionKey: those two digits alone) stays where it is.
+ */
+function locate(key: string, legacy: ReadonlySet<string>): { partitionKey: string; rowKey: string } {
   const rowKey = rowKeyOf(key);
-  return { partitionKey: rowKey.slice(0, 2), rowKey };
+  if (legacy.has(rowKey)) return { partitionKey: rowKey.slice(0, 2), rowKey };
+  const meeting = MEETING.exec(key)?.[1];
+  return { partitionKey: meeting ? `m${rowKeyOf(meeting).slice(0, 32)}` : `k${rowKey.slice(0, 2)}`, rowKey };
+}
+
+/**
+ * Row keys of the rows written before claims were partitioned by meeting (PartitionKey: two hex digits, so
+ * below 'g'). Read for one release, until retention has purged them; the next drops this. A row an older
+ * instance writes after the listing (while a deployment overlaps) is not seen.
+ */
+async function legacyRows(table: TableClient): Promise<ReadonlySet<string>> {
+  const rows = new Set<string>();
+  for await (const row of table.listEntities({
+    queryOptions: { filter: "PartitionKey lt 'g'", select: ['RowKey'] },
+  })) {
+    if (row.rowKey) rows.add(row.rowKey);
+  }
+  return rows;
+}
+
+/** Up to MAX_TRANSACTION indices at a time. */
+function chunks(indices: number[]): number[][] {
+  const out: number[][] = [];
+  for (let start = 0; start < indices.length; start += MAX_TRANSACTION)
+    out.push(indices.slice(start, start + MAX_TRANSACTION));
+  return out;
 }
 
 /** Tables reject `undefined` properties in Replace; leave them out. */

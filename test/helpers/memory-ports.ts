@@ -2,9 +2,11 @@ import type { Notice } from '../../shared/chat/notice.js';
 import type {
   AuditSink,
   ClaimFields,
+  ClaimOpening,
   ClaimRecord,
   ClaimStore,
   NoticeQueue,
+  OpenedClaim,
 } from '../../shared/gatekeeper/ports.js';
 import type { AuditEntry } from '../../shared/store/audit-log.js';
 
@@ -26,13 +28,21 @@ export class MemoryClaimStore implements ClaimStore {
     if (fault) throw fault.error;
   }
 
-  async open(key: string, fresh: ClaimFields): Promise<{ created: boolean; record: ClaimRecord }> {
+  async open(key: string, fresh: ClaimFields): Promise<OpenedClaim> {
     this.maybeFail('open');
     const existing = this.rows.get(key);
     if (existing) return { created: false, record: { ...existing } };
     const record = { key, ...fresh, etag: this.etag() };
     this.rows.set(key, record);
     return { created: true, record: { ...record } };
+  }
+
+  /** The keys of each `openMany` call, in order: which claims were opened together. */
+  readonly openedTogether: string[][] = [];
+
+  async openMany(openings: readonly ClaimOpening[]): Promise<OpenedClaim[]> {
+    this.openedTogether.push(openings.map(({ key }) => key));
+    return Promise.all(openings.map(({ key, fresh }) => this.open(key, fresh)));
   }
 
   async read(key: string): Promise<ClaimRecord | undefined> {

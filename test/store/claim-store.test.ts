@@ -1,0 +1,108 @@
+import type { TableClient } from '@azure/data-tables';
+import { describe, expect, it } from 'vitest';
+import { fresh } from '../../shared/gatekeeper/claim-lifecycle.js';
+import { effectKeys } from '../../shared/gatekeeper/effect-keys.js';
+import { rowKeyOf } from '../../shared/lib/row-key.js';
+import { TableClaimStore } from '../../shared/store/claim-store.js';
+import { uniqueTable } from '../helpers/storage.js';
+
+const APP = 'https://pool/ucwa/oauth/v1/applications/A1/communication';
+const guest = (meeting: string, n: number) => `${APP}/conversations/${meeting}/participants/guest${n}`;
+const opening = (key: string, owner = 'run-1') => ({ key, fresh: fresh({ owner, now: Date.now() }) });
+
+/** The store over a fresh table, counting the HTTP requests it makes (a transaction is one). */
+function counted(table: TableClient = uniqueTable('claims')) {
+  const requests: string[] = [];
+  table.pipeline.addPolicy({
+    name: 'count',
+    sendRequest: (request, next) => {
+      requests.push(`${request.method} ${new URL(request.url).pathname}`);
+      return next(request);
+    },
+  });
+  return { store: new TableClaimStore(table), table, requests };
+}
+
+async function partitionsOf(table: TableClient): Promise<Map<string, string>> {
+  const rows = new Map<string, string>();
+  for await (const row of table.listEntities<{ key: string }>()) rows.set(row.key, row.partitionKey ?? '');
+  return rows;
+}
+
+describe('TableClaimStore.openMany (Azurite)', () => {
+  it("opens one meeting's claims in one transaction, one partition per meeting", async () => {
+    const { store, table, requests } = counted();
+    await store.warm();
+    requests.length = 0;
+    const keys = [1, 2, 3].map((n) => effectKeys.removal(guest('M1', n)));
+    const other = effectKeys.removal(guest('M2', 1));
+    const opened = await store.openMany([...keys, other].map((key) => opening(key)));
+
+    expect(opened.map((o) => [o.record.key, o.created])).toEqual([...keys, other].map((key) => [key, true]));
+    // Three claims of M1 in one $batch; M2's single claim as a plain insert.
+    expect(requests.filter((r) => r.endsWith('/$batch'))).toHaveLength(1);
+    expect(requests).toHaveLength(2);
+    const partitions = await partitionsOf(table);
+    expect(new Set(keys.map((key) => partitions.get(key))).size).toBe(1);
+    expect(partitions.get(other)).not.toBe(partitions.get(keys[0] ?? ''));
+    // The records carry their ETags: an ETag-conditional write succeeds on each.
+    for (const { record } of opened)
+      expect(await store.write(record, { touchedAt: new Date().toISOString() })).toBeDefined();
+  });
+
+  it('a claim that exists already: the transaction creates nothing, each is opened on its own', async () => {
+    const { store } = counted();
+    const keys = [1, 2, 3].map((n) => effectKeys.removal(guest('M1', n)));
+    const first = await store.open(keys[1] ?? '', { ...fresh({ owner: 'run-0', now: 0 }), state: 'done' });
+    const opened = await store.openMany(keys.map((key) => opening(key)));
+    expect(opened.map((o) => o.created)).toEqual([true, false, true]);
+    expect(opened[1]?.record).toMatchObject({ state: 'done', owner: 'run-0', etag: first.record.etag });
+  });
+
+  it('more than 100 claims of one meeting go in transactions of at most 100', async () => {
+    const { store, requests } = counted();
+    await store.warm();
+    requests.length = 0;
+    const keys = Array.from({ length: 101 }, (_, n) => effectKeys.removal(guest('M1', n)));
+    const opened = await store.openMany(keys.map((key) => opening(key)));
+    expect(opened.every((o) => o.created)).toBe(true);
+    expect(requests.filter((r) => r.endsWith('/$batch'))).toHaveLength(1);
+    expect(requests).toHaveLength(2);
+  });
+});
+
+describe('TableClaimStore: rows of the previous layout (PartitionKey: two hex digits) are still read', () => {
+  it('reads, opens and writes a row where it is, and creates new ones in the new layout', async () => {
+    const table = uniqueTable('claims');
+    const oldKey = effectKeys.removal(guest('M1', 1));
+    const rowKey = rowKeyOf(oldKey);
+    // Written by the previous release: pending, its request sent, and the run that held it died.
+    await table.createTable();
+    await table.createEntity({
+      partitionKey: rowKey.slice(0, 2),
+      rowKey,
+      key: oldKey,
+      ...fresh({ owner: 'dead', now: 0 }),
+      sentAt: new Date(0).toISOString(),
+    });
+    const store = new TableClaimStore(table);
+
+    expect(await store.read(oldKey)).toMatchObject({ state: 'pending', owner: 'dead' });
+    const newKey = effectKeys.removal(guest('M1', 2));
+    const [old, created] = await store.openMany([opening(oldKey), opening(newKey)]);
+    expect(old).toMatchObject({
+      created: false,
+      record: { owner: 'dead', sentAt: new Date(0).toISOString() },
+    });
+    expect(created?.created).toBe(true);
+    if (!old) throw new Error('opened nothing');
+    const taken = await store.write(old.record, { owner: 'run-1' });
+    expect(taken?.owner).toBe('run-1');
+    expect(await store.unfinished(new Date(), 10)).toHaveLength(2);
+
+    const partitions = await partitionsOf(table);
+    expect(partitions.get(oldKey)).toBe(rowKey.slice(0, 2));
+    expect(partitions.get(newKey)).toMatch(/^m[0-9a-f]{32}$/);
+    expect(partitions.size).toBe(2);
+  });
+});
