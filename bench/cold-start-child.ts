@@ -8,8 +8,13 @@
  *      and Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set; the local host demands no
  *      function key here, and anonymous /api/health answers from memory without building anything).
  * Any connection to a non-loopback address is refused and reported, so nothing leaves the machine.
+ * Step 3 is split without a hook in the production code, from Node's diagnostics channels: the request
+ * reaching the host (http.server.request.start) → the discovery probe leaving (the first fetch to
+ * /autodiscover: the runtime is built by then; its storage requests are node:http's) → the probe answered →
+ * the answer read here.
  * Prints one line: COLD_START <json>.
  */
+import dc from 'node:diagnostics_channel';
 import { request } from 'node:http';
 import net from 'node:net';
 import type * as LocalHostModule from '../dev/host/local-host.js';
@@ -25,6 +30,17 @@ export interface ColdStartSample {
   firstResponseMs: number;
   /** Process start to the health answer. */
   sinceProcessStartMs: number;
+  /** Import start to the health request reaching the local host. */
+  requestMs?: number;
+  /** The request reaching the host → the discovery probe leaving: settings, createRuntime (storage, clients). */
+  runtimeBuildMs?: number;
+  /** Storage requests made while building the runtime, and their summed HTTP time. */
+  buildStorageRequests?: number;
+  buildStorageMs?: number;
+  /** The discovery probe's fetch, created → answer read. */
+  probeMs?: number;
+  /** The probe answered → the health answer read here (the report, the host; anything else holding the loop). */
+  afterProbeMs?: number;
   status: number;
   functions: number;
   blockedConnections: string[];
@@ -61,6 +77,37 @@ function get(url: string): Promise<number> {
   });
 }
 
+/** Timestamps (performance.now()) of the health request's steps, from the diagnostics channels. */
+const steps: {
+  request?: number;
+  probe?: number;
+  probed?: number;
+  storage: { start: number; end?: number }[];
+} = { storage: [] };
+const probes = new WeakSet<object>();
+const storageRequests = new WeakMap<object, { start: number; end?: number }>();
+dc.subscribe('http.server.request.start', () => {
+  steps.request ??= performance.now();
+});
+dc.subscribe('undici:request:create', (message) => {
+  const { request: sent } = message as { request: { path?: string } };
+  if (steps.probe !== undefined || !sent.path?.includes('/autodiscover')) return;
+  steps.probe = performance.now();
+  probes.add(sent);
+});
+dc.subscribe('undici:request:trailers', (message) => {
+  if (probes.has((message as { request: object }).request)) steps.probed ??= performance.now();
+});
+dc.subscribe('http.client.request.start', (message) => {
+  const entry = { start: performance.now() };
+  steps.storage.push(entry);
+  storageRequests.set((message as { request: object }).request, entry);
+});
+dc.subscribe('http.client.response.finish', (message) => {
+  const entry = storageRequests.get((message as { request: object }).request);
+  if (entry) entry.end = performance.now();
+});
+
 async function main(): Promise<void> {
   const dist = process.argv[2];
   if (!dist) throw new Error('usage: cold-start-child <file URL of dist/>');
@@ -81,12 +128,28 @@ async function main(): Promise<void> {
   const listening = performance.now();
   const status = await get(`${host.url}/api/health/report`);
   const answered = performance.now();
+  const building =
+    steps.request !== undefined && steps.probe !== undefined
+      ? steps.storage.filter((r) => r.start >= (steps.request ?? 0) && r.start <= (steps.probe ?? 0))
+      : [];
   const sample: ColdStartSample = {
     bootMs: t0,
     importMs: imported - t0,
     listeningMs: listening - t0,
     firstResponseMs: answered - t0,
     sinceProcessStartMs: answered,
+    ...(steps.request !== undefined ? { requestMs: steps.request - t0 } : {}),
+    ...(steps.request !== undefined && steps.probe !== undefined
+      ? {
+          runtimeBuildMs: steps.probe - steps.request,
+          buildStorageRequests: building.length,
+          buildStorageMs: building.reduce((sum, r) => sum + ((r.end ?? r.start) - r.start), 0),
+        }
+      : {}),
+    ...(steps.probe !== undefined && steps.probed !== undefined
+      ? { probeMs: steps.probed - steps.probe }
+      : {}),
+    ...(steps.probed !== undefined ? { afterProbeMs: answered - steps.probed } : {}),
     status,
     functions: functionDefinitions.length,
     blockedConnections: blocked,

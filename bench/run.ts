@@ -8,7 +8,10 @@
  *   --invitations <n>       invitations for the gatekeeper (default 1000)
  *   --baseline-invitations <n>  invitations for the baseline (default 200: it needs ~2 round trips each)
  *   --cold-runs <n>         cold starts per variant (default 5, plus one warm-up)
- *   --only <list>           any of eject,burst,invitations,cold (default all)
+ *   --fresh-runs <n>        fresh starts for the first removal (default 5, plus one warm-up)
+ *   --warm <n>              warm removals after each fresh start's first (default 3)
+ *   --scale                 also the gatekeeper at --scale-invitations invitations (default 10000; ~4 min)
+ *   --only <list>           any of eject,burst,invitations,cold,first (default all)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -16,12 +19,15 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
 import ts from 'typescript';
 import { startAzurite } from '../dev/azurite.js';
-import { BATCH_SIZE, problemsOf, type Results, tableOf, targetsOf } from './report.js';
+import { writeCharts } from './charts.js';
+import { BATCH_SIZE, phasesTableOf, problemsOf, type Results, tableOf, targetsOf } from './report.js';
 import { burst, burstBaseline } from './scenarios/burst.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { eventToEject, eventToEjectBaseline } from './scenarios/event-to-eject.js';
+import { firstRemoval } from './scenarios/first-removal.js';
 import { invitations } from './scenarios/invitations.js';
 import { type BenchConfig, keepAwake, traceStorage } from './setup.js';
 import { round, table } from './stats.js';
@@ -38,7 +44,11 @@ const { values: flags } = parseArgs({
     invitations: { type: 'string', default: '1000' },
     'baseline-invitations': { type: 'string', default: '200' },
     'cold-runs': { type: 'string', default: '5' },
-    only: { type: 'string', default: 'eject,burst,invitations,cold' },
+    'fresh-runs': { type: 'string', default: '5' },
+    warm: { type: 'string', default: '3' },
+    scale: { type: 'boolean', default: false },
+    'scale-invitations': { type: 'string', default: '10000' },
+    only: { type: 'string', default: 'eject,burst,invitations,cold,first' },
   },
 });
 
@@ -53,7 +63,10 @@ const events = count('events', flags.events, 1);
 const invitationCount = count('invitations', flags.invitations, 1);
 const baselineInvitations = count('baseline-invitations', flags['baseline-invitations'], 1);
 const coldRuns = count('cold-runs', flags['cold-runs'], 1);
-const SCENARIOS = ['eject', 'burst', 'invitations', 'cold'];
+const freshRuns = count('fresh-runs', flags['fresh-runs'], 1);
+const warmRemovals = count('warm', flags.warm, 1);
+const scaleInvitations = flags.scale ? count('scale-invitations', flags['scale-invitations'], 1) : undefined;
+const SCENARIOS = ['eject', 'burst', 'invitations', 'cold', 'first'];
 const only = new Set((flags.only ?? '').split(',').map((name) => name.trim()));
 for (const name of only) {
   if (!SCENARIOS.includes(name)) throw new Error(`--only: ${name} is not one of ${SCENARIOS.join(',')}`);
@@ -100,7 +113,12 @@ async function ensureBuild(): Promise<void> {
 async function transpilePrograms(): Promise<string> {
   const out = await mkdtemp(join(tmpdir(), 'ucwa-bench-'));
   await writeFile(join(out, 'package.json'), '{"type":"module"}\n');
-  for (const file of ['cold-start-child.ts', 'baseline.ts', 'scenarios/invitations-child.ts']) {
+  for (const file of [
+    'cold-start-child.ts',
+    'baseline.ts',
+    'scenarios/invitations-child.ts',
+    'module-hooks.ts',
+  ]) {
     const source = await readFile(join(ROOT, 'bench', file), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: {
@@ -113,6 +131,22 @@ async function transpilePrograms(): Promise<string> {
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, outputText);
   }
+  // The first-removal child is the gatekeeper's code bundled the way dev/bundle.ts bundles the deployed entry
+  // point (one ESM bundle, lazy imports as chunks), so it loads what a deployed instance loads.
+  await build({
+    entryPoints: { 'first-removal-child': join(ROOT, 'bench', 'scenarios', 'first-removal-child.ts') },
+    outdir: join(out, 'first-removal'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    external: ['@azure/functions-core'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
   return out;
 }
 
@@ -178,19 +212,51 @@ async function main(): Promise<void> {
       };
     }
     if (only.has('invitations')) {
-      const common = { window: 10, programDir: programs, distDir: DIST, timeoutMs: 60_000 };
+      const common = { window: 10, programDir: programs, distDir: DIST };
+      // A deadline that grows with the count (the gatekeeper does ~50 a second here, the baseline ~20).
+      const timeoutMs = (n: number) => Math.max(60_000, n * 60);
       results.invitations = {
         gatekeeper: await step('invitations', `3 invitations: gatekeeper, ${invitationCount}`, () =>
-          invitations(config, { ...common, strategy: 'gatekeeper', count: invitationCount }),
+          invitations(config, {
+            ...common,
+            strategy: 'gatekeeper',
+            count: invitationCount,
+            timeoutMs: timeoutMs(invitationCount),
+          }),
         ),
         baseline: await step('invitationsBaseline', `3 invitations: baseline, ${baselineInvitations}`, () =>
-          invitations(config, { ...common, strategy: 'baseline', count: baselineInvitations }),
+          invitations(config, {
+            ...common,
+            strategy: 'baseline',
+            count: baselineInvitations,
+            timeoutMs: timeoutMs(baselineInvitations),
+          }),
         ),
       };
+      if (scaleInvitations) {
+        results.invitations.scale = await step(
+          'invitationsScale',
+          `3 invitations: gatekeeper, ${scaleInvitations} (--scale)`,
+          () =>
+            invitations(config, {
+              ...common,
+              strategy: 'gatekeeper',
+              count: scaleInvitations,
+              timeoutMs: timeoutMs(scaleInvitations),
+            }),
+        );
+      }
     }
     if (only.has('cold')) {
       results.coldStart = await step('coldStart', `4 cold start: ${coldRuns} + 1 processes per variant`, () =>
         coldStart(config, { runs: coldRuns, programDir: programs, distDir: DIST }),
+      );
+    }
+    if (only.has('first')) {
+      results.firstRemoval = await step(
+        'firstRemoval',
+        `5 first removal: ${freshRuns} + 1 fresh starts, ${warmRemovals} warm removals each`,
+        () => firstRemoval(config, { runs: freshRuns, warm: warmRemovals, programDir: programs }),
       );
     }
   } finally {
@@ -217,15 +283,17 @@ async function main(): Promise<void> {
   );
   console.log(tableOf(results));
   console.log('\nratio = gatekeeper / baseline (baseline / gatekeeper for per second): below 1 is better.');
+  const phases = phasesTableOf(results);
+  if (phases) console.log(`\n${phases}`);
   console.log(
     `\n${table(
       ['target', 'limit', 'measured', 'met'],
-      targets.map((t) => [t.figure, t.target, t.value, t.met ? 'yes' : 'NO']),
+      targets.map((t) => [t.figure, t.target, t.value, t.met === undefined ? '–' : t.met ? 'yes' : 'NO']),
     )}`,
   );
   for (const target of targets.filter((t) => t.why)) console.log(`\n✗ ${target.figure}: ${target.why}`);
   if (results.burst && results.burst.gatekeeper.removalPosts > 0) {
-    console.log('\nEjects went out one POST per guest: the burst needs them batched (UcwaClient.batch).');
+    console.log('\nRemovals went out one POST per guest: the burst needs them batched (UcwaClient.batch).');
   }
   if (problems.length > 0) console.log(`\nProblems:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
@@ -236,6 +304,9 @@ async function main(): Promise<void> {
     invitations: invitationCount,
     baselineInvitations,
     coldRuns,
+    freshRuns,
+    warmRemovals,
+    ...(scaleInvitations ? { scaleInvitations } : {}),
     pollMs: POLL_MS,
     batchSize: BATCH_SIZE,
   };
@@ -243,7 +314,8 @@ async function main(): Promise<void> {
     file,
     `${JSON.stringify({ generatedAt: new Date().toISOString(), seconds, machine, code, config: parameters, results, targets, problems }, null, 2)}\n`,
   );
-  console.log(`\nwrote ${relative(process.cwd(), file)}`);
+  const charts = await writeCharts(results, { latencyMs, commit: code.commit, dir: join(ROOT, 'bench') });
+  console.log(`\nwrote ${[file, ...charts].map((path) => relative(process.cwd(), path)).join(', ')}`);
 }
 
 main().catch((error: unknown) => {

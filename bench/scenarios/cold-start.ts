@@ -21,6 +21,14 @@ export interface ColdStartRun {
   sinceProcessStartMs: number;
   minFirstResponseMs: number;
   maxFirstResponseMs: number;
+  /** The first response split (medians; see cold-start-child): import → listening → request → runtime built
+   * (its storage requests) → discovery probed → answer read. */
+  requestMs?: number;
+  runtimeBuildMs?: number;
+  buildStorageRequests?: number;
+  buildStorageMs?: number;
+  probeMs?: number;
+  afterProbeMs?: number;
   samples: ColdStartSample[];
   problems: string[];
 }
@@ -94,7 +102,23 @@ function summarizeRuns(samples: ColdStartSample[], telemetry: boolean): ColdStar
     ...(s.status === 0 ? ['health did not answer'] : []),
     ...s.blockedConnections.map((host) => `blocked a connection to ${host}`),
   ]);
+  const medianOf = (pick: (s: ColdStartSample) => number | undefined) => {
+    const values = samples.flatMap((s) => {
+      const value = pick(s);
+      return value === undefined ? [] : [value];
+    });
+    return values.length === samples.length && values.length > 0 ? round(median(values)) : undefined;
+  };
+  const split = {
+    requestMs: medianOf((s) => s.requestMs),
+    runtimeBuildMs: medianOf((s) => s.runtimeBuildMs),
+    buildStorageRequests: medianOf((s) => s.buildStorageRequests),
+    buildStorageMs: medianOf((s) => s.buildStorageMs),
+    probeMs: medianOf((s) => s.probeMs),
+    afterProbeMs: medianOf((s) => s.afterProbeMs),
+  };
   return {
+    ...Object.fromEntries(Object.entries(split).filter(([, value]) => value !== undefined)),
     telemetry,
     runs: samples.length,
     importMs: round(median(samples.map((s) => s.importMs))),

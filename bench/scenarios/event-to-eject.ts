@@ -1,11 +1,26 @@
 /**
- * Scenario 1, event to eject: one anonymous guest knocks at a time, always while the gatekeeper's P-GET is
+ * Scenario 1, event to removal: one anonymous guest knocks at a time, always while the gatekeeper's P-GET is
  * parked, so the knock, the simulator emitting the lobby `added` event and the P-GET response leaving are one
- * instant. Start: that P-GET response leaving the simulator (`completedAt`). Stop: the eject taking effect in
- * the simulator (the action's `at`, after the injected latency — the eject POST's own round trip counts).
- * Round trips: the requests the gatekeeper made from start to the eject POST's arrival, the POST included.
+ * instant. Start: that P-GET response leaving the simulator (`completedAt`). Stop: the removal (a lobby
+ * reject, or an eject) taking effect in the simulator (the action's `at`, after the injected latency — the
+ * removal POST's own round trip counts). Round trips: the requests the gatekeeper made from start to the
+ * POST's arrival, the POST included.
+ *
+ * Phases (bench/probe.ts, no hook in the production code): the gatekeeper runs in this process, so the
+ * simulator's timestamps and the probe's are on one clock. `in`: the answer leaving the simulator → fully
+ * read by the gatekeeper; then parse, read, policy, claim (prep, insert, answer), act, the sending write, to
+ * POST (see `Phases`); `out`: the removal request created by fetch → arriving at the simulator.
  */
 import { NaiveClient } from '../baseline.js';
+import {
+  instrument,
+  isEventsUrl,
+  isRemovalUrl,
+  type Phases,
+  phasesOf,
+  startProbe,
+  storageHostsOf,
+} from '../probe.js';
 import {
   anonymousGuest,
   type BenchConfig,
@@ -23,6 +38,8 @@ import {
 } from '../setup.js';
 import { round, type Summary, summarize } from '../stats.js';
 
+export type PhaseName = keyof Phases | 'in' | 'out';
+
 export interface EjectRun {
   strategy: string;
   events: number;
@@ -30,40 +47,57 @@ export interface EjectRun {
   /** Every sample in knock order, for a look at warm-up and outliers. */
   samplesMs: number[];
   roundTrips: Summary;
-  /** The same latency measured to the eject POST reaching the simulator's socket (before its latency). */
+  /** The same latency measured to the removal POST reaching the simulator's socket (before its latency). */
   msToPostArrival: Summary;
-  /** Time to the POST's arrival not spent in UCWA round trips: arrival − start − (trips − 1) × latency… */
+  /** Time to the POST's arrival not spent in UCWA round trips: arrival − start − (trips − 1) × latency. */
   overheadMs?: Summary;
-  /** …split at the idempotency claim, the one storage request before the POST: */
-  breakdown?: {
-    /** parsing the events (and the participant), the policy, the Azure SDK preparing the insert; */
-    beforeClaimMs: Summary;
-    /** the insert's HTTP exchange with Azurite; */
-    claimMs: Summary;
-    /** the SDK reading the answer, then the eject POST until it reaches the simulator. */
-    afterClaimMs: Summary;
-  };
+  /** That time phase by phase (ms; see Phases in bench/probe.ts), over the samples where every mark was seen. */
+  phases?: Partial<Record<PhaseName, Summary>>;
   /** Knock to the P-GET response leaving: ~0 by construction (a check; the baseline has no event). */
   knockToEmitMs?: Summary;
   problems: string[];
+}
+
+/** A lobby reject or a meeting eject: both remove the guest. */
+export const isRemoval = (kind: string): boolean => kind === 'eject' || kind === 'reject';
+
+/** Summaries of per-sample phases, each phase over the samples that have it. */
+export function summarizePhases(
+  samples: readonly Partial<Record<PhaseName, number>>[],
+): Partial<Record<PhaseName, Summary>> {
+  const names = [...new Set(samples.flatMap((sample) => Object.keys(sample)))] as PhaseName[];
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      summarize(samples.flatMap((sample) => (sample[name] === undefined ? [] : [sample[name]]))),
+    ]),
+  );
 }
 
 export async function eventToEject(
   config: BenchConfig,
   options: { events: number; embedParticipant: boolean },
 ): Promise<EjectRun> {
-  const world = await startGatekeeper(config, options.embedParticipant ? 'ejectembedded' : 'ejectlink', 1);
+  // Before the gatekeeper starts: the P-GET parked for the first knock is already on its way once it is ready.
+  const probe = startProbe(storageHostsOf(config.storage));
+  const world = await startGatekeeper(
+    config,
+    options.embedParticipant ? 'ejectembedded' : 'ejectlink',
+    1,
+  ).catch((error: unknown) => {
+    probe.close();
+    throw error;
+  });
   const { sim } = world;
   const meeting = world.meetings[0];
   if (!meeting) throw new Error('no meeting');
+  instrument(world.rt, probe);
   const ms: number[] = [];
   const trips: number[] = [];
   const toArrival: number[] = [];
   const knockToEmit: number[] = [];
   const overhead: number[] = [];
-  const beforeClaim: number[] = [];
-  const claim: number[] = [];
-  const afterClaim: number[] = [];
+  const phases: Partial<Record<PhaseName, number>>[] = [];
   try {
     for (let index = 0; index < options.events; index++) {
       await whenParked(sim, config.latencyMs);
@@ -75,16 +109,16 @@ export async function eventToEject(
         'the lobby event',
       );
       let participantHref = '';
-      const ejected = waitFor(
+      const removed = waitFor(
         simActions(sim),
         (action) =>
-          action.kind === 'eject' && participantHref !== '' && action.href.startsWith(participantHref),
+          isRemoval(action.kind) && participantHref !== '' && action.href.startsWith(participantHref),
         5_000,
-        'the eject',
+        'the removal',
       );
       const guest = meeting.knock(anonymousGuest(index), { embedParticipant: options.embedParticipant });
       participantHref = guest.participantHref;
-      const [response, action] = await Promise.all([emitted, ejected]);
+      const [response, action] = await Promise.all([emitted, removed]);
       const start = response.completedAt ?? response.at;
       const post = sim.requests.findLast(
         (request) => request.method === 'POST' && request.path === action.href,
@@ -94,16 +128,15 @@ export async function eventToEject(
       toArrival.push(arrival - start);
       const roundTrips = sim.requests.filter((r) => !r.batchPart && r.at >= start && r.at <= arrival).length;
       trips.push(roundTrips);
-      const local = arrival - start - (roundTrips - 1) * config.latencyMs;
-      overhead.push(local);
-      const insert = config.storageTrace.requests.find((r) => r.start >= start && r.start <= arrival);
-      if (insert?.end !== undefined) {
-        const before = insert.start - start - (roundTrips - 1) * config.latencyMs;
-        beforeClaim.push(before);
-        claim.push(insert.end - insert.start);
-        afterClaim.push(local - before - (insert.end - insert.start));
-      }
+      overhead.push(arrival - start - (roundTrips - 1) * config.latencyMs);
       knockToEmit.push(start - knockAt);
+      const received = probe.fetches.find((span) => isEventsUrl(span.url) && (span.end ?? 0) >= start)?.end;
+      const sent = probe.fetches.find(
+        (span) => span.method === 'POST' && isRemovalUrl(span.url) && span.start >= (received ?? start),
+      );
+      const sample = received !== undefined && sent ? phasesOf(probe, received, sent.start) : undefined;
+      if (received !== undefined && sent && sample)
+        phases.push({ in: received - start, ...sample, out: arrival - sent.start });
     }
     return {
       strategy: options.embedParticipant
@@ -115,15 +148,17 @@ export async function eventToEject(
       roundTrips: summarize(trips),
       msToPostArrival: summarize(toArrival),
       overheadMs: summarize(overhead),
-      breakdown: {
-        beforeClaimMs: summarize(beforeClaim),
-        claimMs: summarize(claim),
-        afterClaimMs: summarize(afterClaim),
-      },
+      phases: summarizePhases(phases),
       knockToEmitMs: summarize(knockToEmit),
-      problems: world.problems,
+      problems: [
+        ...world.problems,
+        ...(phases.length < ms.length
+          ? [`phases seen in ${phases.length} of ${ms.length} samples (a probe mark was missing)`]
+          : []),
+      ],
     };
   } finally {
+    probe.close();
     await world.close();
   }
 }
@@ -161,9 +196,9 @@ export async function eventToEjectBaseline(
         const href = guest.participantHref;
         const action = await waitFor(
           simActions(sim),
-          (a) => a.kind === 'eject' && a.href.startsWith(href),
+          (a) => isRemoval(a.kind) && a.href.startsWith(href),
           options.intervalMs * 3,
-          'the baseline eject',
+          'the baseline removal',
         );
         const post = sim.requests.findLast((r) => r.method === 'POST' && r.path === action.href);
         const arrival = post?.at ?? action.at;

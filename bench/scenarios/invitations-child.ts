@@ -29,6 +29,11 @@ export interface ChildResult {
   rssPeakBytes: number;
   /** The kernel's peak RSS over the process's life (setup included). */
   maxRssBytes: number;
+  /** V8 heap in use after a full GC when measuring began and when it stopped (needs --expose-gc), and the
+   * highest heap in use sampled meanwhile: what the invitations left behind, and what they needed at once. */
+  heapStartBytes?: number;
+  heapEndBytes?: number;
+  heapPeakBytes: number;
   /** Requests through node:http while measuring: only the Azure SDK uses it (UCWA and chat use fetch). */
   storageRequests: number;
   problems: string[];
@@ -71,7 +76,8 @@ async function startStrategy(options: ChildOptions, signal: AbortSignal, problem
     log: { info: () => undefined, warn: note, error: note },
     namespace: options.namespace,
   });
-  return { running: runWatch(rt, Date.now() + 150_000, signal), problems };
+  // Held until the parent says stop; a deadline long enough for the --scale run (10,000 at ~50 a second).
+  return { running: runWatch(rt, Date.now() + 3_600_000, signal), problems };
 }
 
 async function main(): Promise<void> {
@@ -93,13 +99,24 @@ async function main(): Promise<void> {
   let cpu = process.cpuUsage();
   let rssStart = 0;
   let rssPeak = 0;
+  let heapStart: number | undefined;
+  let heapPeak = 0;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const heapAfterGc = () => {
+    if (!gc) return undefined;
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
   let sampler: NodeJS.Timeout | undefined;
   process.on('message', async (message: ParentMessage) => {
     if (message.type === 'measure') {
+      heapStart = heapAfterGc();
       rssStart = process.memoryUsage.rss();
       rssPeak = rssStart;
+      heapPeak = process.memoryUsage().heapUsed;
       sampler = setInterval(() => {
         rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+        heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
       }, 10);
       storageAtStart = httpRequests;
       cpu = process.cpuUsage();
@@ -110,6 +127,7 @@ async function main(): Promise<void> {
     const storageRequests = httpRequests - storageAtStart;
     clearInterval(sampler);
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+    const heapEnd = heapAfterGc();
     stop.abort();
     await Promise.race([failed, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     await send({
@@ -120,6 +138,9 @@ async function main(): Promise<void> {
         rssStartBytes: rssStart,
         rssPeakBytes: rssPeak,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        ...(heapStart !== undefined ? { heapStartBytes: heapStart } : {}),
+        ...(heapEnd !== undefined ? { heapEndBytes: heapEnd } : {}),
+        heapPeakBytes: heapPeak,
         storageRequests,
         problems: [...new Set([...problems, ...strategy.problems])],
       },

@@ -37,6 +37,10 @@ export interface InvitationsRun {
   maxRssMb: number;
   /** (sampled peak − RSS when measuring began) / invitations. */
   rssGrowthKbPerInvitation: number;
+  /** Highest V8 heap in use sampled while measuring. */
+  heapPeakMb: number;
+  /** V8 heap in use after a full GC, end − start, per invitation: what each invitation leaves behind. */
+  heapRetainedKbPerInvitation?: number;
   roundTripsPerInvitation: number;
   pGetsPerInvitation: number;
   storageRequestsPerInvitation: number;
@@ -104,7 +108,8 @@ export async function invitations(
     distUrl: pathToFileURL(`${options.distDir}/`).href,
   };
   const child = fork(join(options.programDir, 'scenarios', 'invitations-child.js'), [], {
-    execArgv: [],
+    // A full GC before and after measuring, for the heap the invitations leave behind (nothing else runs it).
+    execArgv: ['--expose-gc'],
     env: { PATH: process.env.PATH ?? '', BENCH_CHILD: JSON.stringify(childOptions) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -155,6 +160,15 @@ export async function invitations(
         (result.rssPeakBytes - result.rssStartBytes) / 1024 / Math.max(1, done),
         2,
       ),
+      heapPeakMb: mb(result.heapPeakBytes),
+      ...(result.heapStartBytes !== undefined && result.heapEndBytes !== undefined
+        ? {
+            heapRetainedKbPerInvitation: round(
+              (result.heapEndBytes - result.heapStartBytes) / 1024 / Math.max(1, done),
+              2,
+            ),
+          }
+        : {}),
       roundTripsPerInvitation: round(window.length / Math.max(1, done), 2),
       pGetsPerInvitation: round(window.filter(isEventsRequest).length / Math.max(1, done), 2),
       storageRequestsPerInvitation: round(result.storageRequests / Math.max(1, done), 2),
