@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODES } from './gatekeeper/outcome.js';
 import { isHttpsOrLoopback } from './lib/loopback.js';
 
 /**
@@ -184,7 +185,7 @@ const settingsSchema = z.object({
   AZURE_CLIENT_SECRET: optionalString,
   AZURE_AUTHORITY_HOST: secureUrl.default('https://login.microsoftonline.com'),
   INBOUND_AUDIENCE: optionalString,
-  GATEKEEPER_MODE: z.enum(['enforce', 'dry-run']).default('dry-run'),
+  GATEKEEPER_MODE: z.enum(MODES).default('dry-run'),
   GATEKEEPER_POLICY: optionalString,
   WATCHED_MEETINGS: list.default([]),
   CHAT_TEAMS_WEBHOOK_URL: secureUrl.optional(),

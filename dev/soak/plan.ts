@@ -4,9 +4,10 @@
  * the same plan (see `planDigest`); only how the processes' timing interleaves with it differs between runs.
  */
 import { createHash } from 'node:crypto';
+import type { Mode } from '../../shared/gatekeeper/outcome.js';
 import type { ParticipantSeed } from '../ucwa-sim/index.js';
 
-export type Mode = 'enforce' | 'dry-run';
+export type { Mode };
 
 /** Odd values in an event's embedded copy; `invalid` ones break the schema, so the event must be rejected. */
 export const TAMPERS = {

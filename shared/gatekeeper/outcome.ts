@@ -1,5 +1,6 @@
-/** Whether the gatekeeper acts, or only says what it would do. Declared once; settings and notices use it. */
-export type Mode = 'enforce' | 'dry-run';
+/** Whether the gatekeeper acts, or only says what it would do. Declared once: the setting parses these. */
+export const MODES = ['enforce', 'dry-run'] as const;
+export type Mode = (typeof MODES)[number];
 
 /** What came of one effect. The gatekeeper owns this; chat notices and audit rows carry it. */
 export type OutcomeStatus = 'done' | 'would-do' | 'skipped' | 'failed' | 'already-left' | 'not-permitted';
