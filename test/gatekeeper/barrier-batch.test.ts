@@ -49,4 +49,43 @@ describe('BarrierBatch', () => {
     expect(await again.worker(async (submit) => (await submit(1)) + (await submit(2)))).toBe(3);
     expect(calls.slice(1)).toEqual([[1], [2]]);
   });
+
+  it('batches a second kind of request behind the same barrier: waiting on either counts, failures stay apart', async () => {
+    const calls: string[] = [];
+    const barrier = new BarrierBatch(async (items: number[]) => {
+      calls.push(`remove ${items}`);
+      return items.map((n) => n * 10);
+    });
+    const claim = barrier.also(async (items: string[]) => {
+      calls.push(`claim ${items}`);
+      if (items.includes('bad')) throw new Error('storage down');
+      return items.map((item) => `${item}!`);
+    });
+    // Each worker claims, then removes; the one with two events claims again after its first removal.
+    const results = await Promise.all([
+      barrier.worker(async (submit) => [
+        await claim('a'),
+        await submit(1),
+        await claim('a2'),
+        await submit(2),
+      ]),
+      barrier.worker(async (submit) => {
+        await tick();
+        return [await claim('b'), await submit(3)];
+      }),
+    ]);
+    expect(results).toEqual([
+      ['a!', 10, 'a2!', 20],
+      ['b!', 30],
+    ]);
+    expect(calls).toEqual(['claim a,b', 'remove 1,3', 'claim a2', 'remove 2']);
+
+    calls.length = 0;
+    const failed = barrier.worker(async () => claim('bad'));
+    const removed = barrier.worker(async (submit) => submit(4));
+    await expect(failed).rejects.toThrow('storage down');
+    expect(await removed).toBe(40);
+    // One flush: both kinds went out together, and only the claim failed.
+    expect(calls.sort()).toEqual(['claim bad', 'remove 4']);
+  });
 });
