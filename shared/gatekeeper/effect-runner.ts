@@ -12,7 +12,7 @@ import {
 import { type ClaimReport, type ConcludeDeps, type Conclusion, conclude } from './conclude.js';
 import { isRefusedForItem, isTransient, refusalDetail } from './failures.js';
 import { type ActionOutcome, storedOutcome } from './outcome.js';
-import type { ClaimRecord } from './ports.js';
+import type { ClaimRecord, ClaimStore } from './ports.js';
 
 /** An outcome the server refused for now (409/410/412 after re-reads): tried again later, up to a bound. */
 export interface Refused {
@@ -41,6 +41,13 @@ export interface EffectSpec {
   confirmReopen?(): Promise<boolean>;
   /** Called once the outcome is known, before it is reported (telemetry). */
   observed?(outcome: ActionOutcome, report: ClaimReport): void;
+  /** How the claim is opened; default the store's `open`. A batch opens its guests' claims together. */
+  openClaim?: ClaimStore['open'];
+  /**
+   * The request goes out as soon as the claim is created (a removal of the participant just seen): a new
+   * claim then carries `sentAt` from the start, and the first `request.sending()` writes nothing.
+   */
+  sendsOnOpen?: boolean;
 }
 
 /** What an effect tells its claim about the request that performs it. */
@@ -88,7 +95,9 @@ export class EffectRunner {
       staleAfterMs: this.deps.staleAfterMs,
       ...(spec.removal ? { removal: spec.removal } : {}),
     };
-    const opened = await claims.open(spec.key, fresh(ctx, storedReport(spec.report)));
+    const initial = fresh(ctx, storedReport(spec.report));
+    const open = spec.openClaim ?? ((key, fields) => claims.open(key, fields));
+    const opened = await open(spec.key, spec.sendsOnOpen ? { ...initial, ...sending(now) } : initial);
     const step = nextStep(opened.record, opened.created, ctx);
     if (step.kind === 'skip') return step.reason === 'busy' ? 'busy' : 'skipped';
     let record: ClaimRecord | undefined = opened.record;
@@ -112,8 +121,8 @@ export class EffectRunner {
 
     const memo = `${spec.key}|${record.effectAt}`;
     let outcome = this.performed.get(memo);
+    const held: Held = { record, answered: false, premarked: opened.created && spec.sendsOnOpen === true };
     if (!outcome) {
-      const held: Held = { record, answered: false };
       let result: ActionOutcome | Refused;
       try {
         result = await this.act(spec, step.reread, held);
@@ -139,7 +148,10 @@ export class EffectRunner {
     if (spec.sideEffect && outcome.status !== 'would-do') {
       // Remembered until reported: if recording fails, this run's retry reports instead of acting again.
       this.performed.set(memo, outcome);
-      record = await claims.write(record, acted(outcome.status, outcome.detail, this.deps.now().getTime()));
+      record = await claims.write(record, {
+        ...acted(outcome.status, outcome.detail, this.deps.now().getTime()),
+        ...unsent(held),
+      });
       if (!record) {
         // Another run took the claim over meanwhile: it re-reads, sees what was done and reports it.
         this.performed.delete(memo);
@@ -153,6 +165,12 @@ export class EffectRunner {
     const { claims } = this.deps;
     const request: RequestMarks = {
       sending: async () => {
+        // Created with `sentAt` an instant ago, for this very request: nothing to write.
+        if (held.premarked) {
+          held.premarked = false;
+          held.answered = false;
+          return;
+        }
         const next = await claims.write(held.record, sending(this.deps.now().getTime()));
         // Another run took the claim over: it acts, not this one.
         if (!next) throw new ClaimTaken();
@@ -198,11 +216,16 @@ interface Held {
   record: ClaimRecord;
   /** The last request was answered with an error: it did not take effect. */
   answered: boolean;
+  /** The claim was created with `sentAt` and its request has not been sent yet. */
+  premarked: boolean;
 }
 
-/** A request the server answered with an error did not happen: whoever finishes the claim must not say it did. */
+/**
+ * A request the server answered with an error did not happen, nor did one never sent after all: whoever
+ * finishes the claim must not say it did.
+ */
 function unsent(held: Held): { sentAt?: string } {
-  return held.answered ? { sentAt: '' } : {};
+  return held.answered || held.premarked ? { sentAt: '' } : {};
 }
 
 /** The claim changed hands before this run's request went out: the other run acts. */

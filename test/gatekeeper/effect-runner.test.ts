@@ -1,10 +1,12 @@
 import { RestError } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { noticeReference } from '../../shared/chat/reference.js';
+import { fresh } from '../../shared/gatekeeper/claim-lifecycle.js';
 import type { ClaimReport } from '../../shared/gatekeeper/conclude.js';
 import { EffectRunner, type EffectSpec, type Refused } from '../../shared/gatekeeper/effect-runner.js';
 import type { Logger } from '../../shared/gatekeeper/logger.js';
 import type { ActionOutcome } from '../../shared/gatekeeper/outcome.js';
+import type { ClaimFields } from '../../shared/gatekeeper/ports.js';
 import { MemoryTelemetry } from '../../shared/telemetry.js';
 import { MemoryAudit, MemoryClaimStore, MemoryOutbox } from '../helpers/memory-ports.js';
 
@@ -256,3 +258,90 @@ describe('EffectRunner: a claim taken over while its run was still acting', () =
     expect([...h.claims.rows.values()][0]).toMatchObject({ state: 'done', owner: 'run-2' });
   });
 });
+
+/** A removal whose claim is created just before its request: the claim says "sent" from the start. */
+describe('EffectRunner: a claim created right before its request (sendsOnOpen)', () => {
+  /** The changes each claim write made, in order. */
+  function countingWrites(h: ReturnType<typeof harness>) {
+    const writes: Partial<ClaimFields>[] = [];
+    const write = h.claims.write.bind(h.claims);
+    h.claims.write = (record, changes) => {
+      writes.push(changes);
+      return write(record, changes);
+    };
+    return writes;
+  }
+  const key = 'eject|https://pool/participants/1';
+
+  it('a new claim carries sentAt, so the request goes out without a write before it', async () => {
+    const h = harness();
+    const writes = countingWrites(h);
+    let atSending: string | undefined;
+    const spec: EffectSpec = {
+      ...removalSpec().spec,
+      sendsOnOpen: true,
+      act: async (_reread, record, request) => {
+        await request.sending();
+        atSending = h.claims.rows.get(key)?.sentAt;
+        expect(record.sentAt).toBe(record.effectAt);
+        return { status: 'done' };
+      },
+    };
+    expect(await h.runner().run(spec)).toBe('concluded');
+    expect(atSending).toBe('2026-06-01T12:00:00.000Z');
+    expect(writes.map((changes) => changes.state)).toEqual(['acted', 'done']);
+  });
+
+  it('a claim that existed already is marked by a write of its own, just before the request', async () => {
+    const h = harness();
+    await h.claims.open(key, { ...fresh({ owner: '', now: Date.parse('2026-06-01T11:59:00Z') }) });
+    const writes = countingWrites(h);
+    const spec: EffectSpec = {
+      ...removalSpec().spec,
+      sendsOnOpen: true,
+      act: async (_reread, _record, request) => {
+        await request.sending();
+        return { status: 'done' };
+      },
+    };
+    expect(await h.runner().run(spec)).toBe('concluded');
+    expect(writes[1]).toEqual({ sentAt: '2026-06-01T12:00:00.000Z', touchedAt: '2026-06-01T12:00:00.000Z' });
+    expect(writes).toHaveLength(4);
+  });
+
+  it.each([
+    [
+      'an outcome without a request (the guest left meanwhile)',
+      async () => ({ status: 'already-left' as const }),
+    ],
+    [
+      'an outage before the request',
+      async () => {
+        throw outage();
+      },
+    ],
+  ])('%s: the claim does not say a request went out', async (_, act) => {
+    const h = harness();
+    const spec: EffectSpec = { ...removalSpec().spec, sendsOnOpen: true, act };
+    await h
+      .runner()
+      .run(spec)
+      .catch(() => undefined);
+    expect(h.claims.rows.get(key)?.sentAt).toBe('');
+  });
+
+  it('opens the claim through openClaim when given (a batch opens its claims together)', async () => {
+    const h = harness();
+    const spec: EffectSpec = {
+      ...removalSpec().spec,
+      openClaim: (claimKey, fields) =>
+        h.claims.openMany([{ key: claimKey, fresh: fields }]).then(([opened]) => opened ?? never()),
+    };
+    expect(await h.runner().run(spec)).toBe('concluded');
+    expect(h.claims.openedTogether).toEqual([[key]]);
+  });
+});
+
+function never(): never {
+  throw new Error('unreachable');
+}
