@@ -56,7 +56,8 @@ export interface UcwaRequest {
   /** `return`: hand 3xx answers back (discovery follows them itself); otherwise a 3xx is an error. */
   redirects?: 'return';
   timeoutMs?: number;
-  signal?: AbortSignal;
+  /** The caller's, when it has one: every operation passes its optional `abortSignal` straight through. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface UcwaResponse {
@@ -231,7 +232,7 @@ export class UcwaTransport {
       const response = await this.fetchImpl(request.url, {
         method: request.method,
         headers,
-        body,
+        ...(body !== undefined && { body }),
         signal,
         redirect: 'manual',
       });
