@@ -189,10 +189,25 @@ async function main(): Promise<void> {
 
   const result = await sim.scenario.run(JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8')));
   if (result.errors.length > 0) console.log(`  scenario: ${result.errors.join('; ')}`);
-  while (!stopping && !(await settled(sim))) await new Promise((resolve) => setTimeout(resolve, 200));
+  // Once every event is handled, notices get a while to reach the chat sinks; one that keeps failing is
+  // reported rather than waited for in silence.
+  let handledAt: number | undefined;
+  let state = await progress(sim);
+  while (!stopping && !(state.handled && state.pending === 0)) {
+    handledAt = state.handled ? (handledAt ?? Date.now()) : undefined;
+    if (handledAt !== undefined && Date.now() - handledAt > DELIVERY_WAIT_MS) {
+      console.log(`  ${state.pending} notices still wait for a chat sink that keeps failing`);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    state = await progress(sim);
+  }
   showNew();
   console.log(`\nDemo complete: ${tally.line()}. The gatekeeper keeps watching; Ctrl-C stops everything.`);
 }
+
+/** How long the demo waits for notices to reach the chat sinks once every event is handled. */
+const DELIVERY_WAIT_MS = 30_000;
 
 /**
  * The demo is over once the gatekeeper has handled every event the simulator sent — the watch polls again
@@ -200,14 +215,14 @@ async function main(): Promise<void> {
  * events says so — and every queued notice reached every chat sink. Not "after a quiet spell", which a slow
  * machine could reach with the last removal still on its way.
  */
-async function settled(sim: UcwaSimulator): Promise<boolean> {
-  if (sim.scenario.pendingEvents().length > 0) return false;
+async function progress(sim: UcwaSimulator): Promise<{ handled: boolean; pending: number }> {
   const polls = sim.requests.filter((r) => !r.batchPart && r.method === 'GET' && /\/events\?/.test(r.path));
   const lastWithEvents = polls.findLastIndex((r) => (r.events?.length ?? 0) > 0);
-  if (lastWithEvents < 0 || lastWithEvents === polls.length - 1) return false;
+  const handled =
+    sim.scenario.pendingEvents().length === 0 && lastWithEvents >= 0 && lastWithEvents < polls.length - 1;
   // Without sinks a drain delivers nothing; it only counts the notices still pending.
   const { pending } = await (await runtime()).outbox.drain({ sinks: [] });
-  return pending === 0;
+  return { handled, pending };
 }
 
 main().catch(async (error: unknown) => {
