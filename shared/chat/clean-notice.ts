@@ -132,7 +132,12 @@ function head<N extends Notice>(notice: N): Pick<N, 'id' | 'kind' | 'at' | 'mode
   return { id: notice.id, kind: notice.kind, at: notice.at, mode: notice.mode };
 }
 
+/** `T` with every property that may be undefined made optional instead: what `dropUndefined` returns. */
+type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
 /** Absent and undefined are the same to readers; JSON drops them anyway, tests compare objects. */
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+function dropUndefined<T extends object>(value: T): Defined<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>;
 }
