@@ -9,6 +9,7 @@ import { createChatSinks } from '../chat/sinks.js';
 import { settings as loadSettings, required, type Settings, SettingsError } from '../config.js';
 import { Gatekeeper } from '../gatekeeper/gatekeeper.js';
 import { consoleLogger, type Logger, scrubbingLogger } from '../gatekeeper/logger.js';
+import { waitingGuests } from '../gatekeeper/meetings.js';
 import { ensureTable } from '../lib/ensure-table.js';
 import { DEFAULT_POLICY, type Policy, PolicyError, parsePolicy } from '../policy/policy.js';
 import { AuditLog } from '../store/audit-log.js';
@@ -158,6 +159,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     log,
     roundTrips: () => roundTrips,
     now,
+    waitingGuests: () => waitingGuests(ucwa, settings.WATCHED_MEETINGS),
   });
   let verifier: BearerVerifier | undefined;
   return {

@@ -7,7 +7,7 @@ import type { Policy } from '../policy/policy.js';
 import { showsFirstMessage } from '../policy/privacy.js';
 import type { Telemetry } from '../telemetry.js';
 import type { ChannelEvent } from '../ucwa/event-channel.js';
-import type { InvitationRel } from '../ucwa/schemas.js';
+import type { InvitationRel, Participant } from '../ucwa/schemas.js';
 import { effectKind } from './effect-keys.js';
 import { type EffectResult, EffectRunner, reportOf } from './effect-runner.js';
 import { type EventSource, type HandleResult, handleEventBatch } from './event-batch.js';
@@ -41,6 +41,8 @@ export interface GatekeeperDeps {
   staleAfterMs?: number;
   /** Removals the server refuses are tried this often in all before one alert. Default 5. */
   maxAttempts?: number;
+  /** Everyone waiting in the current application's lobbies (undefined while unknown): see LobbyGuardDeps. */
+  waitingGuests?: () => Promise<Participant[] | undefined>;
 }
 
 /** What the gatekeeper sees and would decide for one href, without acting (the `inspect` HTTP function). */
@@ -88,7 +90,12 @@ export class Gatekeeper {
       telemetry: deps.telemetry,
     };
     this.invitations = new InvitationGuard(common);
-    this.lobby = new LobbyGuard({ ...common, claims: deps.claims, now: this.now });
+    this.lobby = new LobbyGuard({
+      ...common,
+      claims: deps.claims,
+      now: this.now,
+      ...(deps.waitingGuests ? { waiting: deps.waitingGuests } : {}),
+    });
   }
 
   handleEvents(

@@ -8,6 +8,7 @@ import { hrefOf } from '../ucwa/links.js';
 import type { Participant } from '../ucwa/schemas.js';
 import { completed, fresh } from './claim-lifecycle.js';
 import type { ClaimReport } from './conclude.js';
+import { CurrentView } from './current-view.js';
 import { effectKeys } from './effect-keys.js';
 import {
   type EffectResult,
@@ -19,26 +20,16 @@ import {
 import { isTransient, refusalDetail } from './failures.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';
-import { APPLICATION_GONE, SENT_THEN_GONE, SENT_UNDER_GONE_APPLICATION } from './removal-outcomes.js';
+import {
+  APPLICATION_GONE,
+  SENT_THEN_GONE,
+  SENT_UNDER_GONE_APPLICATION,
+  STILL_WAITING,
+} from './removal-outcomes.js';
 import { senderFacts } from './sender-facts.js';
-import { isWhere, removalVerb, type Where, whereOf } from './where.js';
+import { isWhere, type Remove, removalVerb, type Sighting, type Where, whereOf } from './where.js';
 
-/** One eject or reject, as the client batches them. */
-export type Removal = { participant: Participant; verb: 'eject' | 'reject' };
-export type Remove = (removal: Removal) => Promise<RemovalResult>;
-
-/** A participant as one event or the sweep showed them: what `guard` decides about. */
-export interface Sighting {
-  participant: Participant;
-  participantHref: string;
-  conversationHref: string;
-  /** When the event that showed them arrived: the removal's latency is measured from here. */
-  receivedAt: number;
-  /** How a removal is sent; default one request of its own (the event batch passes its shared batch). */
-  remove?: Remove;
-  /** Default the lobby. */
-  where?: Where;
-}
+export type { Removal, Remove, Sighting } from './where.js';
 
 export interface LobbyGuardDeps {
   ucwa: GatekeeperUcwa;
@@ -48,6 +39,8 @@ export interface LobbyGuardDeps {
   claims: ClaimStore;
   telemetry: Telemetry;
   now: () => Date;
+  /** Everyone waiting in the current application's lobbies, or undefined while that is not known. */
+  waiting?: () => Promise<Participant[] | undefined>;
 }
 
 /** After a completed removal, a participant seen again this much later knocked again: act anew. */
@@ -60,7 +53,11 @@ const IMMEDIATE_RETRIES = 2;
  * act once: remove (reject from the lobby, eject from the meeting), or record a quieter decision once.
  */
 export class LobbyGuard {
-  constructor(private readonly deps: LobbyGuardDeps) {}
+  private readonly view: CurrentView;
+
+  constructor(private readonly deps: LobbyGuardDeps) {
+    this.view = new CurrentView(deps.ucwa, deps.waiting);
+  }
 
   /** Whether any rule looks at roster arrivals: without one they are not even read. */
   get watchesRoster(): boolean {
@@ -142,19 +139,25 @@ export class LobbyGuard {
     report: ClaimReport,
     receivedAt: number,
   ): Promise<EffectResult> {
-    if (this.underDroppedApplication(report.participant)) {
+    if (this.view.underDroppedApplication(report.participant)) {
       // Seen under an application the server has since dropped: that href leads nowhere, and a guest still
       // waiting is a new participant under the current one, guarded there. A request that went out is
       // reported as the removal it was; one that never did is closed quietly.
-      const outcome = record.sentAt ? SENT_UNDER_GONE_APPLICATION : APPLICATION_GONE;
+      // Whether a request that went out took effect shows in the current application's lobbies.
+      let outcome = APPLICATION_GONE;
+      if (record.sentAt) {
+        const now = await this.view.whereNow(report);
+        if (now === 'unknown') return 'deferred';
+        outcome = now === 'waiting' ? STILL_WAITING : SENT_UNDER_GONE_APPLICATION;
+      }
       return this.deps.effects.run({
         key: effectKeys.removal(report.participant),
         report: { ...report, notify: report.notify && outcome.status === 'done' },
         sideEffect: false,
-        act: async (_reread, current) => (current.sentAt ? SENT_UNDER_GONE_APPLICATION : outcome),
+        act: async () => outcome,
       });
     }
-    const current = await this.reread(report.participant);
+    const current = await this.view.reread(report.participant);
     return this.removal(current, report, receivedAt);
   }
 
@@ -176,15 +179,22 @@ export class LobbyGuard {
         reknockAfterMs: REKNOCK_AFTER_MS,
       },
       confirmReopen: async () => {
-        const current = await this.reread(href);
+        const current = await this.view.reread(href);
         return current !== undefined && isWhere(current, whereOf(report));
       },
       act: async (reread, record, request) => {
-        const current = reread ? await this.reread(href) : seen;
+        const current = reread ? await this.view.reread(href) : seen;
+        // Gone from this href is not gone: a re-joined meeting or a re-created application shows the same
+        // guest under another one, where they are guarded.
+        if (!current && !record.sentAt && (await this.view.whereNow(report)) === 'waiting')
+          return STILL_WAITING;
         if (!current && record.sentAt) {
-          return this.underDroppedApplication(href) ? SENT_UNDER_GONE_APPLICATION : SENT_THEN_GONE;
+          if (!this.view.underDroppedApplication(href)) return SENT_THEN_GONE;
+          return (await this.view.whereNow(report)) === 'waiting'
+            ? STILL_WAITING
+            : SENT_UNDER_GONE_APPLICATION;
         }
-        if (!current && this.underDroppedApplication(href)) return APPLICATION_GONE;
+        if (!current && this.view.underDroppedApplication(href)) return APPLICATION_GONE;
         const outcome = await this.remove(current, remove, whereOf(report), request);
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
@@ -268,26 +278,7 @@ export class LobbyGuard {
       }
       if (attempt >= IMMEDIATE_RETRIES)
         return { status: 'failed', detail: describeError(error), refused: true };
-      participant = await this.reread(this.deps.ucwa.resolve(hrefOf(participant, 'self') ?? ''));
-    }
-  }
-
-  /**
-   * Seen under an application the server has since dropped (re-created after expiry): that href leads
-   * nowhere, and a guest still waiting is a new participant under the current one, guarded there.
-   */
-  private underDroppedApplication(href: string): boolean {
-    const app = this.deps.ucwa.currentApplication?.href;
-    // Claims written by earlier versions may hold a relative href.
-    return app !== undefined && !this.deps.ucwa.resolve(href).startsWith(`${this.deps.ucwa.resolve(app)}/`);
-  }
-
-  private async reread(participantHref: string): Promise<Participant | undefined> {
-    try {
-      return await this.deps.ucwa.get('participant', participantHref);
-    } catch (error) {
-      if (error instanceof UcwaError && error.action === 'target-gone') return undefined;
-      throw error;
+      participant = await this.view.reread(this.deps.ucwa.resolve(hrefOf(participant, 'self') ?? ''));
     }
   }
 

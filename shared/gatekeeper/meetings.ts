@@ -1,8 +1,9 @@
 import { errorMessage } from '../lib/describe-error.js';
 import type { UcwaClient } from '../ucwa/client.js';
 import { UcwaError } from '../ucwa/errors.js';
-import { hrefOf, linksOf } from '../ucwa/links.js';
-import type { Conversation } from '../ucwa/schemas.js';
+import { embeddedOf, hrefOf, linksOf } from '../ucwa/links.js';
+import { parseAs } from '../ucwa/parse.js';
+import type { Conversation, Participant, ParticipantCollection } from '../ucwa/schemas.js';
 import type { Logger } from './logger.js';
 
 /** The meetings the application is in now, as read in one pass. */
@@ -74,4 +75,48 @@ export async function joinAbsentMeetings(
 
 function isGone(error: Error): boolean {
   return error instanceof UcwaError && error.action === 'target-gone';
+}
+
+/** A lobby embeds its participants, or only links them (docs/ucwa-protocol.md §10.2): read linked ones in one batch. */
+export async function participantsOf(
+  ucwa: UcwaClient,
+  resource: ParticipantCollection,
+): Promise<{ participants: Participant[]; error?: Error }> {
+  const embedded = embeddedOf(resource, 'participant').map((raw) => parseAs('participant', raw));
+  if (embedded.length > 0) return { participants: embedded };
+  const hrefs = linksOf(resource, 'participant').map((link) => ucwa.resolve(link.href));
+  const reads = await ucwa.getMany('participant', hrefs);
+  const failed = reads.find(
+    (read) => !read.ok && !(read.error instanceof UcwaError && read.error.action === 'target-gone'),
+  );
+  return {
+    participants: reads.flatMap((read) => (read.ok ? [read.resource] : [])),
+    ...(failed && !failed.ok ? { error: failed.error } : {}),
+  };
+}
+
+/**
+ * Everyone waiting in the lobbies of the current application's meetings, or undefined while that is not
+ * known for certain: a read failed, or a watched meeting is not joined (yet) under it.
+ */
+export async function waitingGuests(
+  ucwa: UcwaClient,
+  watchedMeetings: readonly string[],
+): Promise<Participant[] | undefined> {
+  const app = ucwa.currentApplication;
+  if (!app) return undefined;
+  const read = await readMeetings(ucwa, hrefOf(app.communication, 'conversations'));
+  if (!read.complete || watchedMeetings.some((uri) => !read.joined.has(uri.toLowerCase()))) return undefined;
+  const lobbies = await ucwa.getMany(
+    'lobby',
+    read.meetings.map(({ conversation }) => ucwa.resolve(hrefOf(conversation, 'lobby') ?? '')),
+  );
+  const waiting: Participant[] = [];
+  for (const lobby of lobbies) {
+    if (!lobby.ok) return undefined;
+    const { participants, error } = await participantsOf(ucwa, lobby.resource);
+    if (error) return undefined;
+    waiting.push(...participants.filter((participant) => participant.inLobby !== false));
+  }
+  return waiting;
 }

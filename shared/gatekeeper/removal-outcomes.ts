@@ -15,3 +15,8 @@ export const SENT_UNDER_GONE_APPLICATION: ActionOutcome = {
   detail:
     'removal requested before a restart; its application is gone since, so the server cannot confirm it',
 };
+/** The href leads nowhere, but the same guest waits under another one (a re-joined meeting, a new application). */
+export const STILL_WAITING: ActionOutcome = {
+  status: 'skipped',
+  detail: 'no longer at this address: waiting under another one, and guarded there',
+};

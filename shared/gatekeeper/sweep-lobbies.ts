@@ -1,12 +1,10 @@
 import type { CursorStore } from '../store/cursor-store.js';
 import type { UcwaClient } from '../ucwa/client.js';
 import { UcwaError } from '../ucwa/errors.js';
-import { embeddedOf, hrefOf, linksOf } from '../ucwa/links.js';
-import { parseAs } from '../ucwa/parse.js';
-import type { Participant, ParticipantCollection } from '../ucwa/schemas.js';
+import { hrefOf } from '../ucwa/links.js';
 import type { Gatekeeper } from './gatekeeper.js';
 import type { Logger } from './logger.js';
-import { joinAbsentMeetings, readMeetings } from './meetings.js';
+import { joinAbsentMeetings, participantsOf, readMeetings } from './meetings.js';
 
 export interface SweepDeps {
   ucwa: UcwaClient;
@@ -69,22 +67,4 @@ export async function sweepLobbies(deps: SweepDeps): Promise<SweepResult> {
   const joined = await joinAbsentMeetings(deps, read);
   if (failure) throw failure;
   return { meetings: read.meetings.length, lobbyParticipants, joined };
-}
-
-/** A lobby embeds its participants, or only links them (docs/ucwa-protocol.md §10.2): read linked ones in one batch. */
-async function participantsOf(
-  ucwa: UcwaClient,
-  resource: ParticipantCollection,
-): Promise<{ participants: Participant[]; error?: Error }> {
-  const embedded = embeddedOf(resource, 'participant').map((raw) => parseAs('participant', raw));
-  if (embedded.length > 0) return { participants: embedded };
-  const hrefs = linksOf(resource, 'participant').map((link) => ucwa.resolve(link.href));
-  const reads = await ucwa.getMany('participant', hrefs);
-  const failed = reads.find(
-    (read) => !read.ok && !(read.error instanceof UcwaError && read.error.action === 'target-gone'),
-  );
-  return {
-    participants: reads.flatMap((read) => (read.ok ? [read.resource] : [])),
-    ...(failed && !failed.ok ? { error: failed.error } : {}),
-  };
 }

@@ -1,6 +1,24 @@
+import type { RemovalResult } from '../ucwa/client.js';
 import { hrefOf } from '../ucwa/links.js';
 import type { Participant } from '../ucwa/schemas.js';
 import type { ClaimReport } from './conclude.js';
+
+/** One eject or reject, as the client batches them. */
+export type Removal = { participant: Participant; verb: 'eject' | 'reject' };
+export type Remove = (removal: Removal) => Promise<RemovalResult>;
+
+/** A participant as one event or the sweep showed them: what `guard` decides about. */
+export interface Sighting {
+  participant: Participant;
+  participantHref: string;
+  conversationHref: string;
+  /** When the event that showed them arrived: the removal's latency is measured from here. */
+  receivedAt: number;
+  /** How a removal is sent; default one request of its own (the event batch passes its shared batch). */
+  remove?: Remove;
+  /** Default the lobby. */
+  where?: Where;
+}
 
 /** Where the participant is: waiting in the lobby, or in the meeting (an `on: "roster"` rule). */
 export type Where = 'lobby' | 'roster';

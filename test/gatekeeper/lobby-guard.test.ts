@@ -9,7 +9,7 @@ import type { Participant } from '../../shared/ucwa/schemas.js';
 import { APP, fakeUcwa, guest, guestHref, lobbyHarness } from '../helpers/lobby-harness.js';
 
 /** Run 1 sends the removal and dies before the answer: its guard never returns, its claim stays pending. */
-async function removalSentThenKilled(h: ReturnType<typeof lobbyHarness>) {
+async function removalSentThenKilled(h: ReturnType<typeof lobbyHarness>, { reached = true } = {}) {
   const href = guestHref(APP);
   h.server.present.set(href, guest(href));
   let sent!: () => void;
@@ -19,7 +19,7 @@ async function removalSentThenKilled(h: ReturnType<typeof lobbyHarness>) {
   const dying: GatekeeperUcwa = {
     ...h.server.ucwa,
     removeParticipants: async (items) => {
-      await h.server.ucwa.removeParticipants(items);
+      if (reached) await h.server.ucwa.removeParticipants(items);
       sent();
       return new Promise(() => {});
     },
@@ -324,5 +324,58 @@ describe('a removal that is done, or acted on and not yet reported', () => {
 
     expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['skipped']);
     expect(h.outbox.notices.size).toBe(0);
+  });
+});
+
+describe('a guest whose href leads nowhere, seen again under another one', () => {
+  const newApp = `${APP}-new`;
+
+  it('a request that went out under a dropped application while the guest still waits under the new one: closed quietly', async () => {
+    const h = lobbyHarness();
+    const { record } = await removalSentThenKilled(h, { reached: false });
+    // The old application was gone before the request reached it: nobody was removed.
+    h.advance(61_000);
+    const stillThere = guest(guestHref(newApp));
+    await h
+      .guardFor('run-2', fakeUcwa(newApp).ucwa, async () => [stillThere])
+      .resume(record, JSON.parse(record.report ?? '{}'), 0);
+
+    expect([...h.audit.rows.values()].map((row) => [row.outcome, row.detail])).toEqual([
+      ['skipped', 'no longer at this address: waiting under another one, and guarded there'],
+    ]);
+    expect(h.outbox.notices.size).toBe(0);
+  });
+
+  it('while the new application has not shown its lobbies yet, the claim waits for the next round', async () => {
+    const h = lobbyHarness();
+    const { href, record } = await removalSentThenKilled(h, { reached: false });
+    h.advance(61_000);
+    const result = await h
+      .guardFor('run-2', fakeUcwa(newApp).ucwa, async () => undefined)
+      .resume(record, JSON.parse(record.report ?? '{}'), 0);
+
+    expect(result).toBe('deferred');
+    expect(h.audit.rows.size).toBe(0);
+    expect((await h.claims.read(effectKeys.removal(href)))?.state).toBe('pending');
+  });
+
+  it('a participant gone from this href but waiting under another is not reported as having left', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    const report = {
+      subject: 'lobby',
+      participant: href,
+      meeting: `${APP}/conversations/C1`,
+      facts: { anonymous: true, name: 'Guest' },
+      decision: { action: 'eject', rule: 'anonymous', reason: 'anonymous guest', notify: true },
+      notify: true,
+    };
+    await h.claims.open(effectKeys.removal(href), fresh({ owner: 'dead', now: 0 }, JSON.stringify(report)));
+    h.advance(61_000);
+    const elsewhere = guest(`${APP}/communication/conversations/C2/participants/guest`);
+    await h.guardFor('run-2', h.server.ucwa, async () => [elsewhere]).finishIfUnfinished(href, 0);
+
+    expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['skipped']);
+    expect(h.server.removals).toEqual([]);
   });
 });

@@ -66,7 +66,11 @@ export function lobbyHarness(app = APP) {
   const telemetry = new MemoryTelemetry();
   const log: Logger = { info: () => {}, warn: () => {}, error: () => {} };
   const server = fakeUcwa(app);
-  const guardFor = (owner: string, ucwa: GatekeeperUcwa = server.ucwa) => {
+  const guardFor = (
+    owner: string,
+    ucwa: GatekeeperUcwa = server.ucwa,
+    waiting?: () => Promise<Participant[] | undefined>,
+  ) => {
     const common = {
       claims,
       audit,
@@ -85,6 +89,7 @@ export function lobbyHarness(app = APP) {
       claims,
       telemetry,
       now: common.now,
+      ...(waiting ? { waiting } : {}),
     });
   };
   return { claims, audit, outbox, server, guardFor, advance: (ms: number) => (now += ms) };
