@@ -73,9 +73,10 @@ export class MsalTokenSource implements TokenSource {
   /** Built on first use: construction reads no setting and sends nothing, but keep even that lazy. */
   get #msal(): MsalApp {
     if (!this.#app) {
-      const options = this.#options;
-      const clientSecret = options.mode === 'password' ? options.clientSecret : undefined;
-      this.#app = createMsalApp({ ...options, clientSecret }, this.#log);
+      // Only password mode may be a confidential client, whatever else the options object holds.
+      const { clientSecret, ...common } = this.#options as MsalTokenSourceOptions & { clientSecret?: string };
+      const secret = this.#options.mode === 'password' ? clientSecret : undefined;
+      this.#app = createMsalApp(secret ? { ...common, clientSecret: secret } : common, this.#log);
     }
     return this.#app;
   }
