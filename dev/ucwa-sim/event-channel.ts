@@ -15,9 +15,10 @@ interface ParkedGet {
   target: string;
   priority: number;
   resolve: (response: SimResponse) => void;
-  timeout?: TimerHandle;
-  hold?: TimerHandle;
-  release?: NodeJS.Immediate;
+  /** Undefined while no such timer is pending, or once the simulator is closed (then its timers give none). */
+  timeout: TimerHandle | undefined;
+  hold: TimerHandle | undefined;
+  release: NodeJS.Immediate | undefined;
   detach: () => void;
 }
 
@@ -130,6 +131,9 @@ export class EventChannel {
         target: req.target,
         priority,
         resolve,
+        timeout: undefined,
+        hold: undefined,
+        release: undefined,
         detach: () => req.signal.removeEventListener('abort', onAbort),
       };
       req.signal.addEventListener('abort', onAbort, { once: true });
