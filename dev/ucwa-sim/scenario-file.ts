@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Timers } from './timers.js';
 import type { Meeting, Scenario, ScenarioRunResult } from './types.js';
 
-const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().exactOptional();
 
 const participantSeed = z.strictObject({
   anonymous: nullable(z.boolean()),
@@ -19,13 +19,13 @@ const participantSeed = z.strictObject({
 
 const invitationFields = {
   from: participantSeed,
-  subject: z.string().optional(),
-  importance: z.enum(['Normal', 'Urgent', 'Emergency']).optional(),
-  message: z.string().optional(),
-  messageEncoding: z.enum(['url', 'base64']).optional(),
-  embedFrom: z.boolean().optional(),
-  embedInvitation: z.boolean().optional(),
-  updatedEvent: z.boolean().optional(),
+  subject: z.string().exactOptional(),
+  importance: z.enum(['Normal', 'Urgent', 'Emergency']).exactOptional(),
+  message: z.string().exactOptional(),
+  messageEncoding: z.enum(['url', 'base64']).exactOptional(),
+  embedFrom: z.boolean().exactOptional(),
+  embedInvitation: z.boolean().exactOptional(),
+  updatedEvent: z.boolean().exactOptional(),
 };
 
 const lobbyOperation = z.enum(['admit', 'reject', 'eject']);
@@ -33,8 +33,8 @@ const lobbyOperation = z.enum(['admit', 'reject', 'eject']);
 const arrival = z.strictObject({
   meeting: z.string().min(1),
   guest: participantSeed,
-  embedParticipant: z.boolean().optional(),
-  offer: z.array(lobbyOperation).optional(),
+  embedParticipant: z.boolean().exactOptional(),
+  offer: z.array(lobbyOperation).exactOptional(),
 });
 
 const actions = {
@@ -42,21 +42,21 @@ const actions = {
   incomingInvitation: z.strictObject({
     ...invitationFields,
     kind: z.enum(['messaging', 'audioVideo', 'phoneAudio', 'onlineMeeting']),
-    onlineMeetingUri: z.string().optional(),
+    onlineMeetingUri: z.string().exactOptional(),
   }),
   meeting: z.strictObject({
     onlineMeetingUri: z.string().min(1),
-    subject: z.string().optional(),
-    organizer: participantSeed.optional(),
-    accountIsLeader: z.boolean().optional(),
-    accessLevel: z.enum(['Everyone', 'Invited', 'Locked', 'SameEnterprise', 'None']).optional(),
+    subject: z.string().exactOptional(),
+    organizer: participantSeed.exactOptional(),
+    accountIsLeader: z.boolean().exactOptional(),
+    accessLevel: z.enum(['Everyone', 'Invited', 'Locked', 'SameEnterprise', 'None']).exactOptional(),
   }),
   knock: arrival,
   join: arrival,
   leave: z.strictObject({ meeting: z.string().min(1), guest: participantSeed }),
   remoteAnswer: z.strictObject({
     answer: z.enum(['accept', 'decline', 'noAnswer']),
-    afterMs: z.number().nonnegative().optional(),
+    afterMs: z.number().nonnegative().exactOptional(),
   }),
 };
 const ACTION_NAMES = Object.keys(actions) as (keyof typeof actions)[];
@@ -66,15 +66,15 @@ const step = z
     /** Offset from the scenario start (or, with waitForJoin, from the moment the account joined the meeting). */
     afterMs: z.number().nonnegative().default(0),
     /** knock/join/leave: count afterMs from the account's joining of that meeting. */
-    waitForJoin: z.boolean().optional(),
-    comment: z.string().optional(),
-    incomingIm: actions.incomingIm.optional(),
-    incomingInvitation: actions.incomingInvitation.optional(),
-    meeting: actions.meeting.optional(),
-    knock: actions.knock.optional(),
-    join: actions.join.optional(),
-    leave: actions.leave.optional(),
-    remoteAnswer: actions.remoteAnswer.optional(),
+    waitForJoin: z.boolean().exactOptional(),
+    comment: z.string().exactOptional(),
+    incomingIm: actions.incomingIm.exactOptional(),
+    incomingInvitation: actions.incomingInvitation.exactOptional(),
+    meeting: actions.meeting.exactOptional(),
+    knock: actions.knock.exactOptional(),
+    join: actions.join.exactOptional(),
+    leave: actions.leave.exactOptional(),
+    remoteAnswer: actions.remoteAnswer.exactOptional(),
   })
   .refine((value) => ACTION_NAMES.filter((name) => value[name] !== undefined).length === 1, {
     message: `each step needs exactly one of: ${ACTION_NAMES.join(', ')}`,
@@ -84,7 +84,7 @@ const step = z
   });
 
 export const scenarioFileSchema = z.strictObject({
-  description: z.string().optional(),
+  description: z.string().exactOptional(),
   /** Meetings defined as soon as the scenario is loaded, so the account can join them before anything happens. */
   meetings: z.array(actions.meeting).default([]),
   /** `available` (default): the step clock starts when the account calls makeMeAvailable; `now`: at once. */
