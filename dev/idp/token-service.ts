@@ -76,7 +76,8 @@ export class TokenService {
   async token(form: URLSearchParams, basic?: { id: string; secret: string }): Promise<OAuthResult> {
     const grantType = form.get('grant_type') ?? '';
     const clientId = basic?.id ?? form.get('client_id') ?? '';
-    const audit: OAuthResult['audit'] = { grantType, clientId, scope: form.get('scope') ?? undefined };
+    const scope = form.get('scope');
+    const audit: OAuthResult['audit'] = { grantType, clientId, ...(scope !== null && { scope }) };
     const client = this.directory.client(clientId);
     if (!client) {
       return failure(
