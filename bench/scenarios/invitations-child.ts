@@ -70,7 +70,7 @@ async function startStrategy(options: ChildOptions, signal: AbortSignal, problem
     CHAT_TEAMS_WEBHOOK_URL: options.teamsUrl,
     AzureWebJobsStorage: options.storage,
   });
-  const scopes = ['Conversations.Initiate', 'Conversations.Receive'];
+  const scopes = ['Conversations.Initiate', 'Conversations.Receive', 'User.ReadWrite'];
   const rt = await createRuntime(settings, {
     tokens: { getToken: async () => ({ token: options.token, scopes, expiresOn: Date.now() + 3_600_000 }) },
     log: { info: () => undefined, warn: note, error: note },
