@@ -9,7 +9,7 @@ import { isRefusedForItem, isTransient } from './failures.js';
 import type { InvitationGuard } from './invitation-guard.js';
 import type { LobbyGuard, Removal } from './lobby-guard.js';
 import type { Logger } from './logger.js';
-import type { GatekeeperUcwa } from './ports.js';
+import type { ClaimOpening, ClaimStore, GatekeeperUcwa } from './ports.js';
 
 /** Where events came from: the server's own channel, or a relay whose pushed data is never trusted for actions. */
 export interface EventSource {
@@ -26,6 +26,7 @@ export interface HandleResult {
 
 export interface EventBatchDeps {
   ucwa: GatekeeperUcwa;
+  claims: Pick<ClaimStore, 'openMany'>;
   invitations: InvitationGuard;
   lobby: LobbyGuard;
   telemetry: Telemetry;
@@ -93,6 +94,9 @@ export async function handleEventBatch(
     }
   }
   const removals = new BarrierBatch((items: Removal[]) => deps.ucwa.removeParticipants(items));
+  // Their claims wait at the same barrier: one store call (a transaction per meeting) right before the POST.
+  const openings = removals.also((items: ClaimOpening[]) => deps.claims.openMany(items));
+  const openClaim = (key: string, fresh: ClaimOpening['fresh']) => openings({ key, fresh });
   await Promise.all([
     (async () => {
       for (const { event, meaning } of invitations)
@@ -125,6 +129,7 @@ export async function handleEventBatch(
                 conversationHref: meaning.conversationHref,
                 receivedAt: source.receivedAt,
                 remove: submit,
+                openClaim,
                 where: meaning.where,
               });
             // Gone: finish what an earlier attempt may have left unreported.

@@ -26,6 +26,7 @@ import {
   SENT_UNDER_GONE_APPLICATION,
   STILL_WAITING,
 } from './removal-outcomes.js';
+import { planRemoval } from './removal-plan.js';
 import { senderFacts } from './sender-facts.js';
 import { isWhere, type Remove, removalVerb, type Sighting, type Where, whereOf } from './where.js';
 
@@ -73,6 +74,7 @@ export class LobbyGuard {
     conversationHref,
     receivedAt,
     remove = this.removeOne,
+    openClaim,
     where = 'lobby',
   }: Sighting): Promise<EffectResult> {
     // Where they are is the participant's own word, never the event's (a relay may replay one).
@@ -98,9 +100,14 @@ export class LobbyGuard {
         report,
         sideEffect: false,
         act: async () => ({ status: decision.action === 'summarize' ? 'done' : 'skipped' }),
+        ...(openClaim ? { openClaim } : {}),
       });
     }
-    return this.removal(seen, report, receivedAt, remove);
+    return this.removal(seen, report, receivedAt, {
+      remove,
+      ...(openClaim ? { openClaim } : {}),
+      decided: true,
+    });
   }
 
   /** The participant is gone: finish a removal an earlier attempt left unreported, if there is one. */
@@ -165,15 +172,24 @@ export class LobbyGuard {
     seen: Participant | undefined,
     report: ClaimReport,
     receivedAt: number,
-    remove: Remove = this.removeOne,
+    /** `decided`: the report's decision was made just now, about `seen`. */
+    {
+      remove = this.removeOne,
+      openClaim,
+      decided,
+    }: Pick<Sighting, 'remove' | 'openClaim'> & { decided?: boolean } = {},
   ): Promise<EffectResult> {
     const { mode, telemetry } = this.deps;
     const href = report.participant;
     let notPermittedBefore = false;
+    const plan = seen && planRemoval(this.deps, seen, whereOf(report), decided ? report.decision : undefined);
     const result = await this.deps.effects.run({
       key: effectKeys.removal(href),
       report,
       sideEffect: mode === 'enforce',
+      // Nothing but the claim stands between it and the request: the claim is created marked as sent.
+      sendsOnOpen: plan !== undefined && 'verb' in plan,
+      ...(openClaim ? { openClaim } : {}),
       removal: {
         offersRemoval: seen ? removalVerb(seen, whereOf(report)) !== undefined : false,
         reknockAfterMs: REKNOCK_AFTER_MS,
@@ -195,7 +211,8 @@ export class LobbyGuard {
             : SENT_UNDER_GONE_APPLICATION;
         }
         if (!current && this.view.underDroppedApplication(href)) return APPLICATION_GONE;
-        const outcome = await this.remove(current, remove, whereOf(report), request);
+        const known = current === seen ? plan : undefined;
+        const outcome = await this.remove(current, remove, whereOf(report), request, known);
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
         }
@@ -230,29 +247,15 @@ export class LobbyGuard {
     remove: Remove,
     where: Where,
     request: RequestMarks,
+    /** What `first` was found to come to already. */
+    firstPlan?: ReturnType<typeof planRemoval>,
   ): Promise<ActionOutcome | Refused> {
     let participant = first;
     for (let attempt = 0; ; attempt++) {
-      if (!participant) return { status: 'already-left', detail: 'the participant had already left' };
-      if (!isWhere(participant, where))
-        return {
-          status: 'skipped',
-          detail:
-            where === 'lobby'
-              ? 'no longer waiting in the lobby (admitted, or never there)'
-              : 'not in the meeting (waiting in the lobby)',
-        };
-      // The server's current view decides, not what an event said (the organizer may have admitted them).
-      const current = decide(this.deps.policy, { kind: where, participant: senderFacts(participant) });
-      if (current.action !== 'eject')
-        return { status: 'skipped', detail: `no longer to remove: ${current.reason}` };
-      const verb = removalVerb(participant, where);
-      if (!verb)
-        return {
-          status: 'not-permitted',
-          detail: 'no eject or reject link: the account is not a leader of this meeting',
-        };
-      if (this.deps.mode === 'dry-run') return { status: 'would-do', detail: `would ${verb}` };
+      const plan = (attempt === 0 && firstPlan) || planRemoval(this.deps, participant, where);
+      if (!('verb' in plan)) return plan;
+      const { verb } = plan;
+      participant = plan.participant;
       let result: RemovalResult;
       await request.sending();
       try {

@@ -2,6 +2,7 @@ import type { RemovalResult } from '../ucwa/client.js';
 import { hrefOf } from '../ucwa/links.js';
 import type { Participant } from '../ucwa/schemas.js';
 import type { ClaimReport } from './conclude.js';
+import type { ClaimStore } from './ports.js';
 
 /** One eject or reject, as the client batches them. */
 export type Removal = { participant: Participant; verb: 'eject' | 'reject' };
@@ -16,6 +17,8 @@ export interface Sighting {
   receivedAt: number;
   /** How a removal is sent; default one request of its own (the event batch passes its shared batch). */
   remove?: Remove;
+  /** How the claim is opened; default on its own (the event batch opens its guests' claims together). */
+  openClaim?: ClaimStore['open'];
   /** Default the lobby. */
   where?: Where;
 }

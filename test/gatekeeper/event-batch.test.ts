@@ -34,6 +34,7 @@ describe('one batch of lobby events', () => {
     const lobby = h.guardFor('run-1');
     const deps = {
       ucwa: h.server.ucwa,
+      claims: h.claims,
       lobby,
       invitations: {} as InvitationGuard,
       telemetry: new MemoryTelemetry(),
@@ -56,6 +57,7 @@ describe('hrefs as UCWA sends them (relative)', () => {
     const event = { ...knock(1), link: { rel: 'participant', href: relative } } as ChannelEvent;
     const deps = {
       ucwa: h.server.ucwa,
+      claims: h.claims,
       lobby: h.guardFor('run-1'),
       invitations: {} as InvitationGuard,
       telemetry: new MemoryTelemetry(),
@@ -65,5 +67,53 @@ describe('hrefs as UCWA sends them (relative)', () => {
 
     expect(h.server.removals).toEqual([absolute]);
     expect([...h.claims.rows.keys()]).toEqual([effectKeys.removal(absolute)]);
+  });
+});
+
+describe('a burst of knocks in one batch', () => {
+  it("opens every guest's claim in one store call, marked as sent, and removes them in one batch", async () => {
+    const h = lobbyHarness();
+    const other = `${APP}/communication/conversations/C2`;
+    const hrefs = [...[1, 2, 3].map(hrefOf), `${other}/participants/guest4`];
+    for (const href of hrefs) h.server.present.set(href, guest(href));
+    const batches: number[] = [];
+    const removeParticipants = h.server.ucwa.removeParticipants;
+    h.server.ucwa.removeParticipants = (items) => {
+      batches.push(items.length);
+      return removeParticipants(items);
+    };
+    const writes: string[] = [];
+    const write = h.claims.write.bind(h.claims);
+    h.claims.write = (record, changes) => {
+      writes.push(changes.state ?? Object.keys(changes).join('+'));
+      return write(record, changes);
+    };
+    const events = hrefs.map(
+      (href, n) => ({ ...knock(n), link: { rel: 'participant', href } }) as ChannelEvent,
+    );
+    const deps = {
+      ucwa: h.server.ucwa,
+      claims: h.claims,
+      lobby: h.guardFor('run-1'),
+      invitations: {} as InvitationGuard,
+      telemetry: new MemoryTelemetry(),
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+    };
+
+    expect(await handleEventBatch(deps, events, { trusted: true, receivedAt: 0 })).toMatchObject({
+      handled: 4,
+    });
+    expect(h.claims.openedTogether.map((keys) => keys.sort())).toEqual([
+      hrefs.map(effectKeys.removal).sort(),
+    ]);
+    expect(batches).toEqual([4]);
+    // No write between a claim and its removal: the claims were created saying the request went out.
+    expect(writes.filter((w) => w !== 'acted' && w !== 'done')).toEqual([]);
+    for (const href of hrefs)
+      expect(await h.claims.read(effectKeys.removal(href))).toMatchObject({
+        state: 'done',
+        outcome: 'done',
+        sentAt: '2026-06-01T12:00:00.000Z',
+      });
   });
 });
