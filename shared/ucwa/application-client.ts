@@ -206,7 +206,7 @@ export class UcwaApplicationClient {
       retry: this.retry,
       ...(this.options.random ? { random: this.options.random } : {}),
     };
-    return postBatches(ctx, app.batchHref, parts, this.options.maxBatchParts ?? 50, options.abortSignal);
+    return postBatches(ctx, app.batchHref, parts, { ...options, size: this.options.maxBatchParts ?? 50 });
   }
 
   /**

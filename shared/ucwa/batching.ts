@@ -1,6 +1,7 @@
 import { backoffDelay } from '../lib/backoff.js';
 import { sleep } from '../lib/sleep.js';
 import { type BatchRequestPart, type BatchResponsePart, buildBatch, parseBatch } from './batch.js';
+import type { OperationOptions } from './client-options.js';
 import { OriginNotAllowedError, UcwaError, UcwaSchemaError, UcwaTransportError } from './errors.js';
 import { originOf } from './links.js';
 import { type KnownRel, parseAs, type ResourceOf } from './parse.js';
@@ -11,17 +12,28 @@ export type BatchGetResult<R> =
   | { href: string; ok: true; resource: R }
   | { href: string; ok: false; error: UcwaError | UcwaSchemaError };
 
+interface BatchContext {
+  transport: UcwaTransport;
+  retry: RetryPolicy;
+  random?: () => number;
+}
+
+/** One postBatches call's fixed parts, handed down its retries and splits. */
+interface BatchCall extends BatchContext {
+  href: string;
+  signal: AbortSignal | undefined;
+}
+
 /**
  * POST `parts` to a batch link in chunks of `size` (docs/ucwa-protocol.md §11). A 429 means nothing ran: the
  * chunk is split in halves and retried after the server's Retry-After. Parts may execute in any order, so
  * never batch dependent requests. Results come back in request order.
  */
 export async function postBatches(
-  ctx: { transport: UcwaTransport; retry: RetryPolicy; random?: () => number },
+  ctx: BatchContext,
   href: string,
   parts: readonly BatchRequestPart[],
-  size: number,
-  signal?: AbortSignal,
+  options: OperationOptions & { size: number },
 ): Promise<BatchResponsePart[]> {
   const batchOrigin = originOf(href);
   for (const part of parts) {
@@ -32,23 +44,24 @@ export async function postBatches(
       );
     }
   }
+  const call: BatchCall = { ...ctx, href, signal: options.abortSignal };
+  const { size } = options;
   const results: BatchResponsePart[] = [];
   for (let at = 0; at < parts.length; at += size) {
-    results.push(...(await postBatch(ctx, href, parts.slice(at, at + size), 0, signal)));
+    results.push(...(await postBatch(call, parts.slice(at, at + size), 0)));
   }
   return results;
 }
 
 async function postBatch(
-  ctx: { transport: UcwaTransport; retry: RetryPolicy; random?: () => number },
-  href: string,
+  call: BatchCall,
   parts: readonly BatchRequestPart[],
   depth: number,
-  signal?: AbortSignal,
 ): Promise<BatchResponsePart[]> {
+  const { href, signal } = call;
   const { contentType, body } = buildBatch(parts);
   try {
-    const response = await ctx.transport.request({
+    const response = await call.transport.request({
       method: 'POST',
       url: href,
       body,
@@ -70,23 +83,23 @@ async function postBatch(
     }
     return parsed;
   } catch (error) {
-    const { retry } = ctx;
+    const { retry } = call;
     // Reads change nothing: one that met a 5xx, a reset or a garbled answer is repeated like a plain GET.
     if (
       parts.every((part) => part.method === 'GET') &&
       isRepeatable(error) &&
       depth + 1 < retry.maxAttempts
     ) {
-      await sleep(backoffDelay(retry, depth, 'full', ctx.random), signal);
-      return postBatch(ctx, href, parts, depth + 1, signal);
+      await sleep(backoffDelay(retry, depth, 'full', call.random), signal);
+      return postBatch(call, parts, depth + 1);
     }
     if (!(error instanceof UcwaError) || error.status !== 429 || depth >= retry.maxAttempts + 4) throw error;
     if (error.retryAfterMs !== undefined && error.retryAfterMs > retry.maxRetryAfterMs) throw error;
-    await sleep(error.retryAfterMs ?? backoffDelay(retry, depth, 'full', ctx.random), signal);
-    if (parts.length === 1) return postBatch(ctx, href, parts, depth + 1, signal);
+    await sleep(error.retryAfterMs ?? backoffDelay(retry, depth, 'full', call.random), signal);
+    if (parts.length === 1) return postBatch(call, parts, depth + 1);
     const half = Math.ceil(parts.length / 2);
-    const first = await postBatch(ctx, href, parts.slice(0, half), depth + 1, signal);
-    const second = await postBatch(ctx, href, parts.slice(half), depth + 1, signal);
+    const first = await postBatch(call, parts.slice(0, half), depth + 1);
+    const second = await postBatch(call, parts.slice(half), depth + 1);
     return [...first, ...second];
   }
 }
