@@ -50,13 +50,18 @@ export function retryDelay(
   return Math.max(backoff, Math.min(retryAfterMs ?? 0, policy.maxRetryAfterMs));
 }
 
-/** The sink's record after one post answered `result`; `random` is drawn only for a retry. */
+/** The pass a post belongs to: its time, and how a retry is spaced (`random` is drawn only for a retry). */
+export interface PostPass {
+  now: Date;
+  policy: BackoffPolicy;
+  random: () => number;
+}
+
+/** The sink's record after one post answered `result`. */
 export function afterPost(
   previous: SinkRecord | undefined,
   result: DeliveryResult,
-  now: Date,
-  policy: BackoffPolicy,
-  random: () => number,
+  { now, policy, random }: PostPass,
 ): SinkRecord {
   const attempts = (previous?.attempts ?? 0) + 1;
   switch (result.outcome) {

@@ -202,12 +202,13 @@ export class Outbox {
       await this.#table.update(rowKey, etag, { state: 'done', completedAt: now, leaseOwner: '' });
       return;
     }
+    const pass = { now, policy: this.#backoff, random: this.#random };
     for (const sink of options.sinks) {
       if (options.signal?.aborted) break;
       if (!sinkDue(records[sink.name], now)) continue;
       const outcome = await deliver(sink, notice, options.signal);
       result[COUNTED[outcome.outcome]] += 1;
-      records[sink.name] = afterPost(records[sink.name], outcome, now, this.#backoff, this.#random);
+      records[sink.name] = afterPost(records[sink.name], outcome, pass);
       etag = await this.#table.update(rowKey, etag, { sinks: JSON.stringify(records) });
       if (!etag) {
         // The lease ran out and another drainer took over; it sees what was recorded before.

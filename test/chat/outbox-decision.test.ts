@@ -77,7 +77,7 @@ describe('afterPost', () => {
       { state: 'pending', attempts: 1, nextAttemptAt: iso(60_000), lastError: 'answered 429' },
     ],
   ])('%s', (_label, previous, result, next) => {
-    expect(afterPost(previous, result, NOW, POLICY, noJitter)).toEqual(next);
+    expect(afterPost(previous, result, { now: NOW, policy: POLICY, random: noJitter })).toEqual(next);
   });
 
   it('caps a long error message and draws jitter only for a retry', () => {
@@ -86,16 +86,11 @@ describe('afterPost', () => {
       draws += 1;
       return 0;
     };
-    const failed = afterPost(
-      undefined,
-      { outcome: 'failed', message: 'e'.repeat(2_000) },
-      NOW,
-      POLICY,
-      random,
-    );
+    const pass = { now: NOW, policy: POLICY, random };
+    const failed = afterPost(undefined, { outcome: 'failed', message: 'e'.repeat(2_000) }, pass);
     expect(failed.lastError?.length).toBeLessThanOrEqual(500);
     expect(draws).toBe(0);
-    afterPost(undefined, { outcome: 'retry', message: 'x' }, NOW, POLICY, random);
+    afterPost(undefined, { outcome: 'retry', message: 'x' }, pass);
     expect(draws).toBe(1);
   });
 });
