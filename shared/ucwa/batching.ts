@@ -74,12 +74,12 @@ async function postBatch(
     });
     const parsed = parseBatch(response.headers.get('content-type') ?? '', response.text);
     if (parsed.length !== parts.length) {
-      throw new UcwaTransportError(
-        'POST',
+      throw new UcwaTransportError({
+        method: 'POST',
         href,
-        `batch answered ${parsed.length} parts for ${parts.length}`,
-        1,
-      );
+        message: `batch answered ${parsed.length} parts for ${parts.length}`,
+        attempts: 1,
+      });
     }
     return parsed;
   } catch (error) {

@@ -188,17 +188,21 @@ export class ScopeError extends Error {
 /** Network failure, timeout or malformed body after the retry budget was spent, or on an unsafe request. */
 export class UcwaTransportError extends Error {
   override name = 'UcwaTransportError';
+  readonly method: string;
+  readonly href: string;
+  readonly attempts: number;
   constructor(
-    readonly method: string,
-    readonly href: string,
-    message: string,
-    readonly attempts: number,
+    failure: { method: string; href: string; message: string; attempts: number },
     options?: { cause?: unknown },
   ) {
+    const { method, href, message, attempts } = failure;
     super(
       `UCWA ${method} ${stripQuery(href)}: ${message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
       options,
     );
+    this.method = method;
+    this.href = href;
+    this.attempts = attempts;
   }
 }
 

@@ -133,9 +133,10 @@ export class UcwaTransport {
           await sleep(this.pause(attempt), request.signal);
           continue;
         }
-        throw new UcwaTransportError(request.method, request.url, describeFailure(error), attempt, {
-          cause: error,
-        });
+        throw new UcwaTransportError(
+          { method: request.method, href: request.url, message: describeFailure(error), attempts: attempt },
+          { cause: error },
+        );
       }
 
       if (response.status === 401) {
@@ -173,7 +174,12 @@ export class UcwaTransport {
           await sleep(this.pause(attempt), request.signal);
           continue;
         }
-        throw new UcwaTransportError(request.method, request.url, 'malformed JSON in the response', attempt);
+        throw new UcwaTransportError({
+          method: request.method,
+          href: request.url,
+          message: 'malformed JSON in the response',
+          attempts: attempt,
+        });
       }
       return response;
     }

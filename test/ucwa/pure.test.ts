@@ -149,7 +149,11 @@ describe('error classes', () => {
       });
     expect([403, 502].map((status) => needsRediscovery(error(status)))).toEqual([true, true]);
     expect(needsRediscovery(error(410, 'CannotRedirect'))).toBe(true);
-    expect(needsRediscovery(new UcwaTransportError('GET', 'https://x', 'ECONNREFUSED', 4))).toBe(true);
+    expect(
+      needsRediscovery(
+        new UcwaTransportError({ method: 'GET', href: 'https://x', message: 'ECONNREFUSED', attempts: 4 }),
+      ),
+    ).toBe(true);
     expect([404, 409, 500, 503].map((status) => needsRediscovery(error(status)))).toEqual([
       false,
       false,
