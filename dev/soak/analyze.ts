@@ -15,7 +15,16 @@ export interface Limits {
   maxGapMs: number;
 }
 
-export async function gather(plan: Plan, ledger: Ledger, infra: Infra, workers: Supervisor, limits: Limits) {
+/** What the soak ran, and where its evidence lies. */
+export interface SoakRun {
+  plan: Plan;
+  ledger: Ledger;
+  infra: Infra;
+  workers: Supervisor;
+  limits: Limits;
+}
+
+export async function gather({ plan, ledger, infra, workers, limits }: SoakRun) {
   const outbox = await readOutbox(infra.azurite.connectionString);
   const evidence: Evidence = {
     mode: plan.mode,

@@ -130,6 +130,7 @@ async function main(): Promise<number> {
   log(`fault phase: ${Math.round(durationMs / 1000)} s`);
   const ledger = await drive(plan, world, supervisor, abort.signal);
   if (abort.signal.aborted) return 130;
+  const run = { plan, ledger, infra: world, workers: supervisor, limits };
 
   log(`quiet period: faults off, up to ${quietMaxMs / 1000} s until everything settled`);
   const quietStart = Date.now();
@@ -138,7 +139,7 @@ async function main(): Promise<number> {
   let settledChecks = 0;
   for (let round = 0; round < 200 && Date.now() - quietStart < quietMaxMs && !abort.signal.aborted; round++) {
     await delay(1_000);
-    analysis = await gather(plan, ledger, world, supervisor, limits).catch(() => undefined);
+    analysis = await gather(run).catch(() => undefined);
     if (!analysis) continue;
     left = outstanding(analysis);
     settledChecks = left.length === 0 ? settledChecks + 1 : 0;
@@ -146,7 +147,7 @@ async function main(): Promise<number> {
   }
   const quietMs = Date.now() - quietStart;
   await supervisor.stop();
-  const final = await gather(plan, ledger, world, supervisor, limits);
+  const final = await gather(run);
   const summary = results(plan, final, supervisor, {
     quietMs,
     settled: settledChecks >= 2,
