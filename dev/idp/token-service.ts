@@ -40,12 +40,11 @@ interface DeviceCodeRecord {
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
+/** An AAD error answer: `error` and `description`, then any more body fields AAD sends with that error. */
 function failure(
-  status: number,
-  error: string,
-  description: string,
   audit: OAuthResult['audit'],
-  extra: Record<string, unknown> = {},
+  status: number,
+  { error, description, ...extra }: { error: string; description: string } & Record<string, unknown>,
 ): OAuthResult {
   return {
     status,
@@ -80,12 +79,10 @@ export class TokenService {
     const audit: OAuthResult['audit'] = { grantType, clientId, ...(scope !== null && { scope }) };
     const client = this.directory.client(clientId);
     if (!client) {
-      return failure(
-        400,
-        'unauthorized_client',
-        `AADSTS700016: Application '${clientId}' was not found.`,
-        audit,
-      );
+      return failure(audit, 400, {
+        error: 'unauthorized_client',
+        description: `AADSTS700016: Application '${clientId}' was not found.`,
+      });
     }
     const secret = basic?.secret ?? form.get('client_secret') ?? undefined;
     if (
@@ -93,7 +90,10 @@ export class TokenService {
         ? secret !== undefined
         : !secretsEqual(secret ?? '', client.clientSecret)
     ) {
-      return failure(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.', audit);
+      return failure(audit, 401, {
+        error: 'invalid_client',
+        description: 'AADSTS7000215: Invalid client secret provided.',
+      });
     }
     switch (grantType) {
       case 'password':
@@ -106,12 +106,10 @@ export class TokenService {
       case 'client_credentials':
         return this.#clientCredentialsGrant(form, client, audit);
       default:
-        return failure(
-          400,
-          'unsupported_grant_type',
-          `AADSTS70003: grant type '${grantType}' is not supported.`,
-          audit,
-        );
+        return failure(audit, 400, {
+          error: 'unsupported_grant_type',
+          description: `AADSTS70003: grant type '${grantType}' is not supported.`,
+        });
     }
   }
 
@@ -121,15 +119,13 @@ export class TokenService {
     const scope = form.get('scope') ?? '';
     const audit = { clientId, scope };
     if (!this.directory.client(clientId)) {
-      return failure(
-        400,
-        'unauthorized_client',
-        `AADSTS700016: Application '${clientId}' was not found.`,
-        audit,
-      );
+      return failure(audit, 400, {
+        error: 'unauthorized_client',
+        description: `AADSTS700016: Application '${clientId}' was not found.`,
+      });
     }
     const parsed = parseRequestedScopes(scope);
-    if (!parsed.ok) return failure(400, 'invalid_scope', parsed.description, audit);
+    if (!parsed.ok) return failure(audit, 400, { error: 'invalid_scope', description: parsed.description });
     const deviceCode = randomBytes(32).toString('base64url');
     const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
     const userCode = Array.from({ length: 9 }, () => alphabet[randomInt(alphabet.length)]).join('');
@@ -197,15 +193,11 @@ export class TokenService {
     const user = this.directory.authenticate(username, form.get('password') ?? '');
     const withUser = { ...audit, username };
     if (!user) {
-      return failure(
-        400,
-        'invalid_grant',
-        'AADSTS50126: Error validating credentials due to invalid username or password.',
-        withUser,
-        {
-          error_codes: [50126],
-        },
-      );
+      return failure(withUser, 400, {
+        error: 'invalid_grant',
+        description: 'AADSTS50126: Error validating credentials due to invalid username or password.',
+        error_codes: [50126],
+      });
     }
     return this.#issueForUser(user, client, form.get('scope'), withUser);
   }
@@ -216,16 +208,19 @@ export class TokenService {
     // Rotation: a refresh token is good for one use; the answer carries its successor.
     this.#refreshTokens.delete(presented);
     if (!record || record.expiresAt <= Date.now() || record.clientId !== client.clientId) {
-      return failure(
-        400,
-        'invalid_grant',
-        'AADSTS700082: The refresh token has expired, was revoked or was already used.',
-        audit,
-        { error_codes: [700082], suberror: 'bad_token' },
-      );
+      return failure(audit, 400, {
+        error: 'invalid_grant',
+        description: 'AADSTS700082: The refresh token has expired, was revoked or was already used.',
+        error_codes: [700082],
+        suberror: 'bad_token',
+      });
     }
     const user = this.directory.user(record.username);
-    if (!user) return failure(400, 'invalid_grant', 'AADSTS50034: The user account does not exist.', audit);
+    if (!user)
+      return failure(audit, 400, {
+        error: 'invalid_grant',
+        description: 'AADSTS50034: The user account does not exist.',
+      });
     return this.#issueForUser(user, client, form.get('scope'), { ...audit, username: user.username });
   }
 
@@ -233,22 +228,38 @@ export class TokenService {
     const code = form.get('device_code') ?? '';
     const record = this.#deviceCodes.get(code);
     if (!record || record.clientId !== client.clientId) {
-      return failure(400, 'invalid_grant', 'AADSTS70000: The device code is not valid.', audit);
+      return failure(audit, 400, {
+        error: 'invalid_grant',
+        description: 'AADSTS70000: The device code is not valid.',
+      });
     }
     if (record.expiresAt <= Date.now()) {
       this.#deviceCodes.delete(code);
-      return failure(400, 'expired_token', 'AADSTS70020: The device code has expired.', audit);
+      return failure(audit, 400, {
+        error: 'expired_token',
+        description: 'AADSTS70020: The device code has expired.',
+      });
     }
     if (record.denied) {
       this.#deviceCodes.delete(code);
-      return failure(400, 'authorization_declined', 'AADSTS70000: The user declined the sign-in.', audit);
+      return failure(audit, 400, {
+        error: 'authorization_declined',
+        description: 'AADSTS70000: The user declined the sign-in.',
+      });
     }
     if (!record.approvedBy) {
-      return failure(400, 'authorization_pending', 'AADSTS70016: Waiting for the user to sign in.', audit);
+      return failure(audit, 400, {
+        error: 'authorization_pending',
+        description: 'AADSTS70016: Waiting for the user to sign in.',
+      });
     }
     this.#deviceCodes.delete(code);
     const user = this.directory.user(record.approvedBy);
-    if (!user) return failure(400, 'invalid_grant', 'AADSTS50034: The user account does not exist.', audit);
+    if (!user)
+      return failure(audit, 400, {
+        error: 'invalid_grant',
+        description: 'AADSTS50034: The user account does not exist.',
+      });
     return this.#issueForUser(user, client, form.get('scope') ?? record.scope, {
       ...audit,
       username: user.username,
@@ -257,13 +268,19 @@ export class TokenService {
 
   async #clientCredentialsGrant(form: URLSearchParams, client: IdpClient, audit: OAuthResult['audit']) {
     if (client.clientSecret === undefined) {
-      return failure(400, 'invalid_client', 'AADSTS7000218: A client secret is required.', audit);
+      return failure(audit, 400, {
+        error: 'invalid_client',
+        description: 'AADSTS7000218: A client secret is required.',
+      });
     }
     const parsed = parseRequestedScopes(form.get('scope'));
-    if (!parsed.ok) return failure(400, 'invalid_scope', parsed.description, audit);
+    if (!parsed.ok) return failure(audit, 400, { error: 'invalid_scope', description: parsed.description });
     const { resource, names } = parsed.scopes;
     if (!resource || names.length !== 1 || names[0] !== '.default') {
-      return failure(400, 'invalid_scope', 'AADSTS1002012: The scope must be <resource>/.default.', audit);
+      return failure(audit, 400, {
+        error: 'invalid_scope',
+        description: 'AADSTS1002012: The scope must be <resource>/.default.',
+      });
     }
     const lifetime = this.settings.accessTokenLifetimeSeconds;
     const accessToken = await this.#sign(
@@ -298,19 +315,15 @@ export class TokenService {
     audit: OAuthResult['audit'],
   ): Promise<OAuthResult> {
     const parsed = parseRequestedScopes(scope);
-    if (!parsed.ok) return failure(400, 'invalid_scope', parsed.description, audit);
+    if (!parsed.ok) return failure(audit, 400, { error: 'invalid_scope', description: parsed.description });
     const requested = parsed.scopes;
     const granted = this.#grantedNames(user, requested);
     if (requested.names.length > 0 && granted.length === 0) {
-      return failure(
-        400,
-        'invalid_grant',
-        'AADSTS65001: The user has not consented to any requested scope.',
-        audit,
-        {
-          suberror: 'consent_required',
-        },
-      );
+      return failure(audit, 400, {
+        error: 'invalid_grant',
+        description: 'AADSTS65001: The user has not consented to any requested scope.',
+        suberror: 'consent_required',
+      });
     }
     const lifetime = this.settings.accessTokenLifetimeSeconds;
     const resource = requested.resource ?? client.clientId;
