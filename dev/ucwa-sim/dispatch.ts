@@ -95,12 +95,11 @@ export class Dispatcher {
   private async ucwa(req: SimRequest, grant: Grant): Promise<SimResponse> {
     const minVersion = Number(req.headers['x-ms-requiresminresourceversion'] ?? '1');
     if (Number.isFinite(minVersion) && minVersion > SUPPORTED_RESOURCE_VERSION) {
-      return ucwaError(
-        404,
-        'NotFound',
-        'APIVersionNotSupported',
-        `Resource version ${minVersion} is not supported.`,
-      );
+      return ucwaError(404, {
+        code: 'NotFound',
+        subcode: 'APIVersionNotSupported',
+        message: `Resource version ${minVersion} is not supported.`,
+      });
     }
     const base = applicationsBase(this.opts.pathFamily);
     const pathname = req.url.pathname;
@@ -175,20 +174,21 @@ export class Dispatcher {
     if (!needed) return undefined;
     return ucwaError(
       403,
-      'Forbidden',
-      'InsufficientScope',
-      `The access token lacks a scope required for ${resource}: one of ${needed.join(', ')}.`,
-      { headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${needed.join(' ')}"` } },
+      {
+        code: 'Forbidden',
+        subcode: 'InsufficientScope',
+        message: `The access token lacks a scope required for ${resource}: one of ${needed.join(', ')}.`,
+      },
+      { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${needed.join(' ')}"` },
     );
   }
 
   private notInBatch(what: string): SimResponse {
-    return ucwaError(
-      400,
-      'BadRequest',
-      'OperationNotSupported',
-      `${what} cannot be requested inside a batch.`,
-    );
+    return ucwaError(400, {
+      code: 'BadRequest',
+      subcode: 'OperationNotSupported',
+      message: `${what} cannot be requested inside a batch.`,
+    });
   }
 
   /**
@@ -207,12 +207,8 @@ export class Dispatcher {
     if (count > this.opts.batchLimit || this.outstandingBatchParts + count > this.opts.batchLimit) {
       return ucwaError(
         429,
-        'TooManyRequests',
-        undefined,
-        `At most ${this.opts.batchLimit} outstanding batch requests.`,
-        {
-          headers: { 'Retry-After': '5' },
-        },
+        { code: 'TooManyRequests', message: `At most ${this.opts.batchLimit} outstanding batch requests.` },
+        { 'Retry-After': '5' },
       );
     }
     this.outstandingBatchParts += count;
@@ -279,7 +275,10 @@ export class Dispatcher {
     ) {
       // An HTTP server wants the length of every POST, an empty one included (the captured bodiless POSTs
       // send Content-Length: 0); the inner request of a part is no exception here.
-      const refused = ucwaError(411, 'LengthRequired', undefined, 'A POST or PUT needs Content-Length.');
+      const refused = ucwaError(411, {
+        code: 'LengthRequired',
+        message: 'A POST or PUT needs Content-Length.',
+      });
       this.recorder.complete(record, refused.status);
       return refused;
     }
@@ -300,7 +299,7 @@ export class Dispatcher {
     if (typeof contentType !== 'string' || !contentType.startsWith('application/json')) return response;
     const accept = (req.headers.accept ?? '').toLowerCase();
     if (accept.includes('xml') && !accept.includes('json') && !accept.includes('*/*')) {
-      return ucwaError(406, 'NotAcceptable', undefined, 'This simulator serves JSON only.');
+      return ucwaError(406, { code: 'NotAcceptable', message: 'This simulator serves JSON only.' });
     }
     if (accept.includes('application/vnd.microsoft.com.ucwa+json'))
       response.headers['Content-Type'] = UCWA_JSON_TYPE;

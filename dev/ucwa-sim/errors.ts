@@ -34,41 +34,59 @@ export interface UcwaErrorBody {
   parameters?: Record<string, string>;
 }
 
-/** A synchronous UCWA error: always JSON `{code, subcode?, message}`. */
+/** A synchronous UCWA error: always JSON `{code, subcode?, message}`; no subcode or parameters, no key. */
 export function ucwaError(
   status: number,
-  code: string,
-  subcode: string | undefined,
-  message: string,
-  extra: { parameters?: Record<string, string>; headers?: Record<string, HeaderValue> } = {},
+  { code, subcode, message, parameters }: UcwaErrorParts,
+  headers: Record<string, HeaderValue> = {},
 ): SimResponse {
   const body: UcwaErrorBody = { code, message };
   if (subcode) body.subcode = subcode;
-  if (extra.parameters) body.parameters = extra.parameters;
-  return jsonResponse(status, body, extra.headers ?? {});
+  if (parameters) body.parameters = parameters;
+  return jsonResponse(status, body, headers);
+}
+
+/** A caller's subcode or parameters may be undefined: then the body has none. */
+interface UcwaErrorParts {
+  code: string;
+  subcode?: string | undefined;
+  message: string;
+  parameters?: Record<string, string> | undefined;
 }
 
 export const errors = {
   resourceNotFound: (message = 'The requested resource does not exist.') =>
-    ucwaError(404, 'NotFound', 'ResourceNotFound', message),
+    ucwaError(404, { code: 'NotFound', subcode: 'ResourceNotFound', message }),
   applicationNotFound: () =>
-    ucwaError(404, 'NotFound', 'ApplicationNotFound', 'The application does not exist or has been deleted.'),
-  applicationExpired: () =>
-    ucwaError(410, 'Gone', 'InactiveApplicationExpired', 'The application expired because it was inactive.'),
-  methodNotAllowed: (allow: readonly string[]) =>
-    ucwaError(405, 'MethodNotAllowed', undefined, 'The HTTP method is not supported on this resource.', {
-      headers: { Allow: allow.join(', ') },
+    ucwaError(404, {
+      code: 'NotFound',
+      subcode: 'ApplicationNotFound',
+      message: 'The application does not exist or has been deleted.',
     }),
+  applicationExpired: () =>
+    ucwaError(410, {
+      code: 'Gone',
+      subcode: 'InactiveApplicationExpired',
+      message: 'The application expired because it was inactive.',
+    }),
+  methodNotAllowed: (allow: readonly string[]) =>
+    ucwaError(
+      405,
+      { code: 'MethodNotAllowed', message: 'The HTTP method is not supported on this resource.' },
+      { Allow: allow.join(', ') },
+    ),
   badRequest: (subcode: string | undefined, message: string, parameters?: Record<string, string>) =>
-    ucwaError(400, 'BadRequest', subcode, message, parameters ? { parameters } : {}),
+    ucwaError(400, { code: 'BadRequest', subcode, message, parameters }),
   parameterValidation: (message: string, parameters: Record<string, string>) =>
-    ucwaError(400, 'BadRequest', 'ParameterValidationFailure', message, { parameters }),
+    ucwaError(400, { code: 'BadRequest', subcode: 'ParameterValidationFailure', message, parameters }),
   deserialization: (message = 'The request body could not be parsed.') =>
-    ucwaError(400, 'BadRequest', 'DeserializationFailure', message),
+    ucwaError(400, { code: 'BadRequest', subcode: 'DeserializationFailure', message }),
   unsupportedMediaType: (message: string) =>
-    ucwaError(415, 'UnsupportedMediaType', 'UnsupportedMediaType', message),
-  conflict: (subcode: string | undefined, message: string) => ucwaError(409, 'Conflict', subcode, message),
-  forbidden: (subcode: string | undefined, message: string) => ucwaError(403, 'Forbidden', subcode, message),
+    ucwaError(415, { code: 'UnsupportedMediaType', subcode: 'UnsupportedMediaType', message }),
+  conflict: (subcode: string | undefined, message: string) =>
+    ucwaError(409, { code: 'Conflict', subcode, message }),
+  forbidden: (subcode: string | undefined, message: string) =>
+    ucwaError(403, { code: 'Forbidden', subcode, message }),
 };
 
 /** What a reverse proxy in front of UCWA would answer: not JSON, so clients can tell it did not come from UCWA. */

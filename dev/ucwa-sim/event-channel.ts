@@ -85,7 +85,9 @@ export class EventChannel {
 
   handleGet(req: SimRequest): Promise<SimResponse> {
     if (this.closed)
-      return Promise.resolve(ucwaError(404, 'NotFound', 'ApplicationNotFound', 'Application gone.'));
+      return Promise.resolve(
+        ucwaError(404, { code: 'NotFound', subcode: 'ApplicationNotFound', message: 'Application gone.' }),
+      );
     const query = req.url.searchParams;
     const priority = Number.parseInt(query.get('priority') ?? '0', 10) || 0;
     const params = this.parseParams(query);
@@ -155,7 +157,8 @@ export class EventChannel {
     if (this.parked) {
       this.finish(
         this.parked,
-        response ?? ucwaError(404, 'NotFound', 'ApplicationNotFound', 'Application gone.'),
+        response ??
+          ucwaError(404, { code: 'NotFound', subcode: 'ApplicationNotFound', message: 'Application gone.' }),
       );
     }
     this.queue = [];
@@ -175,15 +178,12 @@ export class EventChannel {
     const low = read('low');
     const medium = read('medium');
     if (timeout === 'bad' || low === 'bad' || medium === 'bad') {
-      return ucwaError(
-        400,
-        'BadRequest',
-        'ParameterValidationFailure',
-        'timeout, low and medium must be numbers.',
-        {
-          parameters: { timeout: 'number', low: 'number', medium: 'number' },
-        },
-      );
+      return ucwaError(400, {
+        code: 'BadRequest',
+        subcode: 'ParameterValidationFailure',
+        message: 'timeout, low and medium must be numbers.',
+        parameters: { timeout: 'number', low: 'number', medium: 'number' },
+      });
     }
     const params: { timeoutSec?: number; lowSec?: number; mediumSec?: number } = {};
     if (timeout !== undefined) params.timeoutSec = clamp(timeout, this.config.minTimeoutSec, MAX_WAIT_SEC);
@@ -289,7 +289,11 @@ function recordedEvents(senders: readonly SenderJson[]): RecordedEvent[] {
 }
 
 function pGetReplaced(): SimResponse {
-  return ucwaError(409, 'Conflict', 'PGetReplaced', 'This pending GET was replaced by a newer one.');
+  return ucwaError(409, {
+    code: 'Conflict',
+    subcode: 'PGetReplaced',
+    message: 'This pending GET was replaced by a newer one.',
+  });
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -55,7 +55,11 @@ export function faultResponse(spec: FaultSpec, status: number, unauthorized: () 
   if (spec.html) response = proxyError(status, STATUS_CODES[status] ?? 'Error');
   else if (status === 401 && !spec.code) response = unauthorized();
   else {
-    response = ucwaError(status, spec.code ?? codeForStatus(status), spec.subcode, 'Injected fault.');
+    response = ucwaError(status, {
+      code: spec.code ?? codeForStatus(status),
+      subcode: spec.subcode,
+      message: 'Injected fault.',
+    });
   }
   if (spec.retryAfter !== undefined) response.headers['Retry-After'] = spec.retryAfter;
   return response;

@@ -51,12 +51,10 @@ export class HttpFrontEnd {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.onRequest(origin, req, res).catch((error: unknown) => {
         if (!res.headersSent && !res.destroyed) {
-          const failure = ucwaError(
-            500,
-            'ServiceFailure',
-            undefined,
-            error instanceof Error ? error.message : 'failure',
-          );
+          const failure = ucwaError(500, {
+            code: 'ServiceFailure',
+            message: error instanceof Error ? error.message : 'failure',
+          });
           res.writeHead(failure.status, failure.headers);
           res.end(failure.body);
         }

@@ -141,9 +141,10 @@ function reportMyActivity({ world, app }: HandlerContext): SimResponse {
 function putCommunication({ world, app, req, r }: HandlerContext): SimResponse {
   const current = etagFor(JSON.stringify(renderCommunication(r, app)));
   const ifMatch = req.headers['if-match']?.replace(/"/g, '').trim();
-  if (!ifMatch) return ucwaError(428, 'PreconditionRequired', undefined, 'PUT requires an If-Match header.');
+  if (!ifMatch)
+    return ucwaError(428, { code: 'PreconditionRequired', message: 'PUT requires an If-Match header.' });
   if (ifMatch !== current && ifMatch !== '*') {
-    return ucwaError(412, 'PreconditionFailed', undefined, 'The resource changed since it was read.');
+    return ucwaError(412, { code: 'PreconditionFailed', message: 'The resource changed since it was read.' });
   }
   const body = readJsonBody(req);
   if (!body.ok) return body.response;

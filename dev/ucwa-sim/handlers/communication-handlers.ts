@@ -41,12 +41,11 @@ function postJoinOnlineMeeting(ctx: HandlerContext): SimResponse {
     ...(threadId !== undefined ? { threadId } : {}),
   });
   if (!invitation) {
-    return ucwaError(
-      404,
-      'NotFound',
-      'DestinationNotFound',
-      `No online meeting ${onlineMeetingUri ?? ''} exists.`,
-    );
+    return ucwaError(404, {
+      code: 'NotFound',
+      subcode: 'DestinationNotFound',
+      message: `No online meeting ${onlineMeetingUri ?? ''} exists.`,
+    });
   }
   return created(ctx, ctx.app.paths.invitation('onlineMeeting', invitation.id));
 }

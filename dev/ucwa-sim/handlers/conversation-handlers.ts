@@ -19,7 +19,11 @@ import type { HandlerContext, ResolvedRoute } from './context.js';
 import { messagingRoute } from './messaging-handlers.js';
 
 export function conversationNotFound(): SimResponse {
-  return ucwaError(404, 'NotFound', 'ConversationNotFound', 'The conversation does not exist (any more).');
+  return ucwaError(404, {
+    code: 'NotFound',
+    subcode: 'ConversationNotFound',
+    message: 'The conversation does not exist (any more).',
+  });
 }
 
 function participantNotFound(): SimResponse {
