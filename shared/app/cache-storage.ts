@@ -1,6 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { DEFAULT_CACHE_CONTAINER } from '../auth/blob-cache-plugin.js';
-import { blobServiceClient, type StorageTarget } from '../store/storage.js';
+import { blobServiceClient } from '../store/blob-service.js';
+import { hasBlobStorage, type StorageTarget } from '../store/storage.js';
 
 /**
  * The container of the token cache, in the same storage as the rest of the state: the `AzureWebJobsStorage`
@@ -11,6 +12,6 @@ export function tokenCacheContainer(
   target: StorageTarget,
   containerName: string = DEFAULT_CACHE_CONTAINER,
 ): ContainerClient | undefined {
-  if (!target.connectionString && !target.blobServiceUri) return undefined;
+  if (!hasBlobStorage(target)) return undefined;
   return blobServiceClient(target).getContainerClient(containerName);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { GatekeeperRole } from '../auth/inbound/bearer-verifier.js';
 import { PROBLEM_CONTENT_TYPE, problem } from '../auth/inbound/problem-details.js';
+import { GatekeeperRole } from '../auth/inbound/roles.js';
 import { SettingsError } from '../config.js';
 import { insideApplication } from '../gatekeeper/application-href.js';
 import { isTransient } from '../gatekeeper/failures.js';

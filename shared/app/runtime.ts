@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { BearerVerifier } from '../auth/inbound/bearer-verifier.js';
-import { createBearerVerifier } from '../auth/inbound/bearer-verifier.js';
+import type { BearerVerifier, BearerVerifierOptions } from '../auth/inbound/bearer-verifier.js';
 import { bearerVerifierOptionsFromSettings } from '../auth/inbound/verifier-from-settings.js';
 import { OUTBOX_TABLE, Outbox, type OutboxOptions } from '../chat/outbox.js';
 import type { ChatSink } from '../chat/sink.js';
@@ -17,7 +16,7 @@ import { ChannelLease } from '../store/channel-lease.js';
 import { TableClaimStore } from '../store/claim-store.js';
 import { CursorStore } from '../store/cursor-store.js';
 import {
-  blobServiceClient,
+  loadBlobServiceClient,
   type StorageTarget,
   storageTargetFromEnv,
   tableClient,
@@ -168,7 +167,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     ucwa,
     gatekeeper,
     cursors,
-    lease: new ChannelLease(blobServiceClient(storage), 'gatekeeper-locks', `${ns}event-channel`),
+    lease: new ChannelLease(() => loadBlobServiceClient(storage), 'gatekeeper-locks', `${ns}event-channel`),
     audit,
     claims,
     outbox,
@@ -177,7 +176,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
     log,
     now,
     inbound: () => {
-      verifier ??= createBearerVerifier(
+      verifier ??= lazyVerifier(
         bearerVerifierOptionsFromSettings(settings, {
           onFailure: ({ reason }) => telemetry.metric('InboundAuthFailures', 1, { reason }),
         }),
@@ -234,4 +233,10 @@ function storageEnv(target: StorageTarget): Record<string, string | undefined> {
     AzureWebJobsStorage__tableServiceUri: target.tableServiceUri,
     AzureWebJobsStorage__clientId: target.clientId,
   };
+}
+
+/** The inbound verifier, its module (jose) loaded with the first request that needs it. */
+function lazyVerifier(options: BearerVerifierOptions): BearerVerifier {
+  const loading = import('../auth/inbound/bearer-verifier.js').then((m) => m.createBearerVerifier(options));
+  return { verify: async (authorization, requirement) => (await loading).verify(authorization, requirement) };
 }

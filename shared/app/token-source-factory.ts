@@ -1,17 +1,36 @@
 import type { AuthLog, AuthLogLevel } from '../auth/auth-log.js';
 import { DEFAULT_AUTHORITY_HOST } from '../auth/authority.js';
 import { BlobCachePlugin, tokenCacheBlobName } from '../auth/blob-cache-plugin.js';
-import { MsalTokenSource } from '../auth/msal-token-source.js';
-import type { DeviceCodeModeOptions, TokenSourceOptions } from '../auth/options.js';
+import type { DeviceCodeModeOptions, MsalTokenSourceOptions, TokenSourceOptions } from '../auth/options.js';
 import { SfbServerTokenSource } from '../auth/sfb-server-token-source.js';
 import { required, type Settings, SettingsError } from '../config.js';
-import { storageTargetFromEnv } from '../store/storage.js';
-import type { TokenSource } from '../ucwa/token-source.js';
-import { tokenCacheContainer } from './cache-storage.js';
+import { hasBlobStorage, storageTargetFromEnv } from '../store/storage.js';
+import type { AccessToken, TokenRequest, TokenSource } from '../ucwa/token-source.js';
 
-/** The token source for `options.mode`. Builds objects only: the first request happens on `getToken`. */
+/**
+ * The token source for `options.mode`. Builds objects only: the first request happens on `getToken`, and
+ * MSAL (~0.6 MB) loads only then.
+ */
 export function createTokenSource(options: TokenSourceOptions): TokenSource {
-  return options.mode === 'sfb-server' ? new SfbServerTokenSource(options) : new MsalTokenSource(options);
+  return options.mode === 'sfb-server' ? new SfbServerTokenSource(options) : new LazyMsalTokenSource(options);
+}
+
+/** MsalTokenSource, loaded on first use. */
+export class LazyMsalTokenSource implements TokenSource {
+  #loaded: Promise<TokenSource> | undefined;
+
+  constructor(private readonly options: MsalTokenSourceOptions) {}
+
+  load(): Promise<TokenSource> {
+    this.#loaded ??= import('../auth/msal-token-source.js').then(
+      ({ MsalTokenSource }) => new MsalTokenSource(this.options),
+    );
+    return this.#loaded;
+  }
+
+  async getToken(request: TokenRequest): Promise<AccessToken> {
+    return (await this.load()).getToken(request);
+  }
 }
 
 export interface FromSettingsExtras {
@@ -47,14 +66,17 @@ export function tokenSourceOptionsFromSettings(
   const tenantId = required(settings, 'AZURE_TENANT_ID');
   const clientId = required(settings, 'AZURE_CLIENT_ID');
   const authorityHost = settings.AZURE_AUTHORITY_HOST ?? DEFAULT_AUTHORITY_HOST;
-  const container = tokenCacheContainer(
-    storageTargetFromEnv({ ...env, AzureWebJobsStorage: settings.AzureWebJobsStorage }),
-    extras.cacheContainer,
-  );
+  const storage = storageTargetFromEnv({ ...env, AzureWebJobsStorage: settings.AzureWebJobsStorage });
   const username = settings.UCWA_USERNAME;
-  const cachePlugin = container
+  const cachePlugin = hasBlobStorage(storage)
     ? new BlobCachePlugin({
-        container,
+        // The Blob SDK loads with the first token request.
+        container: async () => {
+          const { tokenCacheContainer } = await import('./cache-storage.js');
+          const container = tokenCacheContainer(storage, extras.cacheContainer);
+          if (!container) throw new Error('unreachable: blob storage is configured');
+          return container;
+        },
         blobName: tokenCacheBlobName({
           authorityHost,
           tenantId,

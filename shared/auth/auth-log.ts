@@ -1,4 +1,3 @@
-import { LogLevel, type NodeSystemOptions } from '@azure/msal-node';
 import { redact } from './redact.js';
 
 export type AuthLogLevel = 'error' | 'warning' | 'info' | 'verbose';
@@ -23,32 +22,5 @@ export function filteredLog(
   const known = [...secrets];
   return (level, message) => {
     if (ORDER[level] <= ORDER[minimum]) log(level, redact(message, known));
-  };
-}
-
-const MSAL_LEVELS: Record<AuthLogLevel, LogLevel> = {
-  error: LogLevel.Error,
-  warning: LogLevel.Warning,
-  info: LogLevel.Info,
-  verbose: LogLevel.Verbose,
-};
-
-function fromMsalLevel(level: LogLevel): AuthLogLevel {
-  if (level === LogLevel.Error) return 'error';
-  if (level === LogLevel.Warning) return 'warning';
-  if (level === LogLevel.Info) return 'info';
-  return 'verbose';
-}
-
-/** MSAL logger options: PII off, every message through the redacting log. */
-type LoggerOptions = NonNullable<NodeSystemOptions['loggerOptions']>;
-
-export function msalLoggerOptions(log: AuthLog, minimum: AuthLogLevel): LoggerOptions {
-  return {
-    piiLoggingEnabled: false,
-    logLevel: MSAL_LEVELS[minimum],
-    loggerCallback: (level, message, containsPii) => {
-      if (!containsPii) log(fromMsalLevel(level), `msal: ${message}`);
-    },
   };
 }

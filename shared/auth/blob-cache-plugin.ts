@@ -11,7 +11,8 @@ export const DEFAULT_CACHE_CONTAINER = 'msal-cache';
 const LOCK_TIMEOUT_MS = 30_000;
 
 export interface BlobCachePluginOptions {
-  container: ContainerClient;
+  /** The container, or how to get it on first use (the Blob SDK loads only then). */
+  container: ContainerClient | (() => Promise<ContainerClient>);
   blobName: string;
   /** Attempts per write when other instances keep winning the race; default 5. */
   maxWriteAttempts?: number;
@@ -63,7 +64,8 @@ class Mutex {
  * rotated by any instance is never overwritten by a stale copy.
  */
 export class BlobCachePlugin implements ICachePlugin {
-  readonly #container: ContainerClient;
+  readonly #containerSource: BlobCachePluginOptions['container'];
+  #container: ContainerClient | undefined;
   readonly #blobName: string;
   readonly #maxWriteAttempts: number;
   readonly #log: AuthLog | undefined;
@@ -75,7 +77,7 @@ export class BlobCachePlugin implements ICachePlugin {
   #etag: string | undefined;
 
   constructor(options: BlobCachePluginOptions) {
-    this.#container = options.container;
+    this.#containerSource = options.container;
     this.#blobName = options.blobName;
     this.#maxWriteAttempts = options.maxWriteAttempts ?? 5;
     this.#log = options.log;
@@ -123,9 +125,16 @@ export class BlobCachePlugin implements ICachePlugin {
     }
   }
 
+  async #containerClient(): Promise<ContainerClient> {
+    const source = this.#containerSource;
+    this.#container ??= typeof source === 'function' ? await source() : source;
+    return this.#container;
+  }
+
   async #read(): Promise<{ text: string | undefined; etag: string | undefined }> {
     try {
-      const response = await this.#container.getBlobClient(this.#blobName).download(0);
+      const container = await this.#containerClient();
+      const response = await container.getBlobClient(this.#blobName).download(0);
       const chunks: Buffer[] = [];
       for await (const chunk of response.readableStreamBody ?? []) {
         chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
@@ -143,7 +152,8 @@ export class BlobCachePlugin implements ICachePlugin {
 
   async #write(context: TokenCacheContext): Promise<void> {
     let text = context.tokenCache.serialize();
-    const blob = this.#container.getBlockBlobClient(this.#blobName);
+    const container = await this.#containerClient();
+    const blob = container.getBlockBlobClient(this.#blobName);
     for (let attempt = 1; attempt <= this.#maxWriteAttempts; attempt++) {
       try {
         const response = await blob.upload(text, Buffer.byteLength(text), {
@@ -156,7 +166,7 @@ export class BlobCachePlugin implements ICachePlugin {
       } catch (error) {
         const failure = storageFailure(error);
         if (failure.statusCode === 404 && failure.code === 'ContainerNotFound') {
-          await this.#container.createIfNotExists();
+          await container.createIfNotExists();
           continue;
         }
         if (failure.statusCode !== 412 && failure.statusCode !== 409) {

@@ -1,6 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { ManagedIdentityApplication } from '@azure/msal-node';
-import { type AuthLog, msalLoggerOptions } from './auth-log.js';
+import type { ManagedIdentityApplication } from '@azure/msal-node';
+import type { AuthLog } from './auth-log.js';
 
 /**
  * An Azure SDK credential backed by MSAL's managed identity support (App Service / Functions, IMDS, ...).
@@ -22,7 +22,22 @@ export class ManagedIdentityCredential implements TokenCredential {
     if (!scope) throw new TypeError('a scope is required');
     // Managed identity endpoints take a resource, not scopes: `https://storage.azure.com/.default` → resource.
     const resource = scope.replace(/\/\.default$/, '');
-    this.#app ??= new ManagedIdentityApplication({
+    this.#app ??= await this.#create();
+    const result = await this.#app.acquireToken({ resource });
+    return {
+      token: result.accessToken,
+      expiresOnTimestamp: result.expiresOn?.getTime() ?? Date.now() + 300_000,
+      tokenType: 'Bearer',
+    };
+  }
+
+  /** MSAL loads with the first token: building a storage client must not load it. */
+  async #create(): Promise<ManagedIdentityApplication> {
+    const [{ ManagedIdentityApplication }, { msalLoggerOptions }] = await Promise.all([
+      import('@azure/msal-node'),
+      import('./msal-app.js'),
+    ]);
+    return new ManagedIdentityApplication({
       ...(this.options.clientId
         ? { managedIdentityIdParams: { userAssignedClientId: this.options.clientId } }
         : {}),
@@ -30,11 +45,5 @@ export class ManagedIdentityCredential implements TokenCredential {
         ? { system: { loggerOptions: msalLoggerOptions(this.options.log, 'warning') } }
         : {}),
     });
-    const result = await this.#app.acquireToken({ resource });
-    return {
-      token: result.accessToken,
-      expiresOnTimestamp: result.expiresOn?.getTime() ?? Date.now() + 300_000,
-      tokenType: 'Bearer',
-    };
   }
 }

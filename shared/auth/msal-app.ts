@@ -3,9 +3,11 @@ import {
   type Configuration,
   type IConfidentialClientApplication,
   type IPublicClientApplication,
+  LogLevel,
+  type NodeSystemOptions,
   PublicClientApplication,
 } from '@azure/msal-node';
-import { type AuthLog, msalLoggerOptions } from './auth-log.js';
+import type { AuthLog, AuthLogLevel } from './auth-log.js';
 import { authorityConfig } from './authority.js';
 import type { MsalCommonOptions } from './options.js';
 
@@ -37,4 +39,31 @@ export function createMsalApp(options: MsalCommonOptions & { clientSecret?: stri
   return options.clientSecret
     ? new ConfidentialClientApplication(configuration)
     : new PublicClientApplication(configuration);
+}
+
+const MSAL_LEVELS: Record<AuthLogLevel, LogLevel> = {
+  error: LogLevel.Error,
+  warning: LogLevel.Warning,
+  info: LogLevel.Info,
+  verbose: LogLevel.Verbose,
+};
+
+function fromMsalLevel(level: LogLevel): AuthLogLevel {
+  if (level === LogLevel.Error) return 'error';
+  if (level === LogLevel.Warning) return 'warning';
+  if (level === LogLevel.Info) return 'info';
+  return 'verbose';
+}
+
+/** MSAL logger options: PII off, every message through the redacting log. */
+type LoggerOptions = NonNullable<NodeSystemOptions['loggerOptions']>;
+
+export function msalLoggerOptions(log: AuthLog, minimum: AuthLogLevel): LoggerOptions {
+  return {
+    piiLoggingEnabled: false,
+    logLevel: MSAL_LEVELS[minimum],
+    loggerCallback: (level, message, containsPii) => {
+      if (!containsPii) log(fromMsalLevel(level), `msal: ${message}`);
+    },
+  };
 }

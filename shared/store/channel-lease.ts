@@ -7,9 +7,11 @@ import { statusOf } from '../lib/azure-status.js';
  */
 export class ChannelLease {
   private leaseId: string | undefined;
+  private loaded: BlobServiceClient | undefined;
 
   constructor(
-    private readonly blobs: BlobServiceClient,
+    /** The blob service, or how to get it on first use (the Blob SDK loads only then). */
+    private readonly blobs: BlobServiceClient | (() => Promise<BlobServiceClient>),
     private readonly container = 'gatekeeper-locks',
     private readonly blob = 'event-channel',
     /** The shortest lease Blob Storage grants: a successor to a crashed holder waits at most this long. */
@@ -18,7 +20,7 @@ export class ChannelLease {
 
   /** True when this instance now holds the lease; false when someone else does. */
   async acquire(): Promise<boolean> {
-    const container = this.blobs.getContainerClient(this.container);
+    const container = (await this.service()).getContainerClient(this.container);
     await container.createIfNotExists();
     const blob = container.getBlockBlobClient(this.blob);
     try {
@@ -41,7 +43,7 @@ export class ChannelLease {
   /** Extend the lease; false when it was lost (expired and taken by another consumer). */
   async renew(): Promise<boolean> {
     if (!this.leaseId) return false;
-    const blob = this.blobs.getContainerClient(this.container).getBlockBlobClient(this.blob);
+    const blob = (await this.service()).getContainerClient(this.container).getBlockBlobClient(this.blob);
     try {
       await blob.getBlobLeaseClient(this.leaseId).renewLease();
       return true;
@@ -57,12 +59,17 @@ export class ChannelLease {
 
   async release(): Promise<void> {
     if (!this.leaseId) return;
-    const blob = this.blobs.getContainerClient(this.container).getBlockBlobClient(this.blob);
+    const blob = (await this.service()).getContainerClient(this.container).getBlockBlobClient(this.blob);
     const leaseId = this.leaseId;
     this.leaseId = undefined;
     await blob
       .getBlobLeaseClient(leaseId)
       .releaseLease()
       .catch(() => undefined);
+  }
+
+  private async service(): Promise<BlobServiceClient> {
+    this.loaded ??= typeof this.blobs === 'function' ? await this.blobs() : this.blobs;
+    return this.loaded;
   }
 }

@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { ManagedIdentityCredential } from '../auth/managed-identity-credential.js';
 import { statusOf } from '../lib/azure-status.js';
 
@@ -38,7 +38,7 @@ const isHttp = (connectionString: string) =>
   /(^|;)\s*(TableEndpoint|BlobEndpoint|DefaultEndpointsProtocol)\s*=\s*http[:;]/i.test(connectionString) ||
   /UseDevelopmentStorage=true/i.test(connectionString);
 
-function managedIdentity(clientId: string | undefined): ManagedIdentityCredential {
+export function managedIdentity(clientId: string | undefined): ManagedIdentityCredential {
   return new ManagedIdentityCredential(clientId ? { clientId } : {});
 }
 
@@ -56,13 +56,18 @@ export function tableClient(target: StorageTarget, table: string): TableClient {
   );
 }
 
-export function blobServiceClient(target: StorageTarget): BlobServiceClient {
-  if (target.connectionString) return BlobServiceClient.fromConnectionString(target.connectionString);
-  if (target.blobServiceUri)
-    return new BlobServiceClient(target.blobServiceUri, managedIdentity(target.clientId));
-  throw new StorageConfigError(
-    'Setting AzureWebJobsStorage (or AzureWebJobsStorage__blobServiceUri) is required for state',
-  );
+/** Whether blob storage is configured (the token cache needs it). */
+export function hasBlobStorage(target: StorageTarget): boolean {
+  return Boolean(target.connectionString || target.blobServiceUri);
+}
+
+/**
+ * The blob service client (blob-service.ts), loading the Blob SDK on first use: the lease and the token cache
+ * need it, the first request does not (its ~1 MB would be parsed on every cold start).
+ */
+export async function loadBlobServiceClient(target: StorageTarget): Promise<BlobServiceClient> {
+  const { blobServiceClient } = await import('./blob-service.js');
+  return blobServiceClient(target);
 }
 
 /**

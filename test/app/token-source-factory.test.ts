@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createTokenSourceFromSettings,
   deviceCodeOptionsFromSettings,
+  LazyMsalTokenSource,
   tokenSourceOptionsFromSettings,
 } from '../../shared/app/token-source-factory.js';
 import { BlobCachePlugin } from '../../shared/auth/blob-cache-plugin.js';
@@ -17,7 +18,7 @@ const AZURE = {
 };
 
 describe('token source options from settings', () => {
-  it('password mode: confidential when a secret is set, blob cache from AzureWebJobsStorage', () => {
+  it('password mode: confidential when a secret is set, blob cache from AzureWebJobsStorage', async () => {
     const settings = parseSettings({
       ...AZURE,
       AZURE_CLIENT_SECRET: 's',
@@ -33,7 +34,10 @@ describe('token source options from settings', () => {
       authorityHost: 'https://login.microsoftonline.com',
     });
     expect(options.mode !== 'sfb-server' && options.cachePlugin).toBeInstanceOf(BlobCachePlugin);
-    expect(createTokenSourceFromSettings(settings, {})).toBeInstanceOf(MsalTokenSource);
+    // MSAL loads with the first token request, not with the runtime.
+    const source = createTokenSourceFromSettings(settings, {});
+    expect(source).toBeInstanceOf(LazyMsalTokenSource);
+    expect(await (source as LazyMsalTokenSource).load()).toBeInstanceOf(MsalTokenSource);
   });
 
   it('password mode without storage keeps the cache in memory', () => {

@@ -313,7 +313,7 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     world = await startWorld();
     const w = world;
     const { ChannelLease } = await import('../../shared/store/channel-lease.js');
-    const { blobServiceClient } = await import('../../shared/store/storage.js');
+    const { blobServiceClient } = await import('../../shared/store/blob-service.js');
     const { inject } = await import('vitest');
     const other = new ChannelLease(
       blobServiceClient({ connectionString: inject('azuriteConnectionString') }),

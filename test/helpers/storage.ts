@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { inject } from 'vitest';
-import { blobServiceClient, type StorageTarget, tableClient } from '../../shared/store/storage.js';
+import { blobServiceClient } from '../../shared/store/blob-service.js';
+import { type StorageTarget, tableClient } from '../../shared/store/storage.js';
 
 /** The run's Azurite, as the code under test sees it (the `AzureWebJobsStorage` connection string). */
 export function azuriteTarget(): StorageTarget {

@@ -3,11 +3,7 @@ import { authorityConfig } from '../authority.js';
 import { openIdMetadataLoader } from './openid-metadata.js';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails, problem } from './problem-details.js';
 
-/** App roles the gatekeeper's HTTP functions require. */
-export const GatekeeperRole = {
-  EventsSend: 'Gatekeeper.Events.Send',
-  Inspect: 'Gatekeeper.Inspect',
-} as const;
+export { GatekeeperRole } from './roles.js';
 
 export type BearerAlgorithm = 'RS256' | 'PS256';
 
