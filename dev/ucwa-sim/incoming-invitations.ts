@@ -101,7 +101,7 @@ export function deliverIncoming(
   });
   world.emitConversationEvent(app, conversation, 'added');
   world.emitLocalParticipant(app, conversation, 'added');
-  world.emitParticipant(app, conversation, sender, 'added');
+  world.emitParticipant(app, conversation, sender, { type: 'added' });
   if (options.updatedEvent) world.emitInvitationEvent(app, invitation, 'updated', { withoutActions: true });
   return { app, invitation, from: sender };
 }

@@ -122,7 +122,12 @@ export function completeMeetingJoin(
   for (const person of meeting.people()) {
     if (person === announced) continue;
     if (person.where === 'roster') world.emitRosterJoin(app, conversation, person);
-    else world.emitParticipant(app, conversation, person, 'added', true, person.embedParticipant);
+    else
+      world.emitParticipant(app, conversation, person, {
+        type: 'added',
+        inLobby: true,
+        embed: person.embedParticipant,
+      });
   }
   invitation.state = 'Connected';
   conversation.state = 'Conferenced';
@@ -147,7 +152,12 @@ export function meetingArrive(
   meeting.add(person);
   for (const { app, conversation } of meeting.views) {
     if (where === 'roster') world.emitRosterJoin(app, conversation, person);
-    else world.emitParticipant(app, conversation, person, 'added', true, person.embedParticipant);
+    else
+      world.emitParticipant(app, conversation, person, {
+        type: 'added',
+        inLobby: true,
+        embed: person.embedParticipant,
+      });
   }
   return person;
 }
@@ -157,8 +167,8 @@ export function meetingDepart(world: World, meeting: MeetingState, person: Perso
   if (person.where === 'gone') return;
   const wasInLobby = person.where === 'lobby';
   for (const { app, conversation } of meeting.views) {
-    if (wasInLobby) world.emitParticipant(app, conversation, person, 'deleted', true);
-    world.emitParticipant(app, conversation, person, 'deleted');
+    if (wasInLobby) world.emitParticipant(app, conversation, person, { type: 'deleted', inLobby: true });
+    world.emitParticipant(app, conversation, person, { type: 'deleted' });
   }
   person.where = 'gone';
   for (const { conversation } of meeting.views) conversation.forget(person);
@@ -168,7 +178,7 @@ export function meetingAdmit(world: World, meeting: MeetingState, person: Person
   if (person.where !== 'lobby') return;
   person.where = 'roster';
   for (const { app, conversation } of meeting.views) {
-    world.emitParticipant(app, conversation, person, 'deleted', true);
+    world.emitParticipant(app, conversation, person, { type: 'deleted', inLobby: true });
     world.emitRosterJoin(app, conversation, person);
   }
 }

@@ -56,7 +56,7 @@ export function startMessaging(
   world.emitConversationEvent(app, conversation, 'added');
   world.emitLocalParticipant(app, conversation, 'added');
   answerOutgoing(world, app, invitation, () => {
-    world.emitParticipant(app, conversation, remote, 'added');
+    world.emitParticipant(app, conversation, remote, { type: 'added' });
     connectMessaging(world, app, conversation, invitation);
     if (request.message !== undefined)
       outgoingMessage(world, app, conversation, request.message, 'text/plain', request.operationId);

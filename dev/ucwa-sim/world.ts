@@ -249,9 +249,11 @@ export class World {
     app: Application,
     conversation: Conversation,
     person: Person,
-    type: 'added' | 'updated' | 'deleted',
-    inLobby = false,
-    embed = false,
+    {
+      type,
+      inLobby = false,
+      embed = false,
+    }: { type: 'added' | 'updated' | 'deleted'; inLobby?: boolean; embed?: boolean },
   ): void {
     const r = this.render(app);
     const spec: EventSpec = {
@@ -272,7 +274,7 @@ export class World {
    * (attendees_ref.md, leaders_ref.md), embedding the participant there when the scenario asks.
    */
   emitRosterJoin(app: Application, conversation: Conversation, person: Person): void {
-    this.emitParticipant(app, conversation, person, 'added');
+    this.emitParticipant(app, conversation, person, { type: 'added' });
     if (!this.opts.rosterEvents) return;
     const r = this.render(app);
     const collection = person.facts().role === 'Leader' ? 'leaders' : 'attendees';

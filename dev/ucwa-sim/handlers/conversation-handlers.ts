@@ -112,7 +112,11 @@ function participantRoute(conversation: Conversation, id: string): ResolvedRoute
     return {
       scope: 'from',
       methods: {
-        GET: (ctx) => jsonResponse(200, renderParticipant(ctx.r, conversation, alias, 'from', path(ctx))),
+        GET: (ctx) =>
+          jsonResponse(
+            200,
+            renderParticipant(ctx.r, conversation, alias, { rel: 'from', selfPath: path(ctx) }),
+          ),
       },
     };
   }
@@ -121,7 +125,10 @@ function participantRoute(conversation: Conversation, id: string): ResolvedRoute
       scope: 'localParticipant',
       methods: {
         GET: ({ r }) =>
-          jsonResponse(200, renderParticipant(r, conversation, conversation.local, 'localParticipant')),
+          jsonResponse(
+            200,
+            renderParticipant(r, conversation, conversation.local, { rel: 'localParticipant' }),
+          ),
       },
     };
   }

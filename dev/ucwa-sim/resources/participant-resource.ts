@@ -28,8 +28,10 @@ export function renderParticipant(
   r: RenderContext,
   conversation: Conversation,
   person: Person,
-  rel: 'participant' | 'localParticipant' | 'from' = 'participant',
-  selfPath?: string,
+  {
+    rel = 'participant',
+    selfPath,
+  }: { rel?: 'participant' | 'localParticipant' | 'from'; selfPath?: string } = {},
 ): Json {
   const paths = r.app.paths;
   const id = conversation.idOf(person);
