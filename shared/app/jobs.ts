@@ -67,10 +67,26 @@ export function watchDeps(rt: Runtime): WatchDeps {
 /** Hold the event channel until `deadline` (epoch ms on the runtime's clock, shortly before the next run is due). */
 export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): Promise<WatchResult> {
   return loudly(rt, 'watchEvents', async () => {
+    warm(rt);
     const result = await watchEvents(watchDeps(rt), deadline, signal);
     await rt.drainOutbox();
     return result;
   });
+}
+
+/**
+ * Beside the lease and the application, what the first removal after a start would otherwise wait for: the
+ * claim and audit tables, and the claim store's look at the previous key layout. A failure is only logged;
+ * the same steps run again on first use.
+ */
+function warm(rt: Runtime): void {
+  const steps = { claims: () => rt.claims.warm(), audit: () => rt.audit.warm() };
+  for (const [name, step] of Object.entries(steps))
+    step().catch((error: unknown) =>
+      rt.log.warn(`Preparing the ${name} table failed; it is tried again on first use`, {
+        error: errorMessage(error),
+      }),
+    );
 }
 
 export function runSweep(rt: Runtime): Promise<SweepResult> {

@@ -32,6 +32,11 @@ export interface AuditEntry {
 export class AuditLog {
   constructor(private readonly table: TableClient) {}
 
+  /** Create the table now (at start) rather than with the first effect's row. */
+  async warm(): Promise<void> {
+    await ensureTable(this.table);
+  }
+
   async record(entry: AuditEntry): Promise<void> {
     await ensureTable(this.table);
     const iso = entry.at.toISOString();

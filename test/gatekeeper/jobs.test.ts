@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { TableServiceClient } from '@azure/data-tables';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runDigest, runSweep } from '../../shared/app/jobs.js';
 import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
 
@@ -121,5 +122,25 @@ describe('outbox draining', () => {
     await w.rt.drainOutbox();
     expect(w.received('teams')).toHaveLength(120);
     expect(w.received('slack')).toHaveLength(120);
+  });
+});
+
+describe('watchEvents at a start', () => {
+  it('creates the claim and audit tables beside the lease, so the first removal creates none on its way', async () => {
+    world = await startWorld();
+    const w = world;
+    let parked = false;
+    w.sim.on('parked', () => {
+      parked = true;
+    });
+    await w.watchUntil(() => parked, 4_000);
+    const service = TableServiceClient.fromConnectionString(inject('azuriteConnectionString'), {
+      allowInsecureConnection: true,
+    });
+    const tables: string[] = [];
+    for await (const table of service.listTables())
+      if (table.name?.startsWith(w.namespace)) tables.push(table.name);
+    // No event came: only the start can have created them.
+    expect(tables).toEqual(expect.arrayContaining([`${w.namespace}idempotency`, `${w.namespace}audit`]));
   });
 });
