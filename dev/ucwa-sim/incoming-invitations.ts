@@ -75,7 +75,7 @@ export function deliverIncoming(
     sender =
       organizer && (!uri || organizer.uri?.toLowerCase() === uri.toLowerCase())
         ? organizer
-        : meetingArrive(world, meeting, options.from, 'roster');
+        : meetingArrive(world, meeting, options.from, { where: 'roster' });
   }
   if (!meeting) conversation.peers.push(sender);
   if (options.kind === 'messaging') conversation.messagingState = 'Connecting';
@@ -116,7 +116,7 @@ export function acceptInvitation(world: World, app: Application, invitation: Inv
   });
   if (invitation.kind === 'onlineMeeting' && conversation.meeting) {
     // The started batch already announced the account and the inviter.
-    completeMeetingJoin(world, app, conversation, invitation, invitation.details.from);
+    completeMeetingJoin(world, app, invitation, invitation.details.from);
     return;
   }
   invitation.state = 'Connected';

@@ -2,9 +2,9 @@
 import { randomInt } from 'node:crypto';
 import {
   type Application,
-  type Conversation,
   Invitation,
   MeetingState,
+  type MeetingView,
   Person,
   remoteDefaults,
 } from './model.js';
@@ -96,7 +96,7 @@ export function joinMeeting(
   });
   world.emitInvitationEvent(app, invitation, 'started');
   world.emitConversationEvent(app, conversation, 'added');
-  completeMeetingJoin(world, app, conversation, invitation);
+  completeMeetingJoin(world, app, invitation);
   return invitation;
 }
 
@@ -104,10 +104,10 @@ export function joinMeeting(
 export function completeMeetingJoin(
   world: World,
   app: Application,
-  conversation: Conversation,
   invitation: Invitation,
   announced?: Person,
 ): void {
+  const { conversation } = invitation;
   const meeting = conversation.meeting;
   if (!meeting) return;
   if (!announced) world.emitLocalParticipant(app, conversation, 'added');
@@ -141,8 +141,7 @@ export function meetingArrive(
   world: World,
   meeting: MeetingState,
   seed: ParticipantSeed,
-  where: 'lobby' | 'roster',
-  opts: KnockOptions = {},
+  { where, ...opts }: KnockOptions & { where: 'lobby' | 'roster' },
 ): Person {
   const person = new Person(meeting.nextKey(), seed, remoteDefaults('Attendee', world.defaultNetwork(seed)));
   person.where = where;
@@ -186,8 +185,7 @@ export function meetingAdmit(world: World, meeting: MeetingState, person: Person
 /** admit / reject / eject posted by the client. Capability checks are the caller's. */
 export function lobbyOperation(
   world: World,
-  app: Application,
-  conversation: Conversation,
+  { app, conversation }: MeetingView,
   person: Person,
   op: LobbyOperation,
 ): void {

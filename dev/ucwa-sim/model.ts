@@ -198,10 +198,16 @@ export class Invitation {
   }
 }
 
+/** One application's conversation on a meeting. */
+export interface MeetingView {
+  app: Application;
+  conversation: Conversation;
+}
+
 /** An online meeting, independent of any application; applications that join it get a conversation view. */
 export class MeetingState {
   private readonly members: Person[] = [];
-  readonly views = new Set<{ app: Application; conversation: Conversation }>();
+  readonly views = new Set<MeetingView>();
   readonly joinWaiters: (() => void)[] = [];
   private counter = 0;
 

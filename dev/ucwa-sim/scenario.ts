@@ -148,11 +148,11 @@ class MeetingHandle implements Meeting {
   }
 
   knock(guest: ParticipantSeed, opts?: KnockOptions): MeetingParticipantHandle {
-    return this.handle(meetingArrive(this.world, this.meeting, guest, 'lobby', opts));
+    return this.handle(meetingArrive(this.world, this.meeting, guest, { ...opts, where: 'lobby' }));
   }
 
   join(guest: ParticipantSeed, opts?: KnockOptions): MeetingParticipantHandle {
-    return this.handle(meetingArrive(this.world, this.meeting, guest, 'roster', opts));
+    return this.handle(meetingArrive(this.world, this.meeting, guest, { ...opts, where: 'roster' }));
   }
 
   leave(who: MeetingParticipantHandle | string | ParticipantSeed): boolean {

@@ -166,7 +166,7 @@ function participantActionRoute(
           }
           return errors.forbidden('NotAllowed', `${op} is not offered on this participant.`);
         }
-        lobbyOperation(world, app, conversation, person, op);
+        lobbyOperation(world, { app, conversation }, person, op);
         return emptyResponse(204);
       },
     },
