@@ -135,7 +135,8 @@ export function acceptInvitation(world: World, app: Application, invitation: Inv
     world.emitInvitationEvent(app, invitation, 'completed', { status: 'Success' });
     const first = invitation.details.message;
     const sender = invitation.details.from;
-    if (first !== undefined && sender) incomingMessage(world, app, conversation, sender, first);
+    if (first !== undefined && sender)
+      incomingMessage(world, app, conversation, { from: sender, text: first });
     return;
   }
   // audioVideo through acceptWithAnswer: no media is simulated, the call simply connects.
@@ -220,8 +221,7 @@ export function incomingMessage(
   world: World,
   app: Application,
   conversation: Conversation,
-  from: Person,
-  text: string,
+  { from, text }: { from: Person; text: string },
 ): boolean {
   if (conversation.messagingState !== 'Connected' || !app.conversations.has(conversation.id)) return false;
   const message: Message = {

@@ -59,7 +59,11 @@ export function startMessaging(
     world.emitParticipant(app, conversation, remote, { type: 'added' });
     connectMessaging(world, app, conversation, invitation);
     if (request.message !== undefined)
-      outgoingMessage(world, app, conversation, request.message, 'text/plain', request.operationId);
+      outgoingMessage(world, app, conversation, {
+        text: request.message,
+        contentType: 'text/plain',
+        operationId: request.operationId,
+      });
   });
   return invitation;
 }
@@ -93,7 +97,11 @@ export function addMessaging(
   const connect = (): void => {
     connectMessaging(world, app, conversation, invitation);
     if (request.message !== undefined)
-      outgoingMessage(world, app, conversation, request.message, 'text/plain', request.operationId);
+      outgoingMessage(world, app, conversation, {
+        text: request.message,
+        contentType: 'text/plain',
+        operationId: request.operationId,
+      });
   };
   // A meeting's focus accepts at once; a peer answers like any outgoing invitation.
   if (conversation.meeting) connect();
@@ -143,14 +151,19 @@ function connectMessaging(
   world.emitInvitationEvent(app, invitation, 'completed', { status: 'Success' });
 }
 
+/** What the account sends: the operation id, when the client gave one, de-duplicates a repeated send. */
+export interface SentText {
+  text: string;
+  contentType: 'text/plain' | 'text/html';
+  operationId?: string | undefined;
+}
+
 /** sendMessage accepted: the message is delivered and reported as a `message` completed event. */
 export function outgoingMessage(
   world: World,
   app: Application,
   conversation: Conversation,
-  text: string,
-  contentType: 'text/plain' | 'text/html',
-  operationId: string | undefined,
+  { text, contentType, operationId }: SentText,
 ): Message {
   const message: Message = {
     id: app.nextId(),
@@ -173,8 +186,7 @@ export function recordSend(
   world: World,
   app: Application,
   conversation: Conversation,
-  text: string,
-  contentType: string,
+  { text, contentType }: SentText,
 ): void {
   const peer = conversation.remotePeople()[0];
   world.recorder.action({

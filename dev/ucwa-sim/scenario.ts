@@ -69,7 +69,7 @@ export class ScenarioApi implements Scenario {
         : '',
       participantHref: paths.participant(conversation.id, conversation.idOf(from)),
       cancel: () => cancelInvitation(this.world, app, invitation, false),
-      say: (text) => incomingMessage(this.world, app, conversation, from, text),
+      say: (text) => incomingMessage(this.world, app, conversation, { from, text }),
     };
   }
 

@@ -1,7 +1,13 @@
 import { errors } from '../errors.js';
 import { emptyResponse, jsonResponse, mediaType, type SimResponse } from '../http-types.js';
 import type { Application, Conversation } from '../model.js';
-import { addMessaging, outgoingMessage, recordSend, stopMessaging } from '../outgoing-messaging.js';
+import {
+  addMessaging,
+  outgoingMessage,
+  recordSend,
+  type SentText,
+  stopMessaging,
+} from '../outgoing-messaging.js';
 import type { AppRoute } from '../paths.js';
 import { link } from '../render-context.js';
 import { renderMessage, renderMessages, renderMessaging } from '../resources/conversation-resource.js';
@@ -31,8 +37,9 @@ function sendMessage(conversation: Conversation) {
     const earlier = operationId ? conversation.messagesByOperation.get(operationId) : undefined;
     if (earlier) return emptyResponse(201, { Location: r.href(app.paths.message(conversation.id, earlier)) });
     const text = req.body.toString('utf8');
-    recordSend(world, app, conversation, text, type);
-    const message = outgoingMessage(world, app, conversation, text, type, operationId);
+    const sent: SentText = { text, contentType: type, operationId };
+    recordSend(world, app, conversation, sent);
+    const message = outgoingMessage(world, app, conversation, sent);
     return emptyResponse(201, { Location: r.href(app.paths.message(conversation.id, message.id)) });
   };
 }
