@@ -23,6 +23,8 @@ import type * as RegistryModule from '../functions/registry.js';
 export interface ColdStartSample {
   /** Process start (performance.timeOrigin) to just before the first import. */
   bootMs: number;
+  /** That instant on the monotonic clock a CPU profile's timestamps use (process.hrtime, µs). */
+  hrT0Us: number;
   importMs: number;
   /** Import start to the local host listening. */
   listeningMs: number;
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
   const dist = process.argv[2];
   if (!dist) throw new Error('usage: cold-start-child <file URL of dist/>');
   const t0 = performance.now();
+  const hrT0Us = Number(process.hrtime.bigint() / 1000n);
   const { functionDefinitions } = (await import(
     new URL('bundle/main.js', dist).href
   )) as typeof RegistryModule;
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
       : [];
   const sample: ColdStartSample = {
     bootMs: t0,
+    hrT0Us,
     importMs: imported - t0,
     listeningMs: listening - t0,
     firstResponseMs: answered - t0,

@@ -1,4 +1,5 @@
 /** The report: the tables, the targets with the reason for each miss, and the problems a run ran into. */
+import type { BundleComposition } from './cpu-profile.js';
 import type { BurstRun } from './scenarios/burst.js';
 import type { ColdStartRun } from './scenarios/cold-start.js';
 import type { EjectRun, PhaseName } from './scenarios/event-to-eject.js';
@@ -30,6 +31,8 @@ export interface Results {
   /** `scale`: the gatekeeper again at 10,000 invitations (--scale). */
   invitations?: { gatekeeper: InvitationsRun; baseline: InvitationsRun; scale?: InvitationsRun };
   coldStart?: ColdStartRun[];
+  /** dist/bundle by package: what an import loads at once, and what only on demand. */
+  bundle?: BundleComposition;
   firstRemoval?: FirstRemovalRun;
 }
 
@@ -60,6 +63,13 @@ export const PHASES: readonly { key: PhaseName | FirstPhase; label: string }[] =
 ];
 
 const COUNTS = new Set<string>(['storageRequests', 'sockets', 'moduleLoads']);
+
+/** "what ms, …" of the first `count` shares. */
+const shares = (list: readonly { what: string; ms: number }[], count = 8) =>
+  list
+    .slice(0, count)
+    .map((share) => `${share.what} ${share.ms}`)
+    .join(', ');
 
 /** "p50 / p99" of a summary. */
 const span = (s: Pick<Summary, 'p50' | 'p99'> | undefined) => (s ? `${s.p50} / ${s.p99}` : '–');
@@ -184,11 +194,21 @@ export function targetsOf(results: Results, latencyMs: number): Target[] {
         ? {}
         : {
             why:
-              `${split}. The import evaluates the whole bundle (dist/bundle/main.js): the Azure SDKs (Tables, ` +
-              'Blobs), MSAL, jose and zod, though the first response needs neither MSAL, jose nor the Blob SDK' +
+              `${split}.` +
+              (results.bundle
+                ? ` The import loads ${results.bundle.eagerKb} KB of bundled code at once (by package: ` +
+                  `${results.bundle.eager
+                    .slice(0, 6)
+                    .map((size) => `${size.what} ${Math.round(size.kb)}`)
+                    .join(', ')} KB; ${results.bundle.lazyKb} KB more only on demand).`
+                : '') +
+              (run.profile
+                ? ` CPU ms in a profiled run's ${run.profile.importMs} ms import: ${shares(run.profile.import)}; ` +
+                  `in its ${run.profile.requestMs} ms first request: ${shares(run.profile.request)}.`
+                : '') +
               (run.telemetry && plain
-                ? `; telemetry adds ${round(run.firstResponseMs - plain.firstResponseMs, 0)} ms over the run without it.`
-                : '.'),
+                ? ` Telemetry on: ${round(run.firstResponseMs - plain.firstResponseMs, 0)} ms over the run without it.`
+                : ''),
           }),
     });
   }
@@ -407,6 +427,14 @@ export function tableOf(results: Results): string {
         base ? String(base.roundTripsPerInvitation) : '',
         base ? ratio(g.roundTripsPerInvitation, base.roundTripsPerInvitation) : '',
       ]);
+      if (g.tenths)
+        rows.push([
+          '',
+          'first / last tenth: per second, storage answer ms',
+          `${g.tenths.perSecond.join(' / ')}, ${g.tenths.storageMs.join(' / ')}`,
+          base?.tenths ? `${base.tenths.perSecond.join(' / ')}, ${base.tenths.storageMs.join(' / ')}` : '',
+          '',
+        ]);
       rows.push([
         '',
         'storage requests per invitation',
@@ -429,6 +457,31 @@ export function tableOf(results: Results): string {
     ]);
     rows.push(['', 'discovery probe ms', String(run.probeMs ?? '?'), '', '']);
     rows.push(['', 'probe answered → response read ms', String(run.afterProbeMs ?? '?'), '', '']);
+    if (run.profile) {
+      rows.push(['', 'import CPU ms by package (profiled run)', shares(run.profile.import, 5), '', '']);
+      rows.push(['', 'first request CPU ms by package (profiled)', shares(run.profile.request, 5), '', '']);
+    }
+  }
+  if (results.bundle) {
+    const sizes = (list: readonly { what: string; kb: number }[]) =>
+      list
+        .slice(0, 5)
+        .map((size) => `${size.what} ${Math.round(size.kb)}`)
+        .join(', ');
+    rows.push([
+      '',
+      'bundle KB loaded at import (by package)',
+      `${results.bundle.eagerKb} (${sizes(results.bundle.eager)})`,
+      '',
+      '',
+    ]);
+    rows.push([
+      '',
+      'bundle KB loaded on demand',
+      `${results.bundle.lazyKb} (${sizes(results.bundle.lazy)})`,
+      '',
+      '',
+    ]);
   }
   if (first) {
     rows.push([

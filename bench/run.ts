@@ -23,6 +23,7 @@ import { build } from 'esbuild';
 import ts from 'typescript';
 import { startAzurite } from '../dev/azurite.js';
 import { writeCharts } from './charts.js';
+import { bundleComposition } from './cpu-profile.js';
 import { BATCH_SIZE, phasesTableOf, problemsOf, type Results, tableOf, targetsOf } from './report.js';
 import { burst, burstBaseline } from './scenarios/burst.js';
 import { coldStart } from './scenarios/cold-start.js';
@@ -251,6 +252,7 @@ async function main(): Promise<void> {
       results.coldStart = await step('coldStart', `4 cold start: ${coldRuns} + 1 processes per variant`, () =>
         coldStart(config, { runs: coldRuns, programDir: programs, distDir: DIST }),
       );
+      results.bundle = await bundleComposition(join(DIST, 'bundle', 'main.js'));
     }
     if (only.has('first')) {
       results.firstRemoval = await step(

@@ -5,9 +5,13 @@
  * simulator without injected latency — this figure is about the machine, not the network.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startUcwaSimulator } from '../../dev/ucwa-sim/index.js';
 import type { ColdStartSample } from '../cold-start-child.js';
+import { type CpuProfile, type Share, sharesOf } from '../cpu-profile.js';
 import type { BenchConfig } from '../setup.js';
 import { median, round } from '../stats.js';
 
@@ -30,6 +34,8 @@ export interface ColdStartRun {
   probeMs?: number;
   afterProbeMs?: number;
   samples: ColdStartSample[];
+  /** One more cold start under the CPU profiler: CPU ms by package in the import and in the first request. */
+  profile?: { importMs: number; requestMs: number; import: Share[]; request: Share[] };
   problems: string[];
 }
 
@@ -39,9 +45,15 @@ export const DUMMY_APPINSIGHTS =
 
 const STUB = fileURLToPath(new URL('../../test/helpers/functions-core-stub.cjs', import.meta.url));
 
-function runChild(program: string, distDir: string, env: Record<string, string>): Promise<ColdStartSample> {
+function runChild(
+  program: string,
+  distDir: string,
+  env: Record<string, string>,
+  nodeOptions: readonly string[] = [],
+): Promise<ColdStartSample> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', STUB, program, pathToFileURL(`${distDir}/`).href], {
+    const args = [...nodeOptions, '--require', STUB, program, pathToFileURL(`${distDir}/`).href];
+    const child = spawn(process.execPath, args, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -90,9 +102,54 @@ export async function coldStart(
         if (pass >= 0) samples[index]?.push(sample);
       }
     }
-    return samples.map((runs, index) => summarizeRuns(runs, index === 1));
+    const runs = samples.map((runs, index) => summarizeRuns(runs, index === 1));
+    for (const [index, variant] of variants.entries()) {
+      const run = runs[index];
+      if (run) Object.assign(run, await profiled(program, options.distDir, variant));
+    }
+    return runs;
   } finally {
     await sim.close();
+  }
+}
+
+/** The top owners of CPU time, the rest summed as "other". */
+function top(shares: Share[], count = 8): Share[] {
+  const rest = shares.slice(count).reduce((sum, share) => sum + share.ms, 0);
+  return [...shares.slice(0, count), ...(rest > 0 ? [{ what: 'other', ms: round(rest) }] : [])];
+}
+
+/** One cold start under `--cpu-prof`, its samples by package in the import and in the first request. */
+async function profiled(
+  program: string,
+  distDir: string,
+  env: Record<string, string>,
+): Promise<{ profile: NonNullable<ColdStartRun['profile']> } | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), 'ucwa-bench-prof-'));
+  try {
+    const sample = await runChild(program, distDir, env, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      '--cpu-prof-interval=250',
+    ]);
+    const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
+    if (!file || sample.requestMs === undefined) return undefined;
+    const cpu = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
+    const at = (ms: number) => sample.hrT0Us + ms * 1000;
+    const [imported, request] = await sharesOf(cpu, [
+      { from: at(0), to: at(sample.importMs) },
+      { from: at(sample.requestMs), to: at(sample.firstResponseMs) },
+    ]);
+    return {
+      profile: {
+        importMs: round(sample.importMs),
+        requestMs: round(sample.firstResponseMs - sample.requestMs),
+        import: top(imported ?? []),
+        request: top(request ?? []),
+      },
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -36,6 +36,8 @@ export interface ChildResult {
   heapPeakBytes: number;
   /** Requests through node:http while measuring: only the Azure SDK uses it (UCWA and chat use fetch). */
   storageRequests: number;
+  /** Each of them answered: [start, ms to the answer] (start epoch ms), to see whether storage slows with the count. */
+  storageLatencies: [number, number][];
   problems: string[];
 }
 
@@ -92,8 +94,18 @@ async function main(): Promise<void> {
     },
   );
   let httpRequests = 0;
-  dc.subscribe('http.client.request.start', () => {
+  let measuring = false;
+  const started = new WeakMap<object, number>();
+  const storageLatencies: [number, number][] = [];
+  const epochMs = () => performance.timeOrigin + performance.now();
+  dc.subscribe('http.client.request.start', (message) => {
     httpRequests++;
+    if (measuring) started.set((message as { request: object }).request, epochMs());
+  });
+  dc.subscribe('http.client.response.finish', (message) => {
+    const start = started.get((message as { request: object }).request);
+    if (start !== undefined)
+      storageLatencies.push([Math.round(start), Math.round((epochMs() - start) * 10) / 10]);
   });
   let storageAtStart = 0;
   let cpu = process.cpuUsage();
@@ -119,12 +131,14 @@ async function main(): Promise<void> {
         heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
       }, 10);
       storageAtStart = httpRequests;
+      measuring = true;
       cpu = process.cpuUsage();
       await send({ type: 'measuring' });
       return;
     }
     const used = process.cpuUsage(cpu);
     const storageRequests = httpRequests - storageAtStart;
+    measuring = false;
     clearInterval(sampler);
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
     const heapEnd = heapAfterGc();
@@ -142,6 +156,7 @@ async function main(): Promise<void> {
         ...(heapEnd !== undefined ? { heapEndBytes: heapEnd } : {}),
         heapPeakBytes: heapPeak,
         storageRequests,
+        storageLatencies,
         problems: [...new Set([...problems, ...strategy.problems])],
       },
     });

@@ -22,7 +22,7 @@ import {
   whenParked,
   within,
 } from '../setup.js';
-import { round } from '../stats.js';
+import { median, round } from '../stats.js';
 import type { ChildMessage, ChildOptions, ChildResult, ParentMessage } from './invitations-child.js';
 
 export interface InvitationsRun {
@@ -44,6 +44,11 @@ export interface InvitationsRun {
   roundTripsPerInvitation: number;
   pGetsPerInvitation: number;
   storageRequestsPerInvitation: number;
+  /**
+   * The run cut in tenths by summaries received: the rate in the first and the last tenth, and the median
+   * storage request's answer time (ms) in each. A flat cost per invitation keeps them level.
+   */
+  tenths?: { perSecond: [number, number]; storageMs: [number, number] };
   problems: string[];
 }
 
@@ -152,6 +157,23 @@ export async function invitations(
     const { result } = (await next('result', 10_000)) as { result: ChildResult };
 
     const window = sim.requests.filter((r) => !r.batchPart && r.at >= start && r.at <= stop);
+    const arrivals = chat.received
+      .filter((message) => message.channel === 'teams')
+      .map((message) => Date.parse(message.receivedAt))
+      .sort((a, b) => a - b);
+    const tenth = (which: 'first' | 'last') => {
+      const size = Math.floor(arrivals.length / 10);
+      if (size < 2) return undefined;
+      const from =
+        which === 'first' ? (arrivals[0] ?? start) : (arrivals[arrivals.length - size - 1] ?? start);
+      const to = which === 'first' ? (arrivals[size] ?? stop) : (arrivals.at(-1) ?? stop);
+      const latencies = result.storageLatencies.filter(([at]) => at >= from && at <= to).map(([, ms]) => ms);
+      return {
+        perSecond: round((size / Math.max(1, to - from)) * 1000),
+        storageMs: round(median(latencies)),
+      };
+    };
+    const [firstTenth, lastTenth] = [tenth('first'), tenth('last')];
     const mb = (bytes: number) => round(bytes / 1024 / 1024);
     const timedOut =
       done < options.count ? [`only ${done} of ${options.count} summaries arrived in time`] : [];
@@ -181,6 +203,14 @@ export async function invitations(
       roundTripsPerInvitation: round(window.length / Math.max(1, done), 2),
       pGetsPerInvitation: round(window.filter(isEventsRequest).length / Math.max(1, done), 2),
       storageRequestsPerInvitation: round(result.storageRequests / Math.max(1, done), 2),
+      ...(firstTenth && lastTenth
+        ? {
+            tenths: {
+              perSecond: [firstTenth.perSecond, lastTenth.perSecond],
+              storageMs: [firstTenth.storageMs, lastTenth.storageMs],
+            },
+          }
+        : {}),
       problems: [...timedOut, ...undelivered, ...result.problems],
     };
   } finally {
