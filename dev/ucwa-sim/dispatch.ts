@@ -37,6 +37,16 @@ export interface Origins {
   pool: string;
 }
 
+/** The simulator's parts the pipeline reads and records into. */
+export interface DispatcherDeps {
+  world: World;
+  tokens: TokenStore;
+  faults: FaultSet;
+  recorder: Recorder;
+  timers: Timers;
+  origins: Origins;
+}
+
 /**
  * The one request pipeline, for real HTTP requests and batch parts alike:
  * public discovery/token routes → bearer token (401) → route (404/405) → application (404/410) → scope (403) → handler.
@@ -46,12 +56,7 @@ export class Dispatcher {
 
   constructor(
     private readonly opts: ResolvedOptions,
-    private readonly world: World,
-    private readonly tokens: TokenStore,
-    private readonly faults: FaultSet,
-    private readonly recorder: Recorder,
-    private readonly timers: Timers,
-    private readonly origins: Origins,
+    private readonly deps: DispatcherDeps,
   ) {}
 
   unauthorized(origin: string): SimResponse {
@@ -66,11 +71,11 @@ export class Dispatcher {
   private async route(req: SimRequest, outerGrant?: Grant): Promise<SimResponse> {
     const pathname = req.url.pathname;
     const lower = pathname.toLowerCase();
-    const hop = this.origins.discovery.indexOf(req.origin);
-    if (lower === TOKEN_PATH.toLowerCase()) return tokenEndpoint(req, this.opts, this.tokens);
+    const hop = this.deps.origins.discovery.indexOf(req.origin);
+    if (lower === TOKEN_PATH.toLowerCase()) return tokenEndpoint(req, this.opts, this.deps.tokens);
     if (hop >= 0 && lower === DISCOVERY_ROOT) {
       return req.method === 'GET'
-        ? rootResponse(this.opts, this.origins.discovery, hop)
+        ? rootResponse(this.opts, this.deps.origins.discovery, hop)
         : errors.methodNotAllowed(['GET']);
     }
     if (hop >= 0 && isXframePath(this.opts, pathname)) return xframeResponse();
@@ -78,17 +83,17 @@ export class Dispatcher {
     let grant = outerGrant;
     if (!grant) {
       const hostOrigin = `${req.url.protocol}//${req.headers.host ?? req.url.host}`;
-      const check = await this.tokens.check(req.headers.authorization, req.origin, hostOrigin);
+      const check = await this.deps.tokens.check(req.headers.authorization, req.origin, hostOrigin);
       if (!check.ok) return this.unauthorized(req.origin);
       grant = check.grant;
     }
 
-    if (hop === this.origins.discovery.length - 1 && isUserPath(this.opts, pathname)) {
+    if (hop === this.deps.origins.discovery.length - 1 && isUserPath(this.opts, pathname)) {
       return req.method === 'GET'
-        ? userResponse(this.opts, req.origin, this.origins.pool)
+        ? userResponse(this.opts, req.origin, this.deps.origins.pool)
         : errors.methodNotAllowed(['GET']);
     }
-    if (req.origin !== this.origins.pool) return errors.resourceNotFound();
+    if (req.origin !== this.deps.origins.pool) return errors.resourceNotFound();
     return this.ucwa(req, grant);
   }
 
@@ -112,11 +117,11 @@ export class Dispatcher {
     }
     const [appId, ...rest] = segments;
     if (!appId) {
-      if (req.method === 'POST') return createApplication(this.world, req);
+      if (req.method === 'POST') return createApplication(this.deps.world, req);
       if (req.method === 'OPTIONS') return applicationsMetadata();
       return errors.methodNotAllowed(['POST', 'OPTIONS']);
     }
-    const app = this.world.lookupApplication(appId);
+    const app = this.deps.world.lookupApplication(appId);
     if (app === '404') return errors.applicationNotFound();
     if (app === '410') return errors.applicationExpired();
     const route = parseAppRoute(this.opts.pathFamily, rest);
@@ -141,7 +146,7 @@ export class Dispatcher {
     if (!handler) return errors.methodNotAllowed(Object.keys(resolved.methods));
     const denied = this.scopeDenied(resolved.scope, grant);
     if (denied) return denied;
-    return handler({ world: this.world, app, req, r: this.world.render(app) });
+    return handler({ world: this.deps.world, app, req, r: this.deps.world.render(app) });
   }
 
   private resolve(
@@ -256,14 +261,14 @@ export class Dispatcher {
       batchPart: true,
       signal: outer.signal,
     };
-    const record = this.recorder.request({
+    const record = this.deps.recorder.request({
       origin: outer.origin,
       method,
       path: partTarget,
       status: 0,
       ...(outer.headers.authorization ? { authorization: outer.headers.authorization } : {}),
       ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
-      at: this.timers.now(),
+      at: this.deps.timers.now(),
       batchPart: true,
       headers: { ...headers },
       mimeHeaders: { ...part.mimeHeaders },
@@ -279,17 +284,17 @@ export class Dispatcher {
         code: 'LengthRequired',
         message: 'A POST or PUT needs Content-Length.',
       });
-      this.recorder.complete(record, refused.status);
+      this.deps.recorder.complete(record, refused.status);
       return refused;
     }
-    const fault = this.faults.take(partRequest);
+    const fault = this.deps.faults.take(partRequest);
     const response = await runWithFault(
       fault,
-      this.timers,
+      this.deps.timers,
       () => this.handle(partRequest, grant),
       () => this.unauthorized(outer.origin),
     );
-    this.recorder.complete(record, response.drop ? -1 : response.status);
+    this.deps.recorder.complete(record, response.drop ? -1 : response.status);
     return response;
   }
 

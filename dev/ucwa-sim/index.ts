@@ -27,13 +27,15 @@ export async function startUcwaSimulator(options: SimulatorOptions = {}): Promis
   const tokens = new TokenStore(opts.acceptJwt, opts.tokenLifetimeSec, () => timers.now());
   let dispatcher: Dispatcher | undefined;
   const front = new HttpFrontEnd(
-    () => {
-      if (!dispatcher) throw new Error('simulator not started');
-      return dispatcher;
+    {
+      dispatcher: () => {
+        if (!dispatcher) throw new Error('simulator not started');
+        return dispatcher;
+      },
+      faults,
+      recorder,
+      timers,
     },
-    faults,
-    recorder,
-    timers,
     opts.latencyMs,
   );
 
@@ -51,7 +53,14 @@ export async function startUcwaSimulator(options: SimulatorOptions = {}): Promis
   }
 
   const world = new World(opts, timers, recorder, pool);
-  dispatcher = new Dispatcher(opts, world, tokens, faults, recorder, timers, { discovery, pool });
+  dispatcher = new Dispatcher(opts, {
+    world,
+    tokens,
+    faults,
+    recorder,
+    timers,
+    origins: { discovery, pool },
+  });
   const scenario = new ScenarioApi(world, timers);
   const allOrigins = new Set([...discovery, pool].map(normalizeOrigin));
   let closing: Promise<void> | undefined;

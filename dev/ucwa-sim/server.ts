@@ -16,10 +16,13 @@ export class HttpFrontEnd {
   latencyMs: number;
 
   constructor(
-    private readonly dispatcher: () => Dispatcher,
-    private readonly faults: FaultSet,
-    private readonly recorder: Recorder,
-    private readonly timers: Timers,
+    private readonly deps: {
+      /** The pipeline, once the simulator has started it (the listeners start first). */
+      dispatcher: () => Dispatcher;
+      faults: FaultSet;
+      recorder: Recorder;
+      timers: Timers;
+    },
     latencyMs: number,
   ) {
     this.latencyMs = latencyMs;
@@ -97,14 +100,14 @@ export class HttpFrontEnd {
     const target = req.url ?? '/';
     const authorization = req.headers.authorization;
     const contentType = req.headers['content-type'];
-    const record = this.recorder.request({
+    const record = this.deps.recorder.request({
       origin,
       method: req.method ?? 'GET',
       path: target,
       status: 0,
       ...(authorization ? { authorization } : {}),
       ...(contentType ? { contentType } : {}),
-      at: this.timers.now(),
+      at: this.deps.timers.now(),
     });
     const gone = new AbortController();
     res.on('close', () => {
@@ -113,7 +116,7 @@ export class HttpFrontEnd {
     const body = await readBody(req);
     if (body === undefined) {
       this.write(res, errors.badRequest(undefined, 'Request body too large.'));
-      this.recorder.complete(record, 413);
+      this.deps.recorder.complete(record, 413);
       return;
     }
     const headers: Record<string, string | undefined> = {};
@@ -135,27 +138,27 @@ export class HttpFrontEnd {
       batchPart: false,
       signal: gone.signal,
     };
-    if (this.latencyMs > 0) await this.timers.delay(this.latencyMs);
-    const fault = this.faults.take(simRequest);
-    const dispatcher = this.dispatcher();
+    if (this.latencyMs > 0) await this.deps.timers.delay(this.latencyMs);
+    const fault = this.deps.faults.take(simRequest);
+    const dispatcher = this.deps.dispatcher();
     const response = await runWithFault(
       fault,
-      this.timers,
+      this.deps.timers,
       () => dispatcher.handle(simRequest),
       () => dispatcher.unauthorized(origin),
     );
     if (response.drop) {
       req.socket.destroy();
-      this.recorder.complete(record, -1);
+      this.deps.recorder.complete(record, -1);
       return;
     }
     if (gone.signal.aborted || res.destroyed) {
-      this.recorder.complete(record, 499);
+      this.deps.recorder.complete(record, 499);
       return;
     }
     this.write(res, response);
     if (response.events && !res.destroyed) record.events = response.events;
-    this.recorder.complete(record, response.status);
+    this.deps.recorder.complete(record, response.status);
   }
 
   private write(res: ServerResponse, response: SimResponse): void {
