@@ -82,17 +82,20 @@ export function deliverIncoming(
   if (options.kind === 'audioVideo' || options.kind === 'phoneAudio') conversation.mediaState = 'Connecting';
   const fromAlias = app.nextId();
   conversation.fromAliases.set(fromAlias, sender);
-  const invitation = new Invitation(app.nextId(), options.kind, 'Incoming', conversation, {
-    subject,
-    importance,
-    to: world.opts.account.uri,
-    ...(options.message !== undefined ? { message: options.message } : {}),
-    messageEncoding: options.messageEncoding ?? 'url',
-    ...(meeting ? { onlineMeetingUri: meeting.onlineMeetingUri } : {}),
-    from: sender,
-    fromAlias,
-    embedFrom: options.embedFrom ?? true,
-  });
+  const invitation = new Invitation(
+    { id: app.nextId(), kind: options.kind, direction: 'Incoming', conversation: conversation },
+    {
+      subject,
+      importance,
+      to: world.opts.account.uri,
+      ...(options.message !== undefined ? { message: options.message } : {}),
+      messageEncoding: options.messageEncoding ?? 'url',
+      ...(meeting ? { onlineMeetingUri: meeting.onlineMeetingUri } : {}),
+      from: sender,
+      fromAlias,
+      embedFrom: options.embedFrom ?? true,
+    },
+  );
   app.invitations.set(invitation.id, invitation);
 
   world.emitInvitationEvent(app, invitation, 'started', {

@@ -24,14 +24,14 @@ export function defineMeeting(world: World, options: MeetingOptions): MeetingSta
       organizer: true,
     });
   }
-  const meeting = new MeetingState(
-    options.onlineMeetingUri,
-    options.subject ?? '',
-    options.accountIsLeader ?? true,
-    options.accessLevel ?? 'Invited',
+  const meeting = new MeetingState({
+    onlineMeetingUri: options.onlineMeetingUri,
+    subject: options.subject ?? '',
+    accountIsLeader: options.accountIsLeader ?? true,
+    accessLevel: options.accessLevel ?? 'Invited',
     organizer,
-    String(10_000_000 + randomInt(89_999_999)),
-  );
+    conferenceId: String(10_000_000 + randomInt(89_999_999)),
+  });
   world.meetings.set(key, meeting);
   return meeting;
 }
@@ -78,14 +78,17 @@ export function joinMeeting(
     meeting,
   );
   conversation.state = 'Connecting';
-  const invitation = new Invitation(app.nextId(), 'onlineMeeting', 'Outgoing', conversation, {
-    subject: conversation.subject,
-    importance: conversation.importance,
-    to: meeting.onlineMeetingUri,
-    ...(request.operationId ? { operationId: request.operationId } : {}),
-    onlineMeetingUri: meeting.onlineMeetingUri,
-    embedFrom: false,
-  });
+  const invitation = new Invitation(
+    { id: app.nextId(), kind: 'onlineMeeting', direction: 'Outgoing', conversation: conversation },
+    {
+      subject: conversation.subject,
+      importance: conversation.importance,
+      to: meeting.onlineMeetingUri,
+      ...(request.operationId ? { operationId: request.operationId } : {}),
+      onlineMeetingUri: meeting.onlineMeetingUri,
+      embedFrom: false,
+    },
+  );
   app.invitations.set(invitation.id, invitation);
   world.recorder.action({
     kind: 'joinOnlineMeeting',

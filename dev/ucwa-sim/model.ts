@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { EventChannel } from './event-channel.js';
 import type { AppPaths } from './paths.js';
 import type {
@@ -119,16 +119,37 @@ export class Conversation {
   /** People whose participantMessaging exists (they use IM in this conversation). */
   readonly messagingPeople = new Set<Person>();
 
+  readonly id: string;
+  readonly kind: ConversationKind;
+  readonly local: Person;
+  readonly subject: string;
+  readonly importance: string;
+  readonly threadId: string;
+  readonly meeting: MeetingState | undefined;
+
   constructor(
-    readonly id: string,
-    readonly kind: ConversationKind,
-    readonly local: Person,
-    readonly subject: string,
-    readonly importance: string,
-    readonly threadId: string,
+    init: {
+      id: string;
+      kind: ConversationKind;
+      local: Person;
+      subject: string;
+      importance: string;
+      threadId: string;
+      meeting: MeetingState | undefined;
+    },
+    /** A new conversation-local id for a person (numeric, or from the SIP URI: the server's style). */
     private readonly allocateId: (person: Person) => string,
-    readonly meeting?: MeetingState,
-  ) {}
+  ) {
+    ({
+      id: this.id,
+      kind: this.kind,
+      local: this.local,
+      subject: this.subject,
+      importance: this.importance,
+      threadId: this.threadId,
+      meeting: this.meeting,
+    } = init);
+  }
 
   /** The conversation-local id of a person, allocated on first use. */
   idOf(person: Person): string {
@@ -167,12 +188,19 @@ export type InvitationState = 'Connecting' | 'Connected' | 'Declined' | 'Cancell
 
 export class Invitation {
   state: InvitationState = 'Connecting';
+  readonly id: string;
+  readonly kind: InvitationKind;
+  readonly direction: 'Incoming' | 'Outgoing';
+  readonly conversation: Conversation;
+
   /** Incoming: offers accept/decline only while pending. */
   constructor(
-    readonly id: string,
-    readonly kind: InvitationKind,
-    readonly direction: 'Incoming' | 'Outgoing',
-    readonly conversation: Conversation,
+    init: {
+      id: string;
+      kind: InvitationKind;
+      direction: 'Incoming' | 'Outgoing';
+      conversation: Conversation;
+    },
     readonly details: {
       subject: string;
       importance: string;
@@ -187,7 +215,9 @@ export class Invitation {
       /** addMessaging: the conversation existed before and outlives a failed invitation. */
       inExistingConversation?: boolean;
     },
-  ) {}
+  ) {
+    ({ id: this.id, kind: this.kind, direction: this.direction, conversation: this.conversation } = init);
+  }
 
   get pending(): boolean {
     return this.state === 'Connecting';
@@ -211,14 +241,30 @@ export class MeetingState {
   readonly joinWaiters: (() => void)[] = [];
   private counter = 0;
 
-  constructor(
-    readonly onlineMeetingUri: string,
-    readonly subject: string,
-    readonly accountIsLeader: boolean,
-    readonly accessLevel: string,
-    readonly organizer: Person | undefined,
-    readonly conferenceId: string,
-  ) {
+  readonly onlineMeetingUri: string;
+  readonly subject: string;
+  readonly accountIsLeader: boolean;
+  readonly accessLevel: string;
+  readonly organizer: Person | undefined;
+  readonly conferenceId: string;
+
+  constructor(init: {
+    onlineMeetingUri: string;
+    subject: string;
+    accountIsLeader: boolean;
+    accessLevel: string;
+    organizer: Person | undefined;
+    conferenceId: string;
+  }) {
+    ({
+      onlineMeetingUri: this.onlineMeetingUri,
+      subject: this.subject,
+      accountIsLeader: this.accountIsLeader,
+      accessLevel: this.accessLevel,
+      organizer: this.organizer,
+      conferenceId: this.conferenceId,
+    } = init);
+    const { organizer } = init;
     if (organizer) {
       organizer.meetingMember = true;
       this.members.push(organizer);
@@ -265,17 +311,15 @@ export class Application {
   readonly conversations = new Map<string, Conversation>();
   readonly invitations = new Map<string, Invitation>();
   readonly availableWaiters: (() => void)[] = [];
-  private counter: number;
+  /** Ids start somewhere random, as a real server's do: clients must not assume them. */
+  private counter = 100 + randomInt(400);
 
   constructor(
     readonly id: string,
     readonly paths: AppPaths,
     readonly identity: ApplicationIdentity,
     readonly channel: EventChannel,
-    counterStart: number,
-  ) {
-    this.counter = counterStart;
-  }
+  ) {}
 
   /** Opaque numeric ids for conversations, invitations, messages and numeric participant ids. */
   nextId(): string {

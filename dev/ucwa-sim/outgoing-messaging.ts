@@ -36,14 +36,17 @@ export function startMessaging(
   );
   conversation.peers.push(remote);
   conversation.messagingState = 'Connecting';
-  const invitation = new Invitation(app.nextId(), 'messaging', 'Outgoing', conversation, {
-    subject: conversation.subject,
-    importance: conversation.importance,
-    to: request.to,
-    ...(request.operationId ? { operationId: request.operationId } : {}),
-    ...(request.message !== undefined ? { message: request.message } : {}),
-    embedFrom: false,
-  });
+  const invitation = new Invitation(
+    { id: app.nextId(), kind: 'messaging', direction: 'Outgoing', conversation: conversation },
+    {
+      subject: conversation.subject,
+      importance: conversation.importance,
+      to: request.to,
+      ...(request.operationId ? { operationId: request.operationId } : {}),
+      ...(request.message !== undefined ? { message: request.message } : {}),
+      embedFrom: false,
+    },
+  );
   app.invitations.set(invitation.id, invitation);
   world.recorder.action({
     kind: 'startMessaging',
@@ -75,15 +78,18 @@ export function addMessaging(
   conversation: Conversation,
   request: { operationId?: string; message?: string },
 ): Invitation {
-  const invitation = new Invitation(app.nextId(), 'messaging', 'Outgoing', conversation, {
-    subject: conversation.subject,
-    importance: conversation.importance,
-    to: conversation.meeting?.onlineMeetingUri ?? conversation.remotePeople()[0]?.uri ?? '',
-    ...(request.operationId ? { operationId: request.operationId } : {}),
-    ...(request.message !== undefined ? { message: request.message } : {}),
-    embedFrom: false,
-    inExistingConversation: true,
-  });
+  const invitation = new Invitation(
+    { id: app.nextId(), kind: 'messaging', direction: 'Outgoing', conversation: conversation },
+    {
+      subject: conversation.subject,
+      importance: conversation.importance,
+      to: conversation.meeting?.onlineMeetingUri ?? conversation.remotePeople()[0]?.uri ?? '',
+      ...(request.operationId ? { operationId: request.operationId } : {}),
+      ...(request.message !== undefined ? { message: request.message } : {}),
+      embedFrom: false,
+      inExistingConversation: true,
+    },
+  );
   app.invitations.set(invitation.id, invitation);
   conversation.messagingState = 'Connecting';
   world.recorder.action({

@@ -135,7 +135,7 @@ export class World {
       },
       onParked: () => this.recorder.parked(),
     });
-    app = new Application(id, paths, identity, channel, 100 + randomInt(400));
+    app = new Application(id, paths, identity, channel);
     this.applications.set(id, app);
     this.recorder.action({ kind: 'createApplication', href: paths.self, applicationId: id, body: identity });
     return { app, created: true };
@@ -402,14 +402,16 @@ export class World {
       return uri ? uri.toLowerCase() : `anonymous-${app.nextId()}`;
     };
     const conversation = new Conversation(
-      app.nextId(),
-      kind,
-      this.localPerson(meeting),
-      details.subject,
-      details.importance,
-      details.threadId ?? threadId(),
+      {
+        id: app.nextId(),
+        kind,
+        local: this.localPerson(meeting),
+        subject: details.subject,
+        importance: details.importance,
+        threadId: details.threadId ?? threadId(),
+        meeting,
+      },
       allocate,
-      meeting,
     );
     app.conversations.set(conversation.id, conversation);
     return conversation;
