@@ -74,13 +74,17 @@ export async function checkHealth(
   }
   try {
     const rt = await runtime();
-    try {
-      await rt.ucwa.probeDiscovery({ timeoutMs: 5_000 });
-      report.checks.ucwa = { ok: true };
-    } catch (error) {
-      report.checks.ucwa = { ok: false, detail: `discovery unreachable: ${errorName(error)}` };
-    }
-    const { state } = await rt.cursors.read();
+    // UCWA and storage are asked at once: a report takes one round trip, not two.
+    const [probe, cursor] = await Promise.allSettled([
+      rt.ucwa.probeDiscovery({ timeoutMs: 5_000 }),
+      rt.cursors.read(),
+    ]);
+    report.checks.ucwa =
+      probe.status === 'fulfilled'
+        ? { ok: true }
+        : { ok: false, detail: `discovery unreachable: ${errorName(probe.reason)}` };
+    if (cursor.status === 'rejected') throw cursor.reason;
+    const { state } = cursor.value;
     if (state.lastEventAt) report.lastEventAt = state.lastEventAt;
     if (state.lastPollAt) report.lastPollAt = state.lastPollAt;
     const fresh = state.lastPollAt !== undefined && now - Date.parse(state.lastPollAt) < STALE_AFTER_MS;

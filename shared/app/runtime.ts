@@ -9,7 +9,6 @@ import { settings as loadSettings, required, type Settings, SettingsError } from
 import { Gatekeeper } from '../gatekeeper/gatekeeper.js';
 import { consoleLogger, type Logger, scrubbingLogger } from '../gatekeeper/logger.js';
 import { waitingGuests } from '../gatekeeper/meetings.js';
-import { ensureTable } from '../lib/ensure-table.js';
 import { DEFAULT_POLICY, type Policy, PolicyError, parsePolicy } from '../policy/policy.js';
 import { AuditLog } from '../store/audit-log.js';
 import { ChannelLease } from '../store/channel-lease.js';
@@ -95,8 +94,9 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
           )
         : noTelemetry),
   );
+  // Tables are created on first use (the outbox's with its first notice): building the runtime sends nothing,
+  // so the first request (a health report) does not wait for storage, nor for its credential in Azure.
   const outboxTable = tableClient(storage, `${ns}${OUTBOX_TABLE}`);
-  await ensureTable(outboxTable);
 
   const ucwa = new UcwaClient({
     discoveryUrl,
