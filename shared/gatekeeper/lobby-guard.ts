@@ -211,8 +211,12 @@ export class LobbyGuard {
             : SENT_UNDER_GONE_APPLICATION;
         }
         if (!current && this.view.underDroppedApplication(href)) return APPLICATION_GONE;
-        const known = current === seen ? plan : undefined;
-        const outcome = await this.remove(current, remove, whereOf(report), request, known);
+        const outcome = await this.remove(
+          { participant: current, plan: current === seen ? plan : undefined },
+          whereOf(report),
+          remove,
+          request,
+        );
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
         }
@@ -243,16 +247,15 @@ export class LobbyGuard {
    * changed under us (409/410/412). No usable link means the account is not a leader there; a 403 is final.
    */
   private async remove(
-    first: Participant | undefined,
-    remove: Remove,
+    /** The participant as first seen, and what that was already found to come to, if it was. */
+    first: { participant: Participant | undefined; plan: ReturnType<typeof planRemoval> | undefined },
     where: Where,
+    remove: Remove,
     request: RequestMarks,
-    /** What `first` was found to come to already. */
-    firstPlan?: ReturnType<typeof planRemoval>,
   ): Promise<ActionOutcome | Refused> {
-    let participant = first;
+    let participant = first.participant;
     for (let attempt = 0; ; attempt++) {
-      const plan = (attempt === 0 && firstPlan) || planRemoval(this.deps, participant, where);
+      const plan = (attempt === 0 && first.plan) || planRemoval(this.deps, participant, where);
       if (!('verb' in plan)) return plan;
       const { verb } = plan;
       participant = plan.participant;
