@@ -30,25 +30,31 @@ export class NaiveClient {
 
   /** Discovery, a new application, makeMeAvailable, and one join per meeting down to its lobby href. */
   async start(meetingUris: readonly string[] = []): Promise<void> {
-    const root = await this.request('GET', this.discoveryUrl, undefined, false);
+    const root = await this.request('GET', this.discoveryUrl, { auth: false });
     const user = await this.request('GET', linkOf(root, 'user'));
     const app = await this.request('POST', linkOf(user, 'applications'), {
-      UserAgent: 'naive-baseline/1.0',
-      EndpointId: randomUUID(),
-      Culture: 'en-US',
+      body: {
+        UserAgent: 'naive-baseline/1.0',
+        EndpointId: randomUUID(),
+        Culture: 'en-US',
+      },
     });
     this.eventsHref = linkOf(app, 'events');
     // The application only embeds me and communication; their own GETs give the links to follow.
     const me = await this.request('GET', embeddedSelf(app, 'me'));
     await this.request('POST', linkOf(me, 'makeMeAvailable'), {
-      SupportedModalities: ['Messaging'],
-      SupportedMessageFormats: ['Plain'],
+      body: {
+        SupportedModalities: ['Messaging'],
+        SupportedMessageFormats: ['Plain'],
+      },
     });
     const communication = await this.request('GET', embeddedSelf(app, 'communication'));
     for (const onlineMeetingUri of meetingUris) {
       const joined = await this.request('POST', linkOf(communication, 'joinOnlineMeeting'), {
-        onlineMeetingUri,
-        operationId: randomUUID(),
+        body: {
+          onlineMeetingUri,
+          operationId: randomUUID(),
+        },
       });
       if (!joined.location) throw new Error('joinOnlineMeeting answered without Location');
       const invitation = await this.request('GET', joined.location);
@@ -78,7 +84,7 @@ export class NaiveClient {
   async summarizeInvitations(signal: AbortSignal): Promise<void> {
     let cursor = this.eventsHref;
     while (!signal.aborted) {
-      const batch = await this.request('GET', cursor, undefined, true, signal).catch((error: unknown) =>
+      const batch = await this.request('GET', cursor, { signal }).catch((error: unknown) =>
         signal.aborted ? undefined : this.failed(error),
       );
       if (!batch) return;
@@ -121,9 +127,7 @@ export class NaiveClient {
   private async request(
     method: 'GET' | 'POST',
     url: string,
-    body?: Json,
-    auth = true,
-    signal?: AbortSignal,
+    { body, auth = true, signal }: { body?: Json; auth?: boolean; signal?: AbortSignal } = {},
   ): Promise<Reply> {
     const response = await fetch(url, {
       method,
