@@ -91,7 +91,11 @@ function text(
   );
 }
 
-function line(x1: number, y1: number, x2: number, y2: number, color: string, extra = ''): string {
+function line(
+  { x1, y1, x2, y2 }: { x1: number; y1: number; x2: number; y2: number },
+  color: string,
+  extra = '',
+): string {
   return `<line x1="${num(x1)}" y1="${num(y1)}" x2="${num(x2)}" y2="${num(y2)}" stroke="${color}" ${extra}/>`;
 }
 
@@ -157,7 +161,7 @@ function yAxis(panel: Panel): string[] {
   const out: string[] = [];
   for (const fraction of [0, 0.25, 0.5, 0.75, 0.9, 0.99, 1]) {
     const y = panel.y + panel.height * (1 - fraction);
-    out.push(line(panel.x, y, panel.x + panel.width, y, COLORS.grid));
+    out.push(line({ x1: panel.x, y1: y, x2: panel.x + panel.width, y2: y }, COLORS.grid));
     // 99 % sits 3 px below 100 %: its line is drawn, its label written beside the axis.
     if (fraction === 0.99)
       out.push(text(panel.x + panel.width + 4, y + 4, '99 %', { size: 9, color: '#888888' }));
@@ -172,7 +176,7 @@ function legend(x: number, y: number, series: readonly LatencySeries[]): string[
   return series.flatMap((s) => {
     const swatch = s.dots
       ? `<circle cx="${num(at + 9)}" cy="${num(y - 4)}" r="4" fill="${s.color}"/>`
-      : line(at, y - 4, at + 18, y - 4, s.color, 'stroke-width="2.5"');
+      : line({ x1: at, y1: y - 4, x2: at + 18, y2: y - 4 }, s.color, 'stroke-width="2.5"');
     const entry = [swatch, text(at + 24, y, s.label, { size: 10.5 })];
     at += 24 + s.label.length * 5.6 + 22;
     return entry;
@@ -196,7 +200,12 @@ export function latencySvg(chart: LatencyChart): string {
   const lx = (ms: number) => left.x + (ms / leftMax) * left.width;
   body.push(...yAxis(left));
   for (const tick of leftTicks) {
-    body.push(line(lx(tick), left.y + left.height, lx(tick), left.y + left.height + 4, COLORS.text));
+    body.push(
+      line(
+        { x1: lx(tick), y1: left.y + left.height, x2: lx(tick), y2: left.y + left.height + 4 },
+        COLORS.text,
+      ),
+    );
     body.push(text(lx(tick), left.y + left.height + 16, String(tick), { anchor: 'middle', size: 10 }));
   }
   body.push(
@@ -217,10 +226,7 @@ export function latencySvg(chart: LatencyChart): string {
     const x = lx(marker.ms);
     body.push(
       line(
-        x,
-        left.y,
-        x,
-        left.y + left.height,
+        { x1: x, y1: left.y, x2: x, y2: left.y + left.height },
         marker.color,
         marker.limit ? 'stroke-dasharray="5,4" stroke-width="1.5"' : 'stroke-opacity="0.35" stroke-width="1"',
       ),
@@ -257,16 +263,18 @@ export function latencySvg(chart: LatencyChart): string {
     ((Math.log10(Math.max(ms, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * right.width;
   body.push(...yAxis(right));
   for (let decade = lo; decade <= hi; decade *= 10) {
-    body.push(line(rx(decade), right.y, rx(decade), right.y + right.height, COLORS.grid));
+    body.push(line({ x1: rx(decade), y1: right.y, x2: rx(decade), y2: right.y + right.height }, COLORS.grid));
     body.push(text(rx(decade), right.y + right.height + 16, `${decade} ms`, { anchor: 'middle', size: 10 }));
     for (const minor of [2, 5]) {
       if (decade * minor < hi)
         body.push(
           line(
-            rx(decade * minor),
-            right.y + right.height,
-            rx(decade * minor),
-            right.y + right.height + 3,
+            {
+              x1: rx(decade * minor),
+              y1: right.y + right.height,
+              x2: rx(decade * minor),
+              y2: right.y + right.height + 3,
+            },
             COLORS.text,
           ),
         );
@@ -299,10 +307,7 @@ export function latencySvg(chart: LatencyChart): string {
     const label = `${marker.ms} = ${marker.label}`;
     body.push(
       line(
-        keyX,
-        left.y + left.height + 82,
-        keyX + 18,
-        left.y + left.height + 82,
+        { x1: keyX, y1: left.y + left.height + 82, x2: keyX + 18, y2: left.y + left.height + 82 },
         marker.color,
         'stroke-dasharray="5,4" stroke-width="1.5"',
       ),
@@ -361,22 +366,19 @@ export function burstSvg(chart: BurstChart): string {
   const n = Math.max(1, sorted.length);
   const y = (rank: number) => top.y + top.height * (1 - rank / n);
   for (const rank of linearTicks(n, 5).filter((tick) => tick <= n)) {
-    body.push(line(top.x, y(rank), top.x + top.width, y(rank), COLORS.grid));
+    body.push(line({ x1: top.x, y1: y(rank), x2: top.x + top.width, y2: y(rank) }, COLORS.grid));
     body.push(text(top.x - 6, y(rank) + 4, String(rank), { anchor: 'end', size: 10 }));
   }
   body.push(text(top.x - 40, top.y + top.height / 2, 'guests removed', { anchor: 'middle', rotate: true }));
   const bottom = lanesTop + lanesHeight;
   for (const tick of ticks) {
-    body.push(line(x(tick), top.y, x(tick), bottom, COLORS.grid));
+    body.push(line({ x1: x(tick), y1: top.y, x2: x(tick), y2: bottom }, COLORS.grid));
     body.push(text(x(tick), bottom + 16, String(tick), { anchor: 'middle', size: 10 }));
   }
   body.push(text(top.x + top.width / 2, bottom + 34, 'ms after the 50 knocks', { anchor: 'middle' }));
   body.push(
     line(
-      x(chart.limitMs),
-      top.y,
-      x(chart.limitMs),
-      bottom,
+      { x1: x(chart.limitMs), y1: top.y, x2: x(chart.limitMs), y2: bottom },
       COLORS.limit,
       'stroke-dasharray="5,4" stroke-width="1.5"',
     ),
