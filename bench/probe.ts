@@ -121,10 +121,10 @@ export interface Instrumentable {
 
 /** Marks the calls the event path makes on the runtime's objects: each method is replaced on the instance. */
 export function instrument(rt: Instrumentable, probe: Pick<Probe, 'mark'>): void {
-  wrap(rt.gatekeeper, 'handleEvents', probe, 'handleEvents');
-  wrap(rt.claims, 'open', probe, 'claimOpen', 'claimOpened');
-  wrap(rt.claims, 'write', probe, 'claimWrite', 'claimWritten');
-  wrap(rt.ucwa, 'removeParticipants', probe, 'remove');
+  wrap(rt.gatekeeper, 'handleEvents', probe, { before: 'handleEvents' });
+  wrap(rt.claims, 'open', probe, { before: 'claimOpen', after: 'claimOpened' });
+  wrap(rt.claims, 'write', probe, { before: 'claimWrite', after: 'claimWritten' });
+  wrap(rt.ucwa, 'removeParticipants', probe, { before: 'remove' });
 }
 
 /** A token source whose getToken calls are marked (start and end). */
@@ -132,16 +132,16 @@ export function markedTokens<T extends { getToken(...args: never[]): Promise<unk
   tokens: T,
   probe: Pick<Probe, 'mark'>,
 ): T {
-  wrap(tokens, 'getToken', probe, 'tokenStart', 'tokenEnd');
+  wrap(tokens, 'getToken', probe, { before: 'tokenStart', after: 'tokenEnd' });
   return tokens;
 }
 
+/** Marks `before` when `target[key]` is called and, if given, `after` when its promise settles. */
 function wrap<T extends object>(
   target: T,
   key: keyof T & string,
   probe: Pick<Probe, 'mark'>,
-  before: MarkName,
-  after?: MarkName,
+  { before, after }: { before: MarkName; after?: MarkName },
 ): void {
   const original = target[key] as unknown as (...args: unknown[]) => Promise<unknown>;
   const wrapped = function (this: unknown, ...args: unknown[]) {
