@@ -115,12 +115,16 @@ function maxInFlight(intervals: readonly { start: number; end: number }[]): numb
 
 /** Knock GUESTS guests across the meetings at once; resolves at the last eject with the window's counts. */
 async function knockAll(
-  sim: UcwaSimulator,
-  meetings: readonly Meeting[],
+  { sim, meetings }: { sim: UcwaSimulator; meetings: readonly Meeting[] },
   config: BenchConfig,
-  timeoutMs: number,
-  /** Storage requests by method and path; with marks when the gatekeeper's runtime is instrumented. */
-  probe: Probe,
+  {
+    timeoutMs,
+    probe,
+  }: {
+    timeoutMs: number;
+    /** Storage requests by method and path; with marks when the gatekeeper's runtime is instrumented. */
+    probe: Probe;
+  },
 ): Promise<Omit<BurstRun, 'strategy' | 'problems'>> {
   const pending = new Set<string>();
   const removals: number[] = [];
@@ -263,7 +267,7 @@ export async function burst(config: BenchConfig): Promise<BurstRun> {
   try {
     instrument(world.rt, probe);
     await whenParked(world.sim, config.latencyMs);
-    const counts = await knockAll(world.sim, world.meetings, config, 60_000, probe);
+    const counts = await knockAll(world, config, { timeoutMs: 60_000, probe });
     return { strategy: 'gatekeeper', ...counts, problems: world.problems };
   } finally {
     probe.close();
@@ -289,9 +293,10 @@ export async function burstBaseline(config: BenchConfig, options: { intervalMs: 
     polling = naive.pollLobbies(options.intervalMs, stop.signal);
     await sleep(cycleStart + options.intervalMs / 2 - now());
     const probe = startProbe(storageHostsOf(config.storage));
-    const counts = await knockAll(sim, meetings, config, options.intervalMs * 4, probe).finally(() =>
-      probe.close(),
-    );
+    const counts = await knockAll({ sim, meetings }, config, {
+      timeoutMs: options.intervalMs * 4,
+      probe,
+    }).finally(() => probe.close());
     return {
       strategy: `baseline (lobby polled every ${options.intervalMs / 1000} s)`,
       ...counts,

@@ -143,7 +143,7 @@ export async function firstRemoval(
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
         try {
-          const start = await oneStart(child, sim, meeting, config, options.warm);
+          const start = await oneStart({ child, sim, meeting }, config, options.warm);
           if (pass >= 0) starts.push(start);
         } finally {
           child.kill();
@@ -161,9 +161,15 @@ export async function firstRemoval(
 }
 
 async function oneStart(
-  child: ChildProcess,
-  sim: UcwaSimulator,
-  meeting: ReturnType<UcwaSimulator['scenario']['meeting']>,
+  {
+    child,
+    sim,
+    meeting,
+  }: {
+    child: ChildProcess;
+    sim: UcwaSimulator;
+    meeting: ReturnType<UcwaSimulator['scenario']['meeting']>;
+  },
   config: BenchConfig,
   warm: number,
 ): Promise<FreshStart> {
