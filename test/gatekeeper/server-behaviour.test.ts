@@ -27,8 +27,7 @@ async function watchTuned(
   w: World,
   tuning: Pick<WatchDeps, 'keepaliveMs' | 'recreation'>,
   done: () => boolean,
-  alerts: unknown[] = [],
-  maxMs = 8_000,
+  { alerts = [], maxMs = 8_000 }: { alerts?: unknown[]; maxMs?: number } = {},
 ): Promise<WatchResult> {
   const controller = new AbortController();
   const started = performance.now();
@@ -158,7 +157,7 @@ describe('keep-alive', () => {
       { keepaliveMs: 50, recreation: { baseMs: 40, maxMs: 80, limit: 3, windowMs: 60_000 } },
       // The last re-creation may be cut short by the stop: wait for one more than asserted.
       () => w.sim.actions.filter((a) => a.kind === 'makeMeAvailable').length >= 6,
-      alerts,
+      { alerts },
     );
     expect(result.recreated).toBeGreaterThanOrEqual(4);
     expect(w.logs.filter((l) => l.message.includes('refused reportMyActivity'))).toHaveLength(1);
