@@ -96,7 +96,11 @@ export async function handleEventBatch(
   const removals = new BarrierBatch((items: Removal[]) => deps.ucwa.removeParticipants(items));
   // Their claims wait at the same barrier: one store call (a transaction per meeting) right before the POST.
   const openings = removals.also((items: ClaimOpening[]) => deps.claims.openMany(items));
-  const openClaim = (key: string, fresh: ClaimOpening['fresh']) => openings({ key, fresh });
+  const openClaim = async (key: string, fresh: ClaimOpening['fresh']) => {
+    const opened = await openings({ key, fresh });
+    if (opened.status === 'rejected') throw opened.reason;
+    return opened.value;
+  };
   await Promise.all([
     (async () => {
       for (const { event, meaning } of invitations)

@@ -53,9 +53,9 @@ export interface ClaimStore {
   open(key: string, fresh: ClaimFields): Promise<OpenedClaim>;
   /**
    * `open` for several claims at once, in as few storage round trips as the store can (Tables: one
-   * transaction per meeting). Results in the order of `openings`.
+   * transaction per meeting). Results in the order of `openings`; a failure is its own claims' alone.
    */
-  openMany(openings: readonly ClaimOpening[]): Promise<OpenedClaim[]>;
+  openMany(openings: readonly ClaimOpening[]): Promise<PromiseSettledResult<OpenedClaim>[]>;
   /** The claim for `key`, if there is one. */
   read(key: string): Promise<ClaimRecord | undefined>;
   /** ETag-conditional write of `changes`; undefined when another writer changed the claim first. */

@@ -57,9 +57,10 @@ export class TableClaimStore implements ClaimStore {
 
   /**
    * Opens the claims of one meeting together, in one transaction (all or none are created). When one exists
-   * already, or the store refuses one, the transaction creates nothing and each is opened on its own.
+   * already, or the store refuses one, the transaction creates nothing and each is opened on its own. One
+   * meeting's failure is its claims' alone: the other meetings' claims go on to their removals.
    */
-  async openMany(openings: readonly ClaimOpening[]): Promise<OpenedClaim[]> {
+  async openMany(openings: readonly ClaimOpening[]): Promise<PromiseSettledResult<OpenedClaim>[]> {
     const legacy = await this.ready();
     const groups = new Map<string, number[]>();
     for (const [index, { key }] of openings.entries()) {
@@ -68,14 +69,22 @@ export class TableClaimStore implements ClaimStore {
       const group = legacy.has(rowKey) ? `legacy ${index}` : partitionKey;
       groups.set(group, [...(groups.get(group) ?? []), index]);
     }
-    const results: OpenedClaim[] = [];
+    const results: PromiseSettledResult<OpenedClaim>[] = [];
     await Promise.all(
       [...groups.values()].flatMap(chunks).map(async (indices) => {
         const together = indices.map((index) => openings[index] as ClaimOpening);
-        const created = (together.length > 1 && (await this.createAll(together, legacy))) || undefined;
-        const opened =
-          created ?? (await Promise.all(together.map(({ key, fresh }) => this.open(key, fresh))));
-        for (const [position, index] of indices.entries()) results[index] = opened[position] as OpenedClaim;
+        let settled: PromiseSettledResult<OpenedClaim>[];
+        try {
+          const created = together.length > 1 ? await this.createAll(together, legacy) : undefined;
+          settled = created
+            ? created.map((value) => ({ status: 'fulfilled', value }))
+            : await Promise.allSettled(together.map(({ key, fresh }) => this.open(key, fresh)));
+        } catch (reason) {
+          // The transaction failed as a whole (an outage): it created none of its claims.
+          settled = together.map(() => ({ status: 'rejected', reason }));
+        }
+        for (const [position, index] of indices.entries())
+          results[index] = settled[position] as PromiseSettledResult<OpenedClaim>;
       }),
     );
     return results;

@@ -335,7 +335,9 @@ describe('EffectRunner: a claim created right before its request (sendsOnOpen)',
     const spec: EffectSpec = {
       ...removalSpec().spec,
       openClaim: (claimKey, fields) =>
-        h.claims.openMany([{ key: claimKey, fresh: fields }]).then(([opened]) => opened ?? never()),
+        h.claims
+          .openMany([{ key: claimKey, fresh: fields }])
+          .then(([opened]) => (opened?.status === 'fulfilled' ? opened.value : never())),
     };
     expect(await h.runner().run(spec)).toBe('concluded');
     expect(h.claims.openedTogether).toEqual([[key]]);

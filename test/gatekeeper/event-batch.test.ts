@@ -1,3 +1,4 @@
+import { RestError } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { effectKeys } from '../../shared/gatekeeper/effect-keys.js';
 import { handleEventBatch } from '../../shared/gatekeeper/event-batch.js';
@@ -115,5 +116,31 @@ describe('a burst of knocks in one batch', () => {
         outcome: 'done',
         sentAt: '2026-06-01T12:00:00.000Z',
       });
+  });
+
+  it("one meeting's claims failing (an outage) hold up neither the other meeting's removals nor leave a claim behind", async () => {
+    const h = lobbyHarness();
+    const other = `${APP}/communication/conversations/C2`;
+    const hrefs = [hrefOf(1), hrefOf(2), `${other}/participants/guest3`];
+    for (const href of hrefs) h.server.present.set(href, guest(href));
+    const outage = new RestError('storage is unavailable', { statusCode: 503 });
+    const open = h.claims.open.bind(h.claims);
+    h.claims.open = (key, fresh) => (key.includes('/C2/') ? Promise.reject(outage) : open(key, fresh));
+    const events = hrefs.map(
+      (href, n) => ({ ...knock(n), link: { rel: 'participant', href } }) as ChannelEvent,
+    );
+    const deps = {
+      ucwa: h.server.ucwa,
+      claims: h.claims,
+      lobby: h.guardFor('run-1'),
+      invitations: {} as InvitationGuard,
+      telemetry: new MemoryTelemetry(),
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+    };
+
+    await expect(handleEventBatch(deps, events, { trusted: true, receivedAt: 0 })).rejects.toBe(outage);
+    expect(h.server.removals.sort()).toEqual([hrefOf(1), hrefOf(2)]);
+    // The batch is read again: the guest of C2 is claimed then, by a claim that never said "sent" before.
+    expect(await h.claims.read(effectKeys.removal(hrefs[2] ?? ''))).toBeUndefined();
   });
 });

@@ -40,9 +40,9 @@ export class MemoryClaimStore implements ClaimStore {
   /** The keys of each `openMany` call, in order: which claims were opened together. */
   readonly openedTogether: string[][] = [];
 
-  async openMany(openings: readonly ClaimOpening[]): Promise<OpenedClaim[]> {
+  async openMany(openings: readonly ClaimOpening[]): Promise<PromiseSettledResult<OpenedClaim>[]> {
     this.openedTogether.push(openings.map(({ key }) => key));
-    return Promise.all(openings.map(({ key, fresh }) => this.open(key, fresh)));
+    return Promise.allSettled(openings.map(({ key, fresh }) => this.open(key, fresh)));
   }
 
   async read(key: string): Promise<ClaimRecord | undefined> {

@@ -1,14 +1,26 @@
-import type { TableClient } from '@azure/data-tables';
+import { randomUUID } from 'node:crypto';
+import { RestError, TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { fresh } from '../../shared/gatekeeper/claim-lifecycle.js';
 import { effectKeys } from '../../shared/gatekeeper/effect-keys.js';
+import type { OpenedClaim } from '../../shared/gatekeeper/ports.js';
 import { rowKeyOf } from '../../shared/lib/row-key.js';
 import { TableClaimStore } from '../../shared/store/claim-store.js';
-import { uniqueTable } from '../helpers/storage.js';
+import { azuriteTarget, uniqueTable } from '../helpers/storage.js';
+
+const uniqueName = () => `claims${randomUUID().replaceAll('-', '')}`;
 
 const APP = 'https://pool/ucwa/oauth/v1/applications/A1/communication';
 const guest = (meeting: string, n: number) => `${APP}/conversations/${meeting}/participants/guest${n}`;
 const opening = (key: string, owner = 'run-1') => ({ key, fresh: fresh({ owner, now: Date.now() }) });
+
+/** What openMany opened, each claim's failure thrown. */
+async function opened(settled: Promise<PromiseSettledResult<OpenedClaim>[]>): Promise<OpenedClaim[]> {
+  return (await settled).map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  });
+}
 
 /** The store over a fresh table, counting the HTTP requests it makes (a transaction is one). */
 function counted(table: TableClient = uniqueTable('claims')) {
@@ -36,9 +48,9 @@ describe('TableClaimStore.openMany (Azurite)', () => {
     requests.length = 0;
     const keys = [1, 2, 3].map((n) => effectKeys.removal(guest('M1', n)));
     const other = effectKeys.removal(guest('M2', 1));
-    const opened = await store.openMany([...keys, other].map((key) => opening(key)));
+    const claims = await opened(store.openMany([...keys, other].map((key) => opening(key))));
 
-    expect(opened.map((o) => [o.record.key, o.created])).toEqual([...keys, other].map((key) => [key, true]));
+    expect(claims.map((o) => [o.record.key, o.created])).toEqual([...keys, other].map((key) => [key, true]));
     // Three claims of M1 in one $batch; M2's single claim as a plain insert.
     expect(requests.filter((r) => r.endsWith('/$batch'))).toHaveLength(1);
     expect(requests).toHaveLength(2);
@@ -46,7 +58,7 @@ describe('TableClaimStore.openMany (Azurite)', () => {
     expect(new Set(keys.map((key) => partitions.get(key))).size).toBe(1);
     expect(partitions.get(other)).not.toBe(partitions.get(keys[0] ?? ''));
     // The records carry their ETags: an ETag-conditional write succeeds on each.
-    for (const { record } of opened)
+    for (const { record } of claims)
       expect(await store.write(record, { touchedAt: new Date().toISOString() })).toBeDefined();
   });
 
@@ -54,9 +66,9 @@ describe('TableClaimStore.openMany (Azurite)', () => {
     const { store } = counted();
     const keys = [1, 2, 3].map((n) => effectKeys.removal(guest('M1', n)));
     const first = await store.open(keys[1] ?? '', { ...fresh({ owner: 'run-0', now: 0 }), state: 'done' });
-    const opened = await store.openMany(keys.map((key) => opening(key)));
-    expect(opened.map((o) => o.created)).toEqual([true, false, true]);
-    expect(opened[1]?.record).toMatchObject({ state: 'done', owner: 'run-0', etag: first.record.etag });
+    const claims = await opened(store.openMany(keys.map((key) => opening(key))));
+    expect(claims.map((o) => o.created)).toEqual([true, false, true]);
+    expect(claims[1]?.record).toMatchObject({ state: 'done', owner: 'run-0', etag: first.record.etag });
   });
 
   it('more than 100 claims of one meeting go in transactions of at most 100', async () => {
@@ -64,10 +76,38 @@ describe('TableClaimStore.openMany (Azurite)', () => {
     await store.warm();
     requests.length = 0;
     const keys = Array.from({ length: 101 }, (_, n) => effectKeys.removal(guest('M1', n)));
-    const opened = await store.openMany(keys.map((key) => opening(key)));
-    expect(opened.every((o) => o.created)).toBe(true);
+    const claims = await opened(store.openMany(keys.map((key) => opening(key))));
+    expect(claims.every((o) => o.created)).toBe(true);
     expect(requests.filter((r) => r.endsWith('/$batch'))).toHaveLength(1);
     expect(requests).toHaveLength(2);
+  });
+});
+
+describe("TableClaimStore.openMany when one meeting's transaction fails", () => {
+  it("an outage is that meeting's claims' alone, and creates none of them", async () => {
+    const table = TableClient.fromConnectionString(azuriteTarget().connectionString ?? '', uniqueName(), {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
+    table.pipeline.addPolicy({
+      name: 'M2 down',
+      sendRequest: async (request, next) => {
+        if (request.url.endsWith('$batch') && String(request.body).includes('/conversations/M2/'))
+          throw new RestError('storage is unavailable', { statusCode: 503 });
+        return next(request);
+      },
+    });
+    const store = new TableClaimStore(table);
+    const keys = [guest('M1', 1), guest('M1', 2), guest('M2', 1), guest('M2', 2)].map(effectKeys.removal);
+    const settled = await store.openMany(keys.map((key) => opening(key)));
+    expect(settled.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'rejected',
+    ]);
+    expect(await store.read(keys[2] ?? '')).toBeUndefined();
+    expect(await store.read(keys[0] ?? '')).toMatchObject({ state: 'pending' });
   });
 });
 
@@ -89,7 +129,7 @@ describe('TableClaimStore: rows of the previous layout (PartitionKey: two hex di
 
     expect(await store.read(oldKey)).toMatchObject({ state: 'pending', owner: 'dead' });
     const newKey = effectKeys.removal(guest('M1', 2));
-    const [old, created] = await store.openMany([opening(oldKey), opening(newKey)]);
+    const [old, created] = await opened(store.openMany([opening(oldKey), opening(newKey)]));
     expect(old).toMatchObject({
       created: false,
       record: { owner: 'dead', sentAt: new Date(0).toISOString() },
