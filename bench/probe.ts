@@ -115,14 +115,22 @@ export function startProbe(storageHosts: readonly string[]): Probe {
 /** What of the runtime the probe wraps (structural, so it holds across refactorings of the runtime). */
 export interface Instrumentable {
   gatekeeper: { handleEvents(...args: never[]): Promise<unknown> };
-  claims: { open(...args: never[]): Promise<unknown>; write(...args: never[]): Promise<unknown> };
+  claims: {
+    open(...args: never[]): Promise<unknown>;
+    /** Several claims in as few storage round trips as the store can (the event path's). */
+    openMany?(...args: never[]): Promise<unknown>;
+    write(...args: never[]): Promise<unknown>;
+  };
   ucwa: { removeParticipants(...args: never[]): Promise<unknown> };
 }
 
 /** Marks the calls the event path makes on the runtime's objects: each method is replaced on the instance. */
 export function instrument(rt: Instrumentable, probe: Pick<Probe, 'mark'>): void {
   wrap(rt.gatekeeper, 'handleEvents', probe, { before: 'handleEvents' });
-  wrap(rt.claims, 'open', probe, { before: 'claimOpen', after: 'claimOpened' });
+  // The event path opens its claims together (openMany, which calls open for a lone one): one mark pair each.
+  if (typeof rt.claims.openMany === 'function')
+    wrap(rt.claims, 'openMany', probe, { before: 'claimOpen', after: 'claimOpened' });
+  else wrap(rt.claims, 'open', probe, { before: 'claimOpen', after: 'claimOpened' });
   wrap(rt.claims, 'write', probe, { before: 'claimWrite', after: 'claimWritten' });
   wrap(rt.ucwa, 'removeParticipants', probe, { before: 'remove' });
 }
@@ -172,13 +180,15 @@ export interface Phases {
   claimInsert: number;
   /** The insert answered → the claim returned (the SDK reading the answer). */
   claimAnswer: number;
-  /** The claim returned → the "sending" write asked for (the lifecycle step, the policy again). */
-  act: number;
-  /** The "sending" write, whole (SDK and HTTP). */
-  sendingWrite: number;
-  /** Its HTTP exchange alone. */
-  sendingHttp: number;
-  /** The write returned → the removal request created by fetch (batching, request building, token). */
+  /**
+   * When a "sending" write follows the claim (a claim opened without `sentAt`): the claim returned → the
+   * write asked for (the lifecycle step, the policy again), the write whole, and its HTTP exchange alone.
+   */
+  act?: number;
+  sendingWrite?: number;
+  sendingHttp?: number;
+  /** The claim (or its "sending" write) returned → the removal request created by fetch (lifecycle step,
+   * batching, request building, token). */
   toPost: number;
   /** Storage requests and new TCP connections in the window, and token calls' time. */
   storageRequests: number;
@@ -202,7 +212,6 @@ export function phasesOf(record: ProbeRecord, received: number, postStart: numbe
   if (opened === undefined) return undefined;
   const write = first('claimWrite', opened);
   const written = write === undefined ? undefined : first('claimWritten', write);
-  if (write === undefined || written === undefined) return undefined;
   const inside = (spans: readonly Span[], from: number, to: number) =>
     spans.filter((span) => span.start >= from && span.end !== undefined && span.end <= to);
   const duration = (spans: readonly Span[]) =>
@@ -212,7 +221,7 @@ export function phasesOf(record: ProbeRecord, received: number, postStart: numbe
   const insert = claimSpans.at(-1);
   if (!insert || insert.end === undefined) return undefined;
   const others = claimSpans.slice(0, -1);
-  const sending = inside(record.storage, write, written);
+  const sending = write !== undefined && written !== undefined ? inside(record.storage, write, written) : [];
   let tokenMs = 0;
   for (const mark of record.marks) {
     if (mark.what !== 'tokenStart' || !inWindow(mark.at)) continue;
@@ -227,10 +236,10 @@ export function phasesOf(record: ProbeRecord, received: number, postStart: numbe
     claimOther: duration(others),
     claimInsert: insert.end - insert.start,
     claimAnswer: opened - insert.end,
-    act: write - opened,
-    sendingWrite: written - write,
-    sendingHttp: duration(sending),
-    toPost: postStart - written,
+    ...(write !== undefined && written !== undefined
+      ? { act: write - opened, sendingWrite: written - write, sendingHttp: duration(sending) }
+      : {}),
+    toPost: postStart - (written ?? opened),
     storageRequests: record.storage.filter((span) => inWindow(span.start)).length,
     sockets: record.sockets.filter((socket) => inWindow(socket.at)).length,
     tokenMs,

@@ -288,8 +288,13 @@ function summarizeStarts(starts: FreshStart[], warm: number): FirstRemovalRun {
   const med = (values: number[]) => round(median(values));
   const phaseMedians = (samples: RemovalSample[]) => {
     const withPhases = samples.flatMap((s) => (s.phases ? [s.phases] : []));
-    const keys = Object.keys(withPhases[0] ?? {}) as (keyof NonNullable<RemovalSample['phases']>)[];
-    return Object.fromEntries(keys.map((key) => [key, med(withPhases.map((p) => p[key]))]));
+    const keys = [...new Set(withPhases.flatMap((p) => Object.keys(p)))] as (keyof NonNullable<
+      RemovalSample['phases']
+    >)[];
+    // Each phase over the removals that had it (a "sending" write only follows some claims).
+    return Object.fromEntries(
+      keys.map((key) => [key, med(withPhases.flatMap((p) => (p[key] === undefined ? [] : [p[key]])))]),
+    );
   };
   const firsts = starts.map((s) => s.first);
   // Each process's warm figure is the median of its warm removals; the run's is the median of those.
