@@ -292,7 +292,7 @@ function burstSteps(run: BurstRun): string {
     ['its answer', s.readAnswered],
     ['first claim asked', s.firstClaim],
     ['last claim asked', s.lastClaim],
-    ['storage done (inserts and "sending" writes)', s.storageDone],
+    ['storage done (the claims)', s.storageDone],
     ['removals handed to the UCWA client', s.removalsHanded],
     ['the removal batch sent', s.removalSent],
     ['the last removal in effect', s.lastRemoval],
@@ -438,6 +438,17 @@ export function tableOf(results: Results): string {
           'first / last tenth: per second, storage answer ms',
           `${g.tenths.perSecond.join(' / ')}, ${g.tenths.storageMs.join(' / ')}`,
           base?.tenths ? `${base.tenths.perSecond.join(' / ')}, ${base.tenths.storageMs.join(' / ')}` : '',
+          '',
+        ]);
+      if (g.tenths && g.tenths.storageKinds.length > 0)
+        rows.push([
+          '',
+          'storage answer ms by kind, first / last tenth (most slowed)',
+          g.tenths.storageKinds
+            .slice(0, 3)
+            .map((k) => `${k.kind} ×${k.perInvitation}: ${k.ms.join(' / ')}`)
+            .join('; '),
+          '',
           '',
         ]);
       rows.push([

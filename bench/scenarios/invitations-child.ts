@@ -36,8 +36,11 @@ export interface ChildResult {
   heapPeakBytes: number;
   /** Requests through node:http while measuring: only the Azure SDK uses it (UCWA and chat use fetch). */
   storageRequests: number;
-  /** Each of them answered: [start, ms to the answer] (start epoch ms), to see whether storage slows with the count. */
-  storageLatencies: [number, number][];
+  /**
+   * Each of them answered: [start epoch ms, ms to the answer, kind] — kind is method, table (namespace left
+   * out) and whether it is a query —, to see whether storage slows with the count, and which request.
+   */
+  storageLatencies: [number, number, string][];
   problems: string[];
 }
 
@@ -95,17 +98,24 @@ async function main(): Promise<void> {
   );
   let httpRequests = 0;
   let measuring = false;
-  const started = new WeakMap<object, number>();
-  const storageLatencies: [number, number][] = [];
+  const started = new WeakMap<object, { at: number; kind: string }>();
+  const storageLatencies: [number, number, string][] = [];
+  const kindOf = (request: { method?: string; path?: string }) => {
+    const [path = '', query = ''] = (request.path ?? '').split('?');
+    const table = (path.split('/')[2] ?? '').replace(/\(.*$/, '').replace(options.namespace, '');
+    const filtered = /(^|&)\$filter=/.test(query) ? ' query' : path.includes('(') ? ' entity' : '';
+    return `${request.method ?? '?'} ${table || path}${filtered}`;
+  };
   const epochMs = () => performance.timeOrigin + performance.now();
   dc.subscribe('http.client.request.start', (message) => {
     httpRequests++;
-    if (measuring) started.set((message as { request: object }).request, epochMs());
+    const { request } = message as { request: { method?: string; path?: string } };
+    if (measuring) started.set(request, { at: epochMs(), kind: kindOf(request) });
   });
   dc.subscribe('http.client.response.finish', (message) => {
     const start = started.get((message as { request: object }).request);
     if (start !== undefined)
-      storageLatencies.push([Math.round(start), Math.round((epochMs() - start) * 10) / 10]);
+      storageLatencies.push([Math.round(start.at), Math.round((epochMs() - start.at) * 10) / 10, start.kind]);
   });
   let storageAtStart = 0;
   let cpu = process.cpuUsage();

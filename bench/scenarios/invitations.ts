@@ -48,7 +48,12 @@ export interface InvitationsRun {
    * The run cut in tenths by summaries received: the rate in the first and the last tenth, and the median
    * storage request's answer time (ms) in each. A flat cost per invitation keeps them level.
    */
-  tenths?: { perSecond: [number, number]; storageMs: [number, number] };
+  tenths?: {
+    perSecond: [number, number];
+    storageMs: [number, number];
+    /** Storage requests by kind (method, table, query or entity): per invitation and median ms, first and last tenth; most slowed first. */
+    storageKinds: { kind: string; perInvitation: number; ms: [number, number] }[];
+  };
   problems: string[];
 }
 
@@ -167,10 +172,15 @@ export async function invitations(
       const from =
         which === 'first' ? (arrivals[0] ?? start) : (arrivals[arrivals.length - size - 1] ?? start);
       const to = which === 'first' ? (arrivals[size] ?? stop) : (arrivals.at(-1) ?? stop);
-      const latencies = result.storageLatencies.filter(([at]) => at >= from && at <= to).map(([, ms]) => ms);
+      const inTenth = result.storageLatencies.filter(([at]) => at >= from && at <= to);
+      const byKind = new Map<string, number[]>();
+      for (const [, ms, kind] of inTenth) byKind.set(kind, [...(byKind.get(kind) ?? []), ms]);
       return {
         perSecond: round((size / Math.max(1, to - from)) * 1000),
-        storageMs: round(median(latencies)),
+        storageMs: round(median(inTenth.map(([, ms]) => ms))),
+        kinds: new Map(
+          [...byKind].map(([kind, values]) => [kind, { count: values.length / size, ms: median(values) }]),
+        ),
       };
     };
     const [firstTenth, lastTenth] = [tenth('first'), tenth('last')];
@@ -208,6 +218,16 @@ export async function invitations(
             tenths: {
               perSecond: [firstTenth.perSecond, lastTenth.perSecond],
               storageMs: [firstTenth.storageMs, lastTenth.storageMs],
+              storageKinds: [...lastTenth.kinds]
+                .map(([kind, last]) => ({
+                  kind,
+                  perInvitation: round(last.count, 2),
+                  ms: [round(firstTenth.kinds.get(kind)?.ms ?? Number.NaN), round(last.ms)] as [
+                    number,
+                    number,
+                  ],
+                }))
+                .sort((a, b) => b.ms[1] - b.ms[0] - (a.ms[1] - a.ms[0])),
             },
           }
         : {}),
