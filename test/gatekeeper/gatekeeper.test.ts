@@ -166,7 +166,9 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     meeting.knock(anonymousGuest(2));
     // Chat goes out beside the channel: wait for the first guest's notice too, not only the second removal.
     const noticed = () => w.received('teams').some((m) => JSON.stringify(m).includes('Anonymous 1'));
-    await w.watchUntil(() => ejectsOf(w, 'sip:anon2@public.example').length >= 1 && noticed());
+    // The run ends as soon as both hold; the wide budget is for a loaded CI machine (seen: 8 s ran out on
+    // Node 24 while a benchmark ran beside the suite).
+    await w.watchUntil(() => ejectsOf(w, 'sip:anon2@public.example').length >= 1 && noticed(), 20_000);
     expect(ejectsOf(w, 'sip:anon1@public.example')).toHaveLength(1);
     expect(ejectsOf(w, 'sip:anon2@public.example')).toHaveLength(1);
     const teams = w.received('teams').map((m) => JSON.stringify(m));
