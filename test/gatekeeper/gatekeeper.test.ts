@@ -161,7 +161,8 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
       return write(state, etag);
     };
     await w.watchUntil(() => crashed && w.logs.some((l) => l.message.includes('re-reading')));
-    await knocked;
+    // The first guest was removed, so their knock has happened.
+    void knocked;
     // The batch is read again from the saved cursor, and a new knock arrives meanwhile.
     meeting.knock(anonymousGuest(2));
     // Chat goes out beside the channel: wait for the first guest's notice too, not only the second removal.
