@@ -207,6 +207,9 @@ export class Outbox {
       if (options.signal?.aborted) break;
       if (!sinkDue(records[sink.name], now)) continue;
       const outcome = await deliver(sink, notice, options.signal);
+      // Cut short by this drain (shutdown, its budget), not refused by the sink: no attempt, no backoff, so
+      // the next drain sends it at once (the receiver may have it already: at least once, never held back).
+      if (outcome.outcome === 'retry' && options.signal?.aborted) break;
       result[COUNTED[outcome.outcome]] += 1;
       records[sink.name] = afterPost(records[sink.name], outcome, pass);
       etag = await this.#table.update(rowKey, etag, { sinks: JSON.stringify(records) });

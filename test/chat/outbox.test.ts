@@ -334,6 +334,33 @@ describe('Outbox over Azurite', () => {
     });
   });
 
+  it('does not count a post the drain itself cut short as an attempt: the notice is due again at once', async () => {
+    // Seen in the gatekeeper suite: a watch run ending mid-post put its notice 30 s back (the backoff), and
+    // the next run, seconds later, could not send it.
+    const outbox = new Outbox(tableClient(), OPTIONS);
+    const [teams] = sinks;
+    if (!teams) throw new Error('no sinks');
+    await outbox.enqueue(notice('cut'), T0);
+    teamsServer.stall();
+    const controller = new AbortController();
+    const cutting: ChatSink = {
+      name: teams.name,
+      deliver(n, options) {
+        const posted = teams.deliver(n, options);
+        setImmediate(() => controller.abort());
+        return posted;
+      },
+    };
+    await expect(outbox.drain({ sinks: [cutting], now: T0, signal: controller.signal })).resolves.toMatchObject({
+      delivered: 0,
+      retried: 0,
+      pending: 1,
+    });
+    teamsServer.up();
+    await expect(outbox.drain({ sinks: [teams], now: T0 })).resolves.toMatchObject({ delivered: 1, pending: 0 });
+    expect(receivedIds(teamsServer)).toEqual(['cut']);
+  });
+
   it('drains page after page until nothing due is left, and not at all once the caller aborts', async () => {
     const outbox = new Outbox(tableClient(), OPTIONS);
     const [teams] = sinks;

@@ -149,9 +149,7 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
 
   // Known flake (about 1 run in 3 under CI load, on every Node version, since before this session): the second
   // guest is sometimes never removed by the second run. Retried until the race is found; see the closing note.
-  it('5. a failed cursor save after an eject re-reads the batch: neither ejects again nor loses an event', {
-    retry: 3,
-  }, async () => {
+  it('5. a failed cursor save after an eject re-reads the batch: neither ejects again nor loses an event', async () => {
     const { w, meeting } = await guardedMeeting();
     const knocked = meeting.whenJoined().then(() => meeting.knock(anonymousGuest(1)));
     // The first cursor save after an ejection fails (a storage outage, or a crash before it).
@@ -171,9 +169,9 @@ describe('the gatekeeper, against the simulator, Azurite and a chat sink', () =>
     meeting.knock(anonymousGuest(2));
     // Chat goes out beside the channel: wait for the first guest's notice too, not only the second removal.
     const noticed = () => w.received('teams').some((m) => JSON.stringify(m).includes('Anonymous 1'));
-    // The run ends as soon as both hold; the wide budget is for a loaded CI machine (seen: 8 s ran out on
-    // Node 24 while a benchmark ran beside the suite).
-    await w.watchUntil(() => ejectsOf(w, 'sip:anon2@public.example').length >= 1 && noticed(), 20_000);
+    // The first run ended as soon as it logged, often mid-post: that post must not count as an attempt (a
+    // 30 s backoff would hold the notice past this run).
+    await w.watchUntil(() => ejectsOf(w, 'sip:anon2@public.example').length >= 1 && noticed());
     expect(ejectsOf(w, 'sip:anon1@public.example')).toHaveLength(1);
     expect(ejectsOf(w, 'sip:anon2@public.example')).toHaveLength(1);
     const teams = w.received('teams').map((m) => JSON.stringify(m));
