@@ -351,13 +351,18 @@ describe('Outbox over Azurite', () => {
         return posted;
       },
     };
-    await expect(outbox.drain({ sinks: [cutting], now: T0, signal: controller.signal })).resolves.toMatchObject({
+    await expect(
+      outbox.drain({ sinks: [cutting], now: T0, signal: controller.signal }),
+    ).resolves.toMatchObject({
       delivered: 0,
       retried: 0,
       pending: 1,
     });
     teamsServer.up();
-    await expect(outbox.drain({ sinks: [teams], now: T0 })).resolves.toMatchObject({ delivered: 1, pending: 0 });
+    await expect(outbox.drain({ sinks: [teams], now: T0 })).resolves.toMatchObject({
+      delivered: 1,
+      pending: 0,
+    });
     expect(receivedIds(teamsServer)).toEqual(['cut']);
   });
 
