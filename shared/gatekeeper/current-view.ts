@@ -3,6 +3,7 @@ import { UcwaError } from '../ucwa/errors.js';
 import type { Participant } from '../ucwa/schemas.js';
 import type { ClaimReport } from './conclude.js';
 import type { GatekeeperUcwa } from './ports.js';
+import type { WhereNow } from './removal-outcomes.js';
 import { senderFacts } from './sender-facts.js';
 
 /** What the server shows now about a participant a claim names: the only view a removal may act on. */
@@ -33,7 +34,7 @@ export class CurrentView {
   }
 
   /** Whether the guest a report names waits in a lobby of the current application, by address or name. */
-  async whereNow(report: ClaimReport): Promise<'waiting' | 'absent' | 'unknown'> {
+  async whereNow(report: ClaimReport): Promise<WhereNow> {
     if (!this.waiting) return 'absent';
     const waiting = await this.waiting();
     if (!waiting) return 'unknown';

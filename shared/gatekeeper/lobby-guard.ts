@@ -20,12 +20,7 @@ import {
 import { isTransient, refusalDetail } from './failures.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';
-import {
-  APPLICATION_GONE,
-  SENT_THEN_GONE,
-  SENT_UNDER_GONE_APPLICATION,
-  STILL_WAITING,
-} from './removal-outcomes.js';
+import { ALREADY_LEFT, leadsNowhere } from './removal-outcomes.js';
 import { planRemoval } from './removal-plan.js';
 import { senderFacts } from './sender-facts.js';
 import { isWhere, type Remove, removalVerb, type Sighting, type Where, whereOf } from './where.js';
@@ -46,6 +41,11 @@ export interface LobbyGuardDeps {
 
 /** After a completed removal, a participant seen again this much later knocked again: act anew. */
 export const REKNOCK_AFTER_MS = 30_000;
+const WHERE_UNKNOWN: Refused = {
+  status: 'failed',
+  detail: 'gone from this address, and the lobbies it might wait in now cannot be read',
+  refused: true,
+};
 /** Re-reads and retries of one removal the server refused (409/410/412) before it is tried later. */
 const IMMEDIATE_RETRIES = 2;
 
@@ -147,16 +147,11 @@ export class LobbyGuard {
     receivedAt: number,
   ): Promise<EffectResult> {
     if (this.view.underDroppedApplication(report.participant)) {
-      // Seen under an application the server has since dropped: that href leads nowhere, and a guest still
-      // waiting is a new participant under the current one, guarded there. A request that went out is
-      // reported as the removal it was; one that never did is closed quietly.
-      // Whether a request that went out took effect shows in the current application's lobbies.
-      let outcome = APPLICATION_GONE;
-      if (record.sentAt) {
-        const now = await this.view.whereNow(report);
-        if (now === 'unknown') return 'deferred';
-        outcome = now === 'waiting' ? STILL_WAITING : SENT_UNDER_GONE_APPLICATION;
-      }
+      // Seen under an application the server has since dropped: that href leads nowhere.
+      const outcome = await leadsNowhere({ sent: Boolean(record.sentAt), dropped: true }, () =>
+        this.view.whereNow(report),
+      );
+      if (outcome === 'unknown') return 'deferred';
       return this.deps.effects.run({
         key: effectKeys.removal(report.participant),
         report: { ...report, notify: report.notify && outcome.status === 'done' },
@@ -200,23 +195,16 @@ export class LobbyGuard {
       },
       act: async (reread, record, request) => {
         const current = reread ? await this.view.reread(href) : seen;
-        // Gone from this href is not gone: a re-joined meeting or a re-created application shows the same
-        // guest under another one, where they are guarded.
-        if (!current && !record.sentAt && (await this.view.whereNow(report)) === 'waiting')
-          return STILL_WAITING;
-        if (!current && record.sentAt) {
-          if (!this.view.underDroppedApplication(href)) return SENT_THEN_GONE;
-          return (await this.view.whereNow(report)) === 'waiting'
-            ? STILL_WAITING
-            : SENT_UNDER_GONE_APPLICATION;
-        }
-        if (!current && this.view.underDroppedApplication(href)) return APPLICATION_GONE;
+        if (!current) return this.leadsNowhere(Boolean(record.sentAt), report);
         const outcome = await this.remove(
           { participant: current, plan: current === seen ? plan : undefined },
           whereOf(report),
           remove,
           request,
         );
+        // A 404 answer (or a re-read showing nobody) says the same: gone from this href, and the request did
+        // nothing.
+        if (outcome.status === 'already-left') return this.leadsNowhere(false, report);
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
         }
@@ -274,8 +262,7 @@ export class LobbyGuard {
         return { status: 'done', detail: verb === 'eject' ? 'ejected' : 'rejected from the lobby' };
       request.answered();
       const error = result.error;
-      if (error.action === 'target-gone')
-        return { status: 'already-left', detail: 'the participant had already left' };
+      if (error.action === 'target-gone') return ALREADY_LEFT;
       // A 403 about this participant is final: not permitted, never tried again.
       if (error.action === 'not-permitted') return { status: 'not-permitted', detail: refusalDetail(error) };
       if (error.action !== 'refresh-state') {
@@ -286,6 +273,13 @@ export class LobbyGuard {
         return { status: 'failed', detail: describeError(error), refused: true };
       participant = await this.view.reread(this.deps.ucwa.resolve(hrefOf(participant, 'self') ?? ''));
     }
+  }
+
+  private async leadsNowhere(sent: boolean, report: ClaimReport): Promise<ActionOutcome | Refused> {
+    const dropped = this.view.underDroppedApplication(report.participant);
+    const outcome = await leadsNowhere({ sent, dropped }, () => this.view.whereNow(report));
+    // Not a guess: tried again later (recovery), and after the last attempt reported as failed, loudly.
+    return outcome === 'unknown' ? WHERE_UNKNOWN : outcome;
   }
 
   /** True the first time `key` is seen (one "not a leader" notice per meeting). */

@@ -20,3 +20,30 @@ export const STILL_WAITING: ActionOutcome = {
   status: 'skipped',
   detail: 'no longer at this address: waiting under another one, and guarded there',
 };
+/** A removal whose participant is gone from this href, and no request of it took effect. */
+export const ALREADY_LEFT: ActionOutcome = {
+  status: 'already-left',
+  detail: 'the participant had already left',
+};
+
+/** Whether the guest a claim names waits in a lobby of the current application (`CurrentView.whereNow`). */
+export type WhereNow = 'waiting' | 'absent' | 'unknown';
+
+/**
+ * What a removal comes to when its href shows nobody — decided here only, for the act path, a 404 answer
+ * and recovery. `sent`: its request may have gone out (the claim's `sentAt`); `dropped`: the href's
+ * application is gone. Gone from one href is not gone: a re-joined meeting or a re-created application shows
+ * the same guest under another one, where they are guarded. `unknown` while the current lobbies cannot be
+ * read: the caller tries again later rather than guess.
+ */
+export async function leadsNowhere(
+  { sent, dropped }: { sent: boolean; dropped: boolean },
+  whereNow: () => Promise<WhereNow>,
+): Promise<ActionOutcome | 'unknown'> {
+  if (!sent && dropped) return APPLICATION_GONE;
+  const where = await whereNow();
+  if (where === 'waiting') return STILL_WAITING;
+  if (where === 'unknown') return 'unknown';
+  if (!sent) return ALREADY_LEFT;
+  return dropped ? SENT_UNDER_GONE_APPLICATION : SENT_THEN_GONE;
+}

@@ -2,6 +2,7 @@ import { type Decision, decide } from '../policy/decide.js';
 import type { Policy } from '../policy/policy.js';
 import type { Participant } from '../ucwa/schemas.js';
 import type { ActionOutcome, Mode } from './outcome.js';
+import { ALREADY_LEFT } from './removal-outcomes.js';
 import { senderFacts } from './sender-facts.js';
 import { isWhere, removalVerb, type Where } from './where.js';
 
@@ -16,7 +17,7 @@ export function planRemoval(
   /** The policy's decision about this very participant, when it was just made (not decided twice). */
   decided?: Decision,
 ): ActionOutcome | { verb: 'eject' | 'reject'; participant: Participant } {
-  if (!participant) return { status: 'already-left', detail: 'the participant had already left' };
+  if (!participant) return ALREADY_LEFT;
   if (!isWhere(participant, where))
     return {
       status: 'skipped',

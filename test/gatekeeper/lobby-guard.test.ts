@@ -378,4 +378,55 @@ describe('a guest whose href leads nowhere, seen again under another one', () =>
     expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['skipped']);
     expect(h.server.removals).toEqual([]);
   });
+
+  // The 10-minute soak: a reject answered 404 (the meeting re-joined, its conversation replaced) was recorded
+  // as "already left", and the guest waited 414 s for the sweep.
+  it('a removal answered 404 while the guest waits under another href is not "already left"', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    const elsewhere = guest(`${APP}/communication/conversations/C2/participants/guest`);
+    await h
+      .guardFor('run-1', answered404(h, href), async () => [elsewhere])
+      .guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: `${APP}/conversations/C1`,
+        receivedAt: 0,
+      });
+
+    expect([...h.audit.rows.values()].map((row) => [row.outcome, row.detail])).toEqual([
+      ['skipped', 'no longer at this address: waiting under another one, and guarded there'],
+    ]);
+    expect(h.outbox.notices.size).toBe(0);
+  });
+
+  it('while the lobbies cannot be read, a removal answered 404 is tried again later, not guessed "already left"', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    const result = await h
+      .guardFor('run-1', answered404(h, href), async () => undefined)
+      .guard({
+        participant: guest(href),
+        participantHref: href,
+        conversationHref: `${APP}/conversations/C1`,
+        receivedAt: 0,
+      });
+
+    expect(result).toBe('deferred');
+    expect(h.audit.rows.size).toBe(0);
+    expect(await h.claims.read(effectKeys.removal(href))).toMatchObject({
+      state: 'pending',
+      owner: '',
+      attempts: 1,
+    });
+  });
 });
+
+/** The server answers every removal 404: the participant is not at this href (any more). */
+function answered404(h: ReturnType<typeof lobbyHarness>, href: string): GatekeeperUcwa {
+  return {
+    ...h.server.ucwa,
+    removeParticipants: async (items) =>
+      items.map(() => ({ ok: false as const, error: new UcwaError({ status: 404, method: 'POST', href }) })),
+  };
+}
