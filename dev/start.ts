@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { functionDefinitions } from '../functions/registry.js';
 import { runtime } from '../shared/app/runtime.js';
+import { shutDown } from '../shared/app/shutdown.js';
 import { newWebhookSecret } from '../shared/chat/signature.js';
 import { startAzurite } from './azurite.js';
 import { type ChatSinkServer, startChatSink } from './chat-sink/index.js';
@@ -150,6 +151,8 @@ async function main(): Promise<void> {
 
   const host = await startLocalHost({
     definitions: functionDefinitions,
+    // Ctrl-C ends the watch now instead of at its deadline minutes away (the real host's appTerminate).
+    onClose: shutDown,
     port: Number(process.env.PORT ?? 7071),
     log: (name, level, message) => {
       if (verbose || level === 'error' || level === 'warning')

@@ -1,5 +1,6 @@
 /** The entry point the Functions host loads (package.json `main`). Registration only: nothing runs at import. */
 import { app } from '@azure/functions';
+import { shutDown } from '../shared/app/shutdown.js';
 import { functionDefinitions } from './registry.js';
 
 // Requests reach the handlers unread: the bearer token is checked before any of the body is read, and a body
@@ -14,6 +15,9 @@ for (const definition of functionDefinitions) {
     app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
   }
 }
+
+// A graceful shutdown (scale-in, a deployment) ends the watch now: cursor saved, lease released.
+app.hook.appTerminate(() => shutDown());
 
 /** The same list, for hosts that serve the bundle (the cold-start benchmark's local host). */
 export { functionDefinitions };

@@ -22,6 +22,11 @@ export interface LocalHostOptions {
   timers?: boolean;
   /** Where function logs go: `(functionName, level, message)`. */
   log?: (functionName: string, level: string, message: string) => void;
+  /**
+   * Called first by `close()`, as the Functions host runs `appTerminate` hooks on a graceful shutdown: runs
+   * still going (the watch holds the channel for minutes) are told to stop, and `close()` then waits for them.
+   */
+  onClose?: () => void;
   /** Largest request body accepted, like the host's limit (bytes). */
   maxBodyBytes?: number;
   /**
@@ -180,6 +185,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     invoke,
     close: async () => {
       for (const job of jobs) job.stop();
+      options.onClose?.();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled(running.values());

@@ -69,7 +69,8 @@ export function runWatch(rt: Runtime, deadline: number, signal?: AbortSignal): P
   return loudly(rt, 'watchEvents', async () => {
     warm(rt);
     const result = await watchEvents(watchDeps(rt), deadline, signal);
-    await rt.drainOutbox();
+    // Shutting down, what is still queued is left to the next instance: the grace period is short.
+    await rt.drainOutbox(signal);
     return result;
   });
 }

@@ -30,7 +30,10 @@ describe('npm start', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let exited = false;
+    child.on('exit', () => {
+      exited = true;
+    });
     try {
       await expect.poll(() => output, { timeout: 60_000, interval: 250 }).toContain('Demo complete');
 
@@ -49,8 +52,13 @@ describe('npm start', () => {
       );
 
       process.kill(-pgid, 'SIGINT');
-      await exited;
+      await expect.poll(() => exited, { timeout: 15_000 }).toBe(true);
       await expect.poll(() => groupAlive(pgid), { timeout: 10_000 }).toBe(false);
+    } catch (error) {
+      // Each wait is bounded on its own; a failure shows what the demo printed last.
+      throw new Error(
+        `${String(error)}\n--- npm start printed (last 3000 chars) ---\n${output.slice(-3000)}`,
+      );
     } finally {
       if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type LocalHost, startLocalHost } from '../../dev/host/local-host.js';
 import { functionDefinitions } from '../../functions/registry.js';
-import { captureRegistrations } from '../helpers/registrations.js';
+import { captureHooks, captureRegistrations } from '../helpers/registrations.js';
 
 let host: LocalHost | undefined;
 afterEach(async () => {
@@ -97,5 +97,43 @@ describe('local Functions host', () => {
     expect((await fetch(`${host.url}/admin/functions/nope`, { method: 'POST', body: '{}' })).status).toBe(
       404,
     );
+  });
+
+  // `npm start` hung on Ctrl-C whenever the two SIGINTs it gets (terminal, launcher) arrived as one: close()
+  // waited for the watch, which holds the channel until its deadline minutes away.
+  it('on close, tells running functions to stop (as appTerminate hooks do) and waits for them', async () => {
+    const stop = new AbortController();
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finished = false;
+    host = await startLocalHost({
+      definitions: [
+        {
+          kind: 'timer',
+          name: 'hold',
+          schedule: '0 0 0 1 1 *',
+          handler: async () => {
+            started();
+            await new Promise((resolve) => stop.signal.addEventListener('abort', resolve));
+            finished = true;
+          },
+        },
+      ],
+      port: 0,
+      timers: false,
+      log: () => undefined,
+      onClose: () => stop.abort(),
+    });
+    void host.invoke('hold');
+    await running;
+    await host.close();
+    host = undefined;
+    expect(finished).toBe(true);
+  });
+
+  it('the entry point stops the watch on a graceful shutdown (an appTerminate hook)', async () => {
+    expect(await captureHooks()).toEqual(['appTerminate']);
   });
 });

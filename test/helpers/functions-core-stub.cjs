@@ -3,13 +3,17 @@
 const Module = require('node:module');
 
 const captured = [];
+const hooks = [];
 const disposable = { dispose() {} };
 const core = {
   registerFunction(metadata) {
     captured.push(metadata);
     return disposable;
   },
-  registerHook: () => disposable,
+  registerHook(name) {
+    hooks.push(name);
+    return disposable;
+  },
   setProgrammingModel() {},
   getProgrammingModel() {},
   log() {},
@@ -18,4 +22,6 @@ const load = Module._load;
 Module._load = function (request, ...rest) {
   return request === '@azure/functions-core' ? core : load.call(this, request, ...rest);
 };
-process.on('exit', () => process.stdout.write(`\nCAPTURED ${JSON.stringify(captured)}\n`));
+process.on('exit', () =>
+  process.stdout.write(`\nCAPTURED ${JSON.stringify(captured)}\nHOOKS ${JSON.stringify(hooks)}\n`),
+);

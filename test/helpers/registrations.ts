@@ -14,13 +14,8 @@ export interface Registration {
   schedule?: string;
 }
 
-/**
- * What an entry point registers with the real worker: runs it in a fresh Node process with the worker's core
- * module stood in for, and reads back the function metadata it received.
- */
-export async function captureRegistrations(
-  entry = join(root, 'functions/index.ts'),
-): Promise<Registration[]> {
+/** Runs an entry point in a fresh Node process with the worker's core module stood in for; its output. */
+async function runEntry(entry: string): Promise<string> {
   const tsx = createRequire(import.meta.url).resolve('tsx');
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -32,9 +27,25 @@ export async function captureRegistrations(
     ],
     { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } },
   );
-  const line = stdout.split('\n').find((l) => l.startsWith('CAPTURED '));
-  if (!line) throw new Error(`no registrations captured:\n${stdout}`);
-  const metadata = JSON.parse(line.slice('CAPTURED '.length)) as {
+  return stdout;
+}
+
+function capturedLine(stdout: string, tag: string): unknown {
+  const line = stdout.split('\n').find((l) => l.startsWith(`${tag} `));
+  if (!line) throw new Error(`no ${tag} line:\n${stdout}`);
+  return JSON.parse(line.slice(tag.length + 1));
+}
+
+/** The hooks an entry point registers with the real worker (`appStart`, `appTerminate`, …), by name. */
+export async function captureHooks(entry = join(root, 'functions/index.ts')): Promise<string[]> {
+  return capturedLine(await runEntry(entry), 'HOOKS') as string[];
+}
+
+/** What an entry point registers with the real worker: the function metadata it received. */
+export async function captureRegistrations(
+  entry = join(root, 'functions/index.ts'),
+): Promise<Registration[]> {
+  const metadata = capturedLine(await runEntry(entry), 'CAPTURED') as {
     name: string;
     bindings: Record<
       string,
