@@ -1,17 +1,44 @@
 import type { SenderFacts } from '../policy/facts.js';
 import { UcwaError } from '../ucwa/errors.js';
 import type { Participant } from '../ucwa/schemas.js';
+import { completed, fresh } from './claim-lifecycle.js';
 import type { ClaimReport } from './conclude.js';
-import type { GatekeeperUcwa } from './ports.js';
-import type { WhereNow } from './removal-outcomes.js';
+import { effectKeys } from './effect-keys.js';
+import type { ActionOutcome } from './outcome.js';
+import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';
+import { leadsNowhere, type WhereNow } from './removal-outcomes.js';
 import { senderFacts } from './sender-facts.js';
 
-/** What the server shows now about a participant a claim names: the only view a removal may act on. */
+/**
+ * What the server shows now about a participant a claim names — the only view a removal may act on — and
+ * which guests this deployment removed, by SIP address, so a claim whose href leads nowhere can tell "removed
+ * under their new address" from "removed by my own request" (the lobbies show neither).
+ */
 export class CurrentView {
   constructor(
     private readonly ucwa: GatekeeperUcwa,
     private readonly waiting?: () => Promise<Participant[] | undefined>,
+    private readonly claims?: ClaimStore,
   ) {}
+
+  /**
+   * The guest was removed at `at`, under the current application. Written after the removal, beside its
+   * claim (a row of its own: the claim's key is its href, which changes when the guest's address does).
+   * Never throws: it is a hint for later, and its loss must not fail a removal that happened.
+   */
+  async removed(facts: SenderFacts, at: number): Promise<void> {
+    if (!facts.uri || !this.claims) return;
+    const key = effectKeys.removedGuest(facts.uri);
+    try {
+      const { created, record } = await this.claims.open(key, {
+        ...fresh({ owner: '', now: at }),
+        ...completed('done', at),
+      });
+      if (!created) await this.claims.write(record, completed('done', at));
+    } catch {
+      // Without it, a claim cut off under an old address may later be reported as a removal too.
+    }
+  }
 
   /** The participant at `href`, or undefined when the server says it is gone. */
   async reread(href: string): Promise<Participant | undefined> {
@@ -33,8 +60,26 @@ export class CurrentView {
     return app !== undefined && !this.ucwa.resolve(href).startsWith(`${this.ucwa.resolve(app)}/`);
   }
 
-  /** Whether the guest a report names waits in a lobby of the current application, by address or name. */
-  async whereNow(report: ClaimReport): Promise<WhereNow> {
+  /** What a removal comes to when its href shows nobody (`leadsNowhere`), as this view sees it now. */
+  nowhere(
+    record: Pick<ClaimRecord, 'sentAt' | 'effectAt'>,
+    report: ClaimReport,
+  ): Promise<ActionOutcome | 'unknown'> {
+    const dropped = this.underDroppedApplication(report.participant);
+    return leadsNowhere({ sent: Boolean(record.sentAt), dropped }, () =>
+      this.whereNow(report, record.sentAt || record.effectAt),
+    );
+  }
+
+  /**
+   * Whether the guest a report names waits in a lobby of the current application (by address, else name),
+   * or was removed under another address since `since` (ISO: when the claim's request went out, or began).
+   */
+  async whereNow(report: ClaimReport, since: string): Promise<WhereNow> {
+    if (report.facts.uri && this.claims) {
+      const marker = await this.claims.read(effectKeys.removedGuest(report.facts.uri));
+      if (marker?.doneAt && marker.doneAt >= since) return 'removed-elsewhere';
+    }
     if (!this.waiting) return 'absent';
     const waiting = await this.waiting();
     if (!waiting) return 'unknown';

@@ -20,7 +20,7 @@ import {
 import { isTransient, refusalDetail } from './failures.js';
 import type { ActionOutcome, Mode } from './outcome.js';
 import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';
-import { ALREADY_LEFT, leadsNowhere } from './removal-outcomes.js';
+import { ALREADY_LEFT } from './removal-outcomes.js';
 import { planRemoval } from './removal-plan.js';
 import { senderFacts } from './sender-facts.js';
 import { isWhere, type Remove, removalVerb, type Sighting, type Where, whereOf } from './where.js';
@@ -57,7 +57,7 @@ export class LobbyGuard {
   private readonly view: CurrentView;
 
   constructor(private readonly deps: LobbyGuardDeps) {
-    this.view = new CurrentView(deps.ucwa, deps.waiting);
+    this.view = new CurrentView(deps.ucwa, deps.waiting, deps.claims);
   }
 
   /** Whether any rule looks at roster arrivals: without one they are not even read. */
@@ -142,15 +142,13 @@ export class LobbyGuard {
 
   /** Finish a removal a run left unfinished, from what its claim recorded (the sweep's recovery). */
   async resume(
-    record: Pick<ClaimRecord, 'sentAt'>,
+    record: Pick<ClaimRecord, 'sentAt' | 'effectAt'>,
     report: ClaimReport,
     receivedAt: number,
   ): Promise<EffectResult> {
     if (this.view.underDroppedApplication(report.participant)) {
       // Seen under an application the server has since dropped: that href leads nowhere.
-      const outcome = await leadsNowhere({ sent: Boolean(record.sentAt), dropped: true }, () =>
-        this.view.whereNow(report),
-      );
+      const outcome = await this.view.nowhere(record, report);
       if (outcome === 'unknown') return 'deferred';
       return this.deps.effects.run({
         key: effectKeys.removal(report.participant),
@@ -195,7 +193,7 @@ export class LobbyGuard {
       },
       act: async (reread, record, request) => {
         const current = reread ? await this.view.reread(href) : seen;
-        if (!current) return this.leadsNowhere(Boolean(record.sentAt), report);
+        if (!current) return this.leadsNowhere(record, report);
         const outcome = await this.remove(
           { participant: current, plan: current === seen ? plan : undefined },
           whereOf(report),
@@ -204,7 +202,9 @@ export class LobbyGuard {
         );
         // A 404 answer (or a re-read showing nobody) says the same: gone from this href, and the request did
         // nothing.
-        if (outcome.status === 'already-left') return this.leadsNowhere(false, report);
+        if (outcome.status === 'already-left') return this.leadsNowhere({ ...record, sentAt: '' }, report);
+        if (outcome.status === 'done')
+          await this.view.removed(senderFacts(current), this.deps.now().getTime());
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
         }
@@ -275,9 +275,11 @@ export class LobbyGuard {
     }
   }
 
-  private async leadsNowhere(sent: boolean, report: ClaimReport): Promise<ActionOutcome | Refused> {
-    const dropped = this.view.underDroppedApplication(report.participant);
-    const outcome = await leadsNowhere({ sent, dropped }, () => this.view.whereNow(report));
+  private async leadsNowhere(
+    record: Pick<ClaimRecord, 'sentAt' | 'effectAt'>,
+    report: ClaimReport,
+  ): Promise<ActionOutcome | Refused> {
+    const outcome = await this.view.nowhere(record, report);
     // Not a guess: tried again later (recovery), and after the last attempt reported as failed, loudly.
     return outcome === 'unknown' ? WHERE_UNKNOWN : outcome;
   }

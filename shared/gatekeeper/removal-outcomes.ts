@@ -26,8 +26,17 @@ export const ALREADY_LEFT: ActionOutcome = {
   detail: 'the participant had already left',
 };
 
-/** Whether the guest a claim names waits in a lobby of the current application (`CurrentView.whereNow`). */
-export type WhereNow = 'waiting' | 'absent' | 'unknown';
+/** A request of this claim may have gone out, but the guest was removed since under their new address. */
+export const REMOVED_ELSEWHERE: ActionOutcome = {
+  status: 'skipped',
+  detail: 'removed under their new address (a re-joined meeting or a new application)',
+};
+
+/**
+ * Whether the guest a claim names waits in a lobby of the current application, or was removed since under
+ * another address (`CurrentView.whereNow`).
+ */
+export type WhereNow = 'waiting' | 'absent' | 'unknown' | 'removed-elsewhere';
 
 /**
  * What a removal comes to when its href shows nobody — decided here only, for the act path, a 404 answer
@@ -42,6 +51,9 @@ export async function leadsNowhere(
 ): Promise<ActionOutcome | 'unknown'> {
   if (!sent && dropped) return APPLICATION_GONE;
   const where = await whereNow();
+  // Our removal under the new address took effect, so a request sent under the old one did not: one removal,
+  // reported once (the soak saw a burst cut off by a kill reported twice, once per application).
+  if (where === 'removed-elsewhere') return REMOVED_ELSEWHERE;
   if (where === 'waiting') return STILL_WAITING;
   if (where === 'unknown') return 'unknown';
   if (!sent) return ALREADY_LEFT;

@@ -3,6 +3,7 @@ import {
   ALREADY_LEFT,
   APPLICATION_GONE,
   leadsNowhere,
+  REMOVED_ELSEWHERE,
   SENT_THEN_GONE,
   SENT_UNDER_GONE_APPLICATION,
   STILL_WAITING,
@@ -23,6 +24,9 @@ describe('what a removal comes to when its href shows nobody', () => {
     [true, true, 'waiting', STILL_WAITING],
     [true, true, 'absent', SENT_UNDER_GONE_APPLICATION],
     [true, true, 'unknown', 'unknown'],
+    [true, true, 'removed-elsewhere', REMOVED_ELSEWHERE],
+    [true, false, 'removed-elsewhere', REMOVED_ELSEWHERE],
+    [false, false, 'removed-elsewhere', REMOVED_ELSEWHERE],
   ] as const)('sent %s, application dropped %s, guest %s', async (sent, dropped, where, expected) => {
     expect(await leadsNowhere({ sent, dropped }, async () => where as WhereNow)).toEqual(expected);
   });
