@@ -35,12 +35,17 @@ const meeting = () => {
   return found;
 };
 
-/** An instant message from `from` goes through the channel; resolves with every chat payload it caused. */
+/**
+ * An instant message from `from` goes through the channel; resolves with the chat payloads about it (Teams
+ * and Slack), picked by the sender's address: notices of earlier tests may still arrive meanwhile.
+ */
 async function summarised(from: { name: string; uri: string }, message: string): Promise<unknown[]> {
   const before = world.chat.received.length;
+  const about = () =>
+    world.chat.received.slice(before).filter((m) => JSON.stringify(m.body).includes(from.uri));
   world.sim.scenario.incomingIm({ ...from, sourceNetwork: 'PublicCloud', anonymous: true }, message);
-  await world.watchUntil(() => world.chat.received.length >= before + 2);
-  return world.chat.received.slice(before);
+  await world.watchUntil(() => about().length >= 2);
+  return about();
 }
 
 describe('anonymous always wins over the allow-list (#1)', () => {
