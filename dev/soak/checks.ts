@@ -92,6 +92,12 @@ export function checkRemovals(e: Evidence) {
     const mine = removals.filter((r) => r.token === token);
     const subject = `${token} (${guest.item.anonymous ? 'anonymous' : 'named'})`;
     const fail = (message: string) => violations.push({ invariant: 'removal', subject, message });
+    // What the gatekeeper recorded about this guest, to tell a late removal's cause from its symptoms.
+    const trail = () =>
+      e.audit
+        .filter((r) => r.token === token)
+        .map(describeRow)
+        .join('; ') || 'no audit row';
     if (guest.leftAt !== undefined) leftBySelf++;
     if (e.mode === 'dry-run' && mine.length > 0) fail(`removed ${mine.length}× in dry-run`);
     if (e.mode === 'dry-run' || !guest.item.anonymous) {
@@ -103,7 +109,9 @@ export function checkRemovals(e: Evidence) {
     if (!first) {
       if (guest.leftAt === undefined) {
         const waited = delayAfterFault(guest.knockAt, e.now, windows);
-        fail(`never removed (waited ${sec(e.now - guest.knockAt)}, ${sec(waited)} after the last fault)`);
+        fail(
+          `never removed (waited ${sec(e.now - guest.knockAt)}, ${sec(waited)} after the last fault; audit: ${trail()})`,
+        );
       }
       continue;
     }
@@ -111,7 +119,9 @@ export function checkRemovals(e: Evidence) {
     maxDelayAfterFault = Math.max(maxDelayAfterFault, delay);
     maxKnockToRemoval = Math.max(maxKnockToRemoval, first.at - guest.knockAt);
     if (delay > e.limits.maxDelayMs) {
-      fail(`removed ${sec(first.at - guest.knockAt)} after knocking, ${sec(delay)} after the last fault`);
+      fail(
+        `removed ${sec(first.at - guest.knockAt)} after knocking, ${sec(delay)} after the last fault (audit: ${trail()})`,
+      );
     }
   }
   return {
