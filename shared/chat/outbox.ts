@@ -88,6 +88,8 @@ export interface DrainResult {
  */
 export const DEFAULT_LEASE_MS = 45_000;
 const PAGE_ITEMS = 50;
+/** Deliveries whose record could not be written, remembered so a later drain records instead of re-posting. */
+const MAX_UNRECORDED = 1_000;
 const DRAIN_BUDGET_MS = 10_000;
 
 const COUNTED: Record<DeliveryResult['outcome'], 'delivered' | 'retried' | 'failedPermanently'> = {
@@ -102,6 +104,11 @@ export class Outbox {
   readonly #backoff: BackoffPolicy;
   readonly #random: () => number;
   readonly #owner: string;
+  /**
+   * Sinks this process posted an item to (or gave up on) whose record a storage failure lost, by row key and
+   * sink: the next drain writes the record instead of posting again. A crash forgets them (at least once).
+   */
+  readonly #unrecorded = new Map<string, SinkRecord>();
 
   /** `client` is bound to the outbox table (conventionally `OUTBOX_TABLE`); the table is created on first use. */
   constructor(client: TableClient, options: OutboxOptions = {}) {
@@ -182,6 +189,12 @@ export class Outbox {
     return this.#table.purgeDone(before);
   }
 
+  #remember(memo: string, record: SinkRecord): void {
+    this.#unrecorded.set(memo, record);
+    const oldest = this.#unrecorded.keys().next().value;
+    if (this.#unrecorded.size > MAX_UNRECORDED && oldest !== undefined) this.#unrecorded.delete(oldest);
+  }
+
   async #process(entity: StoredEntity, options: DrainOptions, now: Date, result: DrainResult): Promise<void> {
     const rowKey = entity.rowKey;
     if (!rowKey || !entity.etag) return;
@@ -206,13 +219,20 @@ export class Outbox {
     for (const sink of options.sinks) {
       if (options.signal?.aborted) break;
       if (!sinkDue(records[sink.name], now)) continue;
-      const outcome = await deliver(sink, notice, options.signal);
-      // Cut short by this drain (shutdown, its budget), not refused by the sink: no attempt, no backoff, so
-      // the next drain sends it at once (the receiver may have it already: at least once, never held back).
-      if (outcome.outcome === 'retry' && options.signal?.aborted) break;
-      result[COUNTED[outcome.outcome]] += 1;
-      records[sink.name] = afterPost(records[sink.name], outcome, pass);
+      const memo = `${rowKey}|${sink.name}`;
+      let record = this.#unrecorded.get(memo);
+      if (!record) {
+        const outcome = await deliver(sink, notice, options.signal);
+        // Cut short by this drain (shutdown, its budget), not refused by the sink: no attempt, no backoff,
+        // so the next drain sends it at once (the receiver may have it already: at least once, never held).
+        if (outcome.outcome === 'retry' && options.signal?.aborted) break;
+        result[COUNTED[outcome.outcome]] += 1;
+        record = afterPost(records[sink.name], outcome, pass);
+        if (record.state !== 'pending') this.#remember(memo, record);
+      }
+      records[sink.name] = record;
       etag = await this.#table.update(rowKey, etag, { sinks: JSON.stringify(records) });
+      this.#unrecorded.delete(memo);
       if (!etag) {
         // The lease ran out and another drainer took over; it sees what was recorded before.
         result.skipped += 1;

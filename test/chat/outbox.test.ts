@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { TableClient } from '@azure/data-tables';
+import { RestError, TableClient } from '@azure/data-tables';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ChatSinkServer, startChatSink } from '../../dev/chat-sink/index.js';
 import {
@@ -364,6 +364,32 @@ describe('Outbox over Azurite', () => {
       pending: 0,
     });
     expect(receivedIds(teamsServer)).toEqual(['cut']);
+  });
+
+  // The 10-minute soak: a Teams card delivered again 23.5 s later with no crash — the write recording the
+  // delivery failed in a storage outage, and once the lease ran out the next drain posted it again.
+  it('records a delivery whose record a storage failure lost, instead of posting it again', async () => {
+    const client = tableClient();
+    const outbox = new Outbox(client, { ...OPTIONS, leaseMs: MINUTE });
+    const [teams] = sinks;
+    if (!teams) throw new Error('no sinks');
+    await outbox.enqueue(notice('lost-record'), T0);
+    const update = client.updateEntity.bind(client);
+    let failed = false;
+    client.updateEntity = (async (entity, mode, options) => {
+      if (!failed && String((entity as { sinks?: string }).sinks ?? '').includes('delivered')) {
+        failed = true;
+        throw new RestError('storage is briefly unavailable', { statusCode: 503 });
+      }
+      return update(entity, mode, options);
+    }) as typeof client.updateEntity;
+    await expect(outbox.drain({ sinks: [teams], now: T0 })).rejects.toThrow('briefly unavailable');
+    // After the lease, the next drain finds the item still pending for Teams.
+    await expect(outbox.drain({ sinks: [teams], now: at(MINUTE + 1) })).resolves.toMatchObject({
+      pending: 0,
+    });
+    expect(receivedIds(teamsServer)).toEqual(['lost-record']);
+    expect((await outbox.get('lost-record'))?.sinks.teams?.state).toBe('delivered');
   });
 
   it('drains page after page until nothing due is left, and not at all once the caller aborts', async () => {
