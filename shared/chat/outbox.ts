@@ -59,6 +59,10 @@ export interface DrainOptions {
   now?: Date;
   /** Items claimed per drain, oldest first. Default 50. */
   maxItems?: number;
+  /**
+   * Stops the drain between posts, never during one: a post cut off after the receiver had it would be
+   * sent again (a duplicate), and a post's own timeout (10 s) already bounds it.
+   */
   signal?: AbortSignal;
 }
 
@@ -218,14 +222,15 @@ export class Outbox {
     const pass = { now, policy: this.#backoff, random: this.#random };
     for (const sink of options.sinks) {
       if (options.signal?.aborted) break;
-      if (!sinkDue(records[sink.name], now)) continue;
-      const memo = `${rowKey}|${sink.name}`;
+      // Keyed by the item's creation too: an id purged and enqueued again is a new item.
+      const memo = `${rowKey}|${toDate(entity.createdAt).getTime()}|${sink.name}`;
+      if (!sinkDue(records[sink.name], now)) {
+        this.#unrecorded.delete(memo);
+        continue;
+      }
       let record = this.#unrecorded.get(memo);
       if (!record) {
-        const outcome = await deliver(sink, notice, options.signal);
-        // Cut short by this drain (shutdown, its budget), not refused by the sink: no attempt, no backoff,
-        // so the next drain sends it at once (the receiver may have it already: at least once, never held).
-        if (outcome.outcome === 'retry' && options.signal?.aborted) break;
+        const outcome = await deliver(sink, notice);
         result[COUNTED[outcome.outcome]] += 1;
         record = afterPost(records[sink.name], outcome, pass);
         if (record.state !== 'pending') this.#remember(memo, record);
@@ -253,13 +258,9 @@ export class Outbox {
   }
 }
 
-async function deliver(
-  sink: ChatSink,
-  notice: Notice,
-  signal: AbortSignal | undefined,
-): Promise<DeliveryResult> {
+async function deliver(sink: ChatSink, notice: Notice): Promise<DeliveryResult> {
   try {
-    return await sink.deliver(notice, signal ? { signal } : {});
+    return await sink.deliver(notice);
   } catch (error) {
     // Sinks report instead of throwing; one that throws anyway is treated as an outage, not a loss.
     return {
