@@ -1,5 +1,6 @@
 import { type Mode, type OutcomeStatus, SERVER_REFUSED } from './outcome.js';
 import type { ClaimFields, ClaimRecord } from './ports.js';
+import { LED_NOWHERE } from './removal-outcomes.js';
 
 /**
  * The claim lifecycle of one effect (an ejection, a summary), as a pure function of what the store holds,
@@ -66,8 +67,11 @@ const skipDone: Step = { kind: 'skip', reason: 'done' };
 function reopensAsNewEffect(record: ClaimRecord, ctx: LifecycleContext): boolean {
   if (!ctx.removal || ctx.mode === 'dry-run') return false;
   const age = ctx.now - Date.parse(record.doneAt ?? record.touchedAt);
-  if ((record.outcome === 'done' || record.outcome === 'already-left') && age >= ctx.removal.reknockAfterMs)
-    return true;
+  const gone =
+    record.outcome === 'done' ||
+    record.outcome === 'already-left' ||
+    (record.outcome === 'skipped' && LED_NOWHERE.has(record.detail));
+  if (gone && age >= ctx.removal.reknockAfterMs) return true;
   // Not a leader then, a leader now: act. A removal the server refused (403) stays refused.
   const refused = record.detail?.startsWith(SERVER_REFUSED) ?? false;
   return record.outcome === 'not-permitted' && ctx.removal.offersRemoval && !refused;

@@ -1,5 +1,6 @@
 import type { SenderFacts } from '../policy/facts.js';
 import { UcwaError } from '../ucwa/errors.js';
+import { hrefOf } from '../ucwa/links.js';
 import type { Participant } from '../ucwa/schemas.js';
 import { completed, fresh } from './claim-lifecycle.js';
 import type { ClaimReport } from './conclude.js';
@@ -26,15 +27,17 @@ export class CurrentView {
    * claim (a row of its own: the claim's key is its href, which changes when the guest's address does).
    * Never throws: it is a hint for later, and its loss must not fail a removal that happened.
    */
-  async removed(facts: SenderFacts, at: number): Promise<void> {
+  async removed(facts: SenderFacts, at: number, participantHref: string): Promise<void> {
     if (!facts.uri || !this.claims) return;
     const key = effectKeys.removedGuest(facts.uri);
+    // Which removal wrote it: that claim's own marker says nothing about another address.
+    const marker = { ...completed('done', at), detail: effectKeys.removal(participantHref) };
     try {
       const { created, record } = await this.claims.open(key, {
         ...fresh({ owner: '', now: at }),
-        ...completed('done', at),
+        ...marker,
       });
-      if (!created) await this.claims.write(record, completed('done', at));
+      if (!created) await this.claims.write(record, marker);
     } catch {
       // Without it, a claim cut off under an old address may later be reported as a removal too.
     }
@@ -60,15 +63,20 @@ export class CurrentView {
     return app !== undefined && !this.ucwa.resolve(href).startsWith(`${this.ucwa.resolve(app)}/`);
   }
 
-  /** What a removal comes to when its href shows nobody (`leadsNowhere`), as this view sees it now. */
+  /**
+   * What a removal comes to when its href shows nobody (`leadsNowhere`), as this view sees it now. `guess`:
+   * lobbies that cannot be read count as not showing the guest.
+   */
   nowhere(
     record: Pick<ClaimRecord, 'sentAt' | 'effectAt'>,
     report: ClaimReport,
+    guess = false,
   ): Promise<ActionOutcome | 'unknown'> {
     const dropped = this.underDroppedApplication(report.participant);
-    return leadsNowhere({ sent: Boolean(record.sentAt), dropped }, () =>
-      this.whereNow(report, record.sentAt || record.effectAt),
-    );
+    return leadsNowhere({ sent: Boolean(record.sentAt), dropped }, async () => {
+      const where = await this.whereNow(report, record.sentAt || record.effectAt);
+      return guess && where === 'unknown' ? 'absent' : where;
+    });
   }
 
   /**
@@ -78,14 +86,29 @@ export class CurrentView {
   async whereNow(report: ClaimReport, since: string): Promise<WhereNow> {
     if (report.facts.uri && this.claims) {
       const marker = await this.claims.read(effectKeys.removedGuest(report.facts.uri));
-      if (marker?.doneAt && marker.doneAt >= since) return 'removed-elsewhere';
+      const elsewhere = marker?.detail !== effectKeys.removal(report.participant);
+      if (elsewhere && marker?.doneAt && marker.doneAt >= since) return 'removed-elsewhere';
     }
     if (!this.waiting) return 'absent';
-    const waiting = await this.waiting();
+    const waiting = await this.lobbies();
     if (!waiting) return 'unknown';
-    return waiting.some((participant) => sameGuest(senderFacts(participant), report.facts))
-      ? 'waiting'
-      : 'absent';
+    const own = this.ucwa.resolve(report.participant);
+    const matches = waiting.filter((participant) => sameGuest(senderFacts(participant), report.facts));
+    if (matches.some((participant) => this.ucwa.resolve(hrefOf(participant, 'self') ?? '') !== own))
+      return 'waiting';
+    // Back at this very href (left and knocked again while the request was out): not "elsewhere", and not
+    // gone either; the claim is tried again, and a re-read then shows them.
+    return matches.length > 0 ? 'unknown' : 'absent';
+  }
+
+  /** One scan of the lobbies at a time: a burst of removals answered 404 shares it. */
+  private scan: Promise<Participant[] | undefined> | undefined;
+
+  private lobbies(): Promise<Participant[] | undefined> {
+    this.scan ??= (this.waiting?.() ?? Promise.resolve(undefined)).finally(() => {
+      this.scan = undefined;
+    });
+    return this.scan;
   }
 }
 

@@ -46,6 +46,8 @@ const WHERE_UNKNOWN: Refused = {
   detail: 'gone from this address, and the lobbies it might wait in now cannot be read',
   refused: true,
 };
+/** Tries while the lobbies cannot be read before a removal whose href shows nobody takes the best guess. */
+const WHERE_UNKNOWN_TRIES = 3;
 /** Re-reads and retries of one removal the server refused (409/410/412) before it is tried later. */
 const IMMEDIATE_RETRIES = 2;
 
@@ -204,7 +206,7 @@ export class LobbyGuard {
         // nothing.
         if (outcome.status === 'already-left') return this.leadsNowhere({ ...record, sentAt: '' }, report);
         if (outcome.status === 'done')
-          await this.view.removed(senderFacts(current), this.deps.now().getTime());
+          await this.view.removed(senderFacts(current), this.deps.now().getTime(), href);
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
         }
@@ -276,11 +278,13 @@ export class LobbyGuard {
   }
 
   private async leadsNowhere(
-    record: Pick<ClaimRecord, 'sentAt' | 'effectAt'>,
+    record: Pick<ClaimRecord, 'sentAt' | 'effectAt' | 'attempts'>,
     report: ClaimReport,
   ): Promise<ActionOutcome | Refused> {
-    const outcome = await this.view.nowhere(record, report);
-    // Not a guess: tried again later (recovery), and after the last attempt reported as failed, loudly.
+    // Not a guess at first: tried again later (recovery). A watched meeting that can never be joined keeps
+    // the lobbies unreadable for good, so the last try takes the best guess instead of an alert per guest.
+    const lastTry = record.attempts + 1 >= WHERE_UNKNOWN_TRIES;
+    const outcome = await this.view.nowhere(record, report, lastTry);
     return outcome === 'unknown' ? WHERE_UNKNOWN : outcome;
   }
 

@@ -33,6 +33,16 @@ export const REMOVED_ELSEWHERE: ActionOutcome = {
 };
 
 /**
+ * Closed because the href showed nobody: if a guest is waiting at that href again later, they knocked again,
+ * and the claim re-opens as a new effect (like `already-left`).
+ */
+export const LED_NOWHERE: ReadonlySet<string | undefined> = new Set([
+  APPLICATION_GONE.detail,
+  STILL_WAITING.detail,
+  REMOVED_ELSEWHERE.detail,
+]);
+
+/**
  * Whether the guest a claim names waits in a lobby of the current application, or was removed since under
  * another address (`CurrentView.whereNow`).
  */

@@ -6,6 +6,7 @@ import {
   type Step,
 } from '../../shared/gatekeeper/claim-lifecycle.js';
 import type { ClaimRecord } from '../../shared/gatekeeper/ports.js';
+import { STILL_WAITING } from '../../shared/gatekeeper/removal-outcomes.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -103,6 +104,25 @@ describe('nextStep: what a run does with the claim it opened', () => {
       false,
       ctx(removal()),
       { kind: 'act', reread: true, write: reopen },
+    ],
+    [
+      'closed because its href showed nobody, a guest waiting there again later is a new removal',
+      claim({
+        state: 'done',
+        outcome: 'skipped',
+        detail: STILL_WAITING.detail ?? '',
+        doneAt: iso(T0 - 40_000),
+      }),
+      false,
+      ctx(removal()),
+      { kind: 'act', reread: true, write: reopen },
+    ],
+    [
+      'skipped for another reason (admitted meanwhile), it stays closed',
+      claim({ state: 'done', outcome: 'skipped', detail: 'no longer to remove', doneAt: iso(T0 - 40_000) }),
+      false,
+      ctx(removal()),
+      { kind: 'skip', reason: 'done' },
     ],
     [
       'never re-opened in dry-run',

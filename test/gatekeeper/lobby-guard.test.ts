@@ -471,6 +471,64 @@ describe('a guest whose href leads nowhere, seen again under another one', () =>
   });
 });
 
+describe('review of the href-leads-nowhere path', () => {
+  const URI = 'sip:anon-r1@public.example';
+  const withUri = (href: string) => ({ ...guest(href), uri: URI }) as Participant;
+
+  it("a claim's own removal marker does not make its removal 'removed elsewhere'", async () => {
+    const h = lobbyHarness();
+    const { href, record } = await removalSentThenKilled(h);
+    // The request landed and its marker was written; the run died before recording the removal.
+    await h.claims.open(effectKeys.removedGuest(URI), {
+      ...fresh({ owner: '', now: Date.parse(record.sentAt ?? '') + 1 }),
+      state: 'done',
+      doneAt: new Date(Date.parse(record.sentAt ?? '') + 1).toISOString(),
+      detail: effectKeys.removal(href),
+    });
+    h.advance(61_000);
+    const report = { ...JSON.parse(record.report ?? '{}'), facts: { anonymous: true, uri: URI } };
+    await h.guardFor('run-2').resume(record, report, 0);
+    expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['done']);
+  });
+
+  it('a guest back at the very href a 404 came from is tried again, not closed as waiting elsewhere', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    const result = await h
+      .guardFor('run-1', answered404(h, href), async () => [withUri(href)])
+      .guard({
+        participant: withUri(href),
+        participantHref: href,
+        conversationHref: `${APP}/conversations/C1`,
+        receivedAt: 0,
+      });
+    expect(result).toBe('deferred');
+    expect(h.audit.rows.size).toBe(0);
+  });
+
+  it('lobbies that stay unreadable: the last try takes the best guess instead of an alert', async () => {
+    const h = lobbyHarness();
+    const href = guestHref(APP);
+    const report = {
+      subject: 'lobby',
+      participant: href,
+      meeting: `${APP}/conversations/C1`,
+      facts: { anonymous: true, name: 'Guest' },
+      decision: { action: 'eject', rule: 'anonymous', reason: 'anonymous guest', notify: true },
+      notify: true,
+    };
+    await h.claims.open(effectKeys.removal(href), {
+      ...fresh({ owner: '', now: Date.parse('2026-06-01T12:00:00Z') }, JSON.stringify(report)),
+      attempts: 2,
+    });
+    const result = await h
+      .guardFor('run-2', h.server.ucwa, async () => undefined)
+      .finishIfUnfinished(href, 0);
+    expect(result).toBe('concluded');
+    expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['already-left']);
+  });
+});
+
 /** The server answers every removal 404: the participant is not at this href (any more). */
 function answered404(h: ReturnType<typeof lobbyHarness>, href: string): GatekeeperUcwa {
   return {
