@@ -17,7 +17,7 @@ for (const definition of functionDefinitions) {
 }
 
 // A graceful shutdown (scale-in, a deployment) ends the watch now: cursor saved, lease released.
-app.hook.appTerminate(() => shutDown());
+app.hook.appTerminate(() => shutDown()); // awaited by the worker before it exits
 
 /** The same list, for hosts that serve the bundle (the cold-start benchmark's local host). */
 export { functionDefinitions };

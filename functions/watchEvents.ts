@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { runWatch } from '../shared/app/jobs.js';
 import { runtime } from '../shared/app/runtime.js';
-import { shutdownSignal } from '../shared/app/shutdown.js';
+import { shutdownSignal, untilShutdown } from '../shared/app/shutdown.js';
 import type { TimerFunction } from './definition.js';
 
 /** Every 5 minutes; each run holds the event channel until shortly before the next one is due. */
@@ -33,7 +33,7 @@ export const watchEvents: TimerFunction = {
     const rt = await runtime();
     // The deadline is on the runtime's clock, the one the watch reads.
     const deadline = watchDeadline(timer.scheduleStatus?.next, rt.now().getTime());
-    const result = await runWatch(rt, deadline, shutdownSignal);
+    const result = await untilShutdown(runWatch(rt, deadline, shutdownSignal));
     context.log(
       `watchEvents: ${result.outcome}, ${result.batches} batches, ${result.events} events, ${result.recreated} re-created`,
     );

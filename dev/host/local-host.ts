@@ -26,7 +26,7 @@ export interface LocalHostOptions {
    * Called first by `close()`, as the Functions host runs `appTerminate` hooks on a graceful shutdown: runs
    * still going (the watch holds the channel for minutes) are told to stop, and `close()` then waits for them.
    */
-  onClose?: () => void;
+  onClose?: () => unknown;
   /** Largest request body accepted, like the host's limit (bytes). */
   maxBodyBytes?: number;
   /**

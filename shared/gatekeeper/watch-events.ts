@@ -73,6 +73,8 @@ export async function watchEvents(
 ): Promise<WatchResult> {
   const result: WatchResult = { outcome: 'stopped-at-deadline', batches: 0, events: 0, recreated: 0 };
   const now = clockOf(deps);
+  // Started while the app shuts down: take no lease, create no application.
+  if (signal?.aborted) return { ...result, outcome: 'aborted' };
   if (!(await acquireLease(deps, deadline, signal))) {
     deps.log.warn('Another consumer holds the UCWA event channel; this run does nothing');
     return { ...result, outcome: 'another-consumer' };

@@ -1,6 +1,6 @@
 import { TableServiceClient } from '@azure/data-tables';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { runDigest, runSweep } from '../../shared/app/jobs.js';
+import { runDigest, runSweep, runWatch } from '../../shared/app/jobs.js';
 import { MEETING_URI, startWorld, type World } from '../helpers/gatekeeper-world.js';
 
 let world: World | undefined;
@@ -142,5 +142,15 @@ describe('watchEvents at a start', () => {
       if (table.name?.startsWith(w.namespace)) tables.push(table.name);
     // No event came: only the start can have created them.
     expect(tables).toEqual(expect.arrayContaining([`${w.namespace}idempotency`, `${w.namespace}audit`]));
+  });
+});
+
+describe('watchEvents', () => {
+  it('started while the app shuts down, it takes no lease and creates no application', async () => {
+    world = await startWorld();
+    const w = world;
+    const result = await runWatch(w.rt, w.rt.now().getTime() + 60_000, AbortSignal.abort());
+    expect(result.outcome).toBe('aborted');
+    expect(w.sim.actions.filter((a) => a.kind === 'createApplication')).toEqual([]);
   });
 });
