@@ -28,8 +28,9 @@ export class CurrentView {
    * Never throws: it is a hint for later, and its loss must not fail a removal that happened.
    */
   async removed(facts: SenderFacts, at: number, participantHref: string): Promise<void> {
-    if (!facts.uri || !this.claims) return;
-    const key = effectKeys.removedGuest(facts.uri);
+    const guest = identityOf(facts);
+    if (!guest || !this.claims) return;
+    const key = effectKeys.removedGuest(guest);
     // Which removal wrote it: that claim's own marker says nothing about another address.
     const marker = { ...completed('done', at), detail: effectKeys.removal(participantHref) };
     try {
@@ -84,8 +85,9 @@ export class CurrentView {
    * or was removed under another address since `since` (ISO: when the claim's request went out, or began).
    */
   async whereNow(report: ClaimReport, since: string): Promise<WhereNow> {
-    if (report.facts.uri && this.claims) {
-      const marker = await this.claims.read(effectKeys.removedGuest(report.facts.uri));
+    const guest = identityOf(report.facts);
+    if (guest && this.claims) {
+      const marker = await this.claims.read(effectKeys.removedGuest(guest));
       const elsewhere = marker?.detail !== effectKeys.removal(report.participant);
       if (elsewhere && marker?.doneAt && marker.doneAt >= since) return 'removed-elsewhere';
     }
@@ -110,6 +112,15 @@ export class CurrentView {
     });
     return this.scan;
   }
+}
+
+/**
+ * Who a removal marker is about, by the rule `sameGuest` matches with: the SIP address, else (anonymous
+ * guests and dial-in callers often have none) the display name and whether anonymous.
+ */
+function identityOf(facts: SenderFacts): string | undefined {
+  if (facts.uri) return facts.uri;
+  return facts.name ? `name:${facts.anonymous ? 'anonymous' : 'named'}:${facts.name}` : undefined;
 }
 
 function sameGuest(a: SenderFacts, b: SenderFacts): boolean {

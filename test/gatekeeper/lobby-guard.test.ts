@@ -350,50 +350,56 @@ describe('a guest whose href leads nowhere, seen again under another one', () =>
   // The 10-minute soak: a burst of 25 removals cut off by a kill under an application the server dropped;
   // the next run removed the guests under the new one, then recovery reported the old claims as removals
   // too — two audit rows and two notices for each guest.
-  it('a removal cut off under a dropped application, then done under the new one, is reported once', async () => {
-    const h = lobbyHarness();
-    const withUri = (href: string) => ({ ...guest(href), uri: 'sip:anon-k24@public.example' }) as Participant;
-    const oldHref = guestHref(APP);
-    let sent!: () => void;
-    const requestSent = new Promise<void>((resolve) => {
-      sent = resolve;
-    });
-    const dying: GatekeeperUcwa = {
-      ...h.server.ucwa,
-      removeParticipants: async () => {
-        sent();
-        return new Promise(() => {});
-      },
-    };
-    void h.guardFor('run-1', dying).guard({
-      participant: withUri(oldHref),
-      participantHref: oldHref,
-      conversationHref: `${APP}/conversations/C1`,
-      receivedAt: 0,
-    });
-    await requestSent;
-    const record = (await h.claims.read(effectKeys.removal(oldHref))) as ClaimRecord;
-    // The next run, under a new application, sees the guest at their new address and removes them there.
-    const next = fakeUcwa(newApp);
-    const newHref = guestHref(newApp);
-    next.present.set(newHref, withUri(newHref));
-    const lobbies = async () => [...next.present.values()];
-    h.advance(5_000);
-    await h.guardFor('run-2', next.ucwa, lobbies).guard({
-      participant: withUri(newHref),
-      participantHref: newHref,
-      conversationHref: `${newApp}/conversations/C1`,
-      receivedAt: 0,
-    });
-    // Then its recovery finds the first run's claim.
-    h.advance(61_000);
-    await h.guardFor('run-2', next.ucwa, lobbies).resume(record, JSON.parse(record.report ?? '{}'), 0);
+  it.each([
+    ['with a SIP address', 'sip:anon-k24@public.example'],
+    ['without one (anonymous guests often have none)', undefined],
+  ])(
+    'a removal cut off under a dropped application, then done under the new one, is reported once: %s',
+    async (_label, uri) => {
+      const h = lobbyHarness();
+      const withUri = (href: string) => ({ ...guest(href), ...(uri ? { uri } : {}) }) as Participant;
+      const oldHref = guestHref(APP);
+      let sent!: () => void;
+      const requestSent = new Promise<void>((resolve) => {
+        sent = resolve;
+      });
+      const dying: GatekeeperUcwa = {
+        ...h.server.ucwa,
+        removeParticipants: async () => {
+          sent();
+          return new Promise(() => {});
+        },
+      };
+      void h.guardFor('run-1', dying).guard({
+        participant: withUri(oldHref),
+        participantHref: oldHref,
+        conversationHref: `${APP}/conversations/C1`,
+        receivedAt: 0,
+      });
+      await requestSent;
+      const record = (await h.claims.read(effectKeys.removal(oldHref))) as ClaimRecord;
+      // The next run, under a new application, sees the guest at their new address and removes them there.
+      const next = fakeUcwa(newApp);
+      const newHref = guestHref(newApp);
+      next.present.set(newHref, withUri(newHref));
+      const lobbies = async () => [...next.present.values()];
+      h.advance(5_000);
+      await h.guardFor('run-2', next.ucwa, lobbies).guard({
+        participant: withUri(newHref),
+        participantHref: newHref,
+        conversationHref: `${newApp}/conversations/C1`,
+        receivedAt: 0,
+      });
+      // Then its recovery finds the first run's claim.
+      h.advance(61_000);
+      await h.guardFor('run-2', next.ucwa, lobbies).resume(record, JSON.parse(record.report ?? '{}'), 0);
 
-    const rows = [...h.audit.rows.values()].map((row) => [row.outcome, row.detail]);
-    expect(rows.filter(([outcome]) => outcome === 'done')).toEqual([['done', 'rejected from the lobby']]);
-    expect(rows).toContainEqual(['skipped', REMOVED_ELSEWHERE.detail]);
-    expect(next.removals).toEqual([newHref]);
-  });
+      const rows = [...h.audit.rows.values()].map((row) => [row.outcome, row.detail]);
+      expect(rows.filter(([outcome]) => outcome === 'done')).toEqual([['done', 'rejected from the lobby']]);
+      expect(rows).toContainEqual(['skipped', REMOVED_ELSEWHERE.detail]);
+      expect(next.removals).toEqual([newHref]);
+    },
+  );
 
   it('while the new application has not shown its lobbies yet, the claim waits for the next round', async () => {
     const h = lobbyHarness();
