@@ -5,8 +5,9 @@ import type { Participant } from '../ucwa/schemas.js';
 import { completed, fresh } from './claim-lifecycle.js';
 import type { ClaimReport } from './conclude.js';
 import { effectKeys } from './effect-keys.js';
+import { reportOf } from './effect-runner.js';
 import type { ActionOutcome } from './outcome.js';
-import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';
+import type { ClaimRecord, ClaimStore, GatekeeperUcwa, LobbiesNow } from './ports.js';
 import { leadsNowhere, type WhereNow } from './removal-outcomes.js';
 import { senderFacts } from './sender-facts.js';
 
@@ -18,7 +19,7 @@ import { senderFacts } from './sender-facts.js';
 export class CurrentView {
   constructor(
     private readonly ucwa: GatekeeperUcwa,
-    private readonly waiting?: () => Promise<Participant[] | undefined>,
+    private readonly lobbiesNow?: () => Promise<LobbiesNow | undefined>,
     private readonly claims?: ClaimStore,
   ) {}
 
@@ -82,7 +83,8 @@ export class CurrentView {
 
   /**
    * Whether the guest a report names waits in a lobby of the current application (by address, else name),
-   * or was removed under another address since `since` (ISO: when the claim's request went out, or began).
+   * was seen waiting in one since `since` (ISO: when the claim's request went out, or began), or was removed
+   * under another address since.
    */
   async whereNow(report: ClaimReport, since: string): Promise<WhereNow> {
     const guest = identityOf(report.facts);
@@ -91,23 +93,46 @@ export class CurrentView {
       const elsewhere = marker?.detail !== effectKeys.removal(report.participant);
       if (elsewhere && marker?.doneAt && marker.doneAt >= since) return 'removed-elsewhere';
     }
-    if (!this.waiting) return 'absent';
-    const waiting = await this.lobbies();
-    if (!waiting) return 'unknown';
+    if (!this.lobbiesNow) return 'absent';
+    const lobbies = await this.lobbies();
+    if (!lobbies) return 'unknown';
     const own = this.ucwa.resolve(report.participant);
-    const matches = waiting.filter((participant) => sameGuest(senderFacts(participant), report.facts));
+    const matches = lobbies.waiting.filter((participant) =>
+      sameGuest(senderFacts(participant), report.facts),
+    );
     if (matches.some((participant) => this.ucwa.resolve(hrefOf(participant, 'self') ?? '') !== own))
       return 'waiting';
     // Back at this very href (left and knocked again while the request was out): not "elsewhere", and not
     // gone either; the claim is tried again, and a re-read then shows them.
-    return matches.length > 0 ? 'unknown' : 'absent';
+    if (matches.length > 0) return 'unknown';
+    return (await this.seenSince(report, since, lobbies.meetings)) ? 'seen-elsewhere' : 'absent';
+  }
+
+  /**
+   * Whether a claim about one of the current meetings shows the guest at another href since `since`: then
+   * they were waiting after this claim's request went out, so it did not remove them. A process killed after
+   * both requests of a guest, the one under a dropped application and the one under the new one, leaves two
+   * claims that each sent and find nobody (the soak's burst); this tells which one to report. A guest removed
+   * by this request who knocked again since cannot be told apart: that comes to one removal reported, not two
+   * (as for a guest waiting elsewhere now).
+   */
+  private async seenSince(report: ClaimReport, since: string, meetings: readonly string[]): Promise<boolean> {
+    if (!this.claims) return false;
+    const own = effectKeys.removal(this.ucwa.resolve(report.participant));
+    for (const meeting of meetings) {
+      for (const claim of await this.claims.begunInMeeting(meeting, since)) {
+        const other = claim.key !== own ? reportOf(claim)?.facts : undefined;
+        if (other && sameGuest(other, report.facts)) return true;
+      }
+    }
+    return false;
   }
 
   /** One scan of the lobbies at a time: a burst of removals answered 404 shares it. */
-  private scan: Promise<Participant[] | undefined> | undefined;
+  private scan: Promise<LobbiesNow | undefined> | undefined;
 
-  private lobbies(): Promise<Participant[] | undefined> {
-    this.scan ??= (this.waiting?.() ?? Promise.resolve(undefined)).finally(() => {
+  private lobbies(): Promise<LobbiesNow | undefined> {
+    this.scan ??= (this.lobbiesNow?.() ?? Promise.resolve(undefined)).finally(() => {
       this.scan = undefined;
     });
     return this.scan;

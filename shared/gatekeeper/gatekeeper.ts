@@ -7,7 +7,7 @@ import type { Policy } from '../policy/policy.js';
 import { showsFirstMessage } from '../policy/privacy.js';
 import type { Telemetry } from '../telemetry.js';
 import type { ChannelEvent } from '../ucwa/event-channel.js';
-import type { InvitationRel, Participant } from '../ucwa/schemas.js';
+import type { InvitationRel } from '../ucwa/schemas.js';
 import { effectKind } from './effect-keys.js';
 import { type EffectResult, EffectRunner, reportOf } from './effect-runner.js';
 import { type EventSource, type HandleResult, handleEventBatch } from './event-batch.js';
@@ -17,7 +17,7 @@ import { LobbyGuard, type Sighting } from './lobby-guard.js';
 import type { Logger } from './logger.js';
 import { MeetingFactsReader } from './meeting-facts.js';
 import type { Mode } from './outcome.js';
-import type { AuditSink, ClaimStore, GatekeeperUcwa, NoticeQueue } from './ports.js';
+import type { AuditSink, ClaimStore, GatekeeperUcwa, LobbiesNow, NoticeQueue } from './ports.js';
 import { senderFacts } from './sender-facts.js';
 
 export type { EventSource, HandleResult } from './event-batch.js';
@@ -42,7 +42,7 @@ export interface GatekeeperDeps {
   /** Removals the server refuses are tried this often in all before one alert. Default 5. */
   maxAttempts?: number;
   /** Everyone waiting in the current application's lobbies (undefined while unknown): see LobbyGuardDeps. */
-  waitingGuests?: () => Promise<Participant[] | undefined>;
+  waitingGuests?: () => Promise<LobbiesNow | undefined>;
 }
 
 /** What the gatekeeper sees and would decide for one href, without acting (the `inspect` HTTP function). */

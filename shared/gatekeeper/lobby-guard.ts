@@ -19,7 +19,7 @@ import {
 } from './effect-runner.js';
 import { isTransient, refusalDetail } from './failures.js';
 import type { ActionOutcome, Mode } from './outcome.js';
-import type { ClaimRecord, ClaimStore, GatekeeperUcwa } from './ports.js';
+import type { ClaimRecord, ClaimStore, GatekeeperUcwa, LobbiesNow } from './ports.js';
 import { ALREADY_LEFT } from './removal-outcomes.js';
 import { planRemoval } from './removal-plan.js';
 import { senderFacts } from './sender-facts.js';
@@ -36,7 +36,7 @@ export interface LobbyGuardDeps {
   telemetry: Telemetry;
   now: () => Date;
   /** Everyone waiting in the current application's lobbies, or undefined while that is not known. */
-  waiting?: () => Promise<Participant[] | undefined>;
+  waiting?: () => Promise<LobbiesNow | undefined>;
 }
 
 /** After a completed removal, a participant seen again this much later knocked again: act anew. */

@@ -5,6 +5,7 @@ import { embeddedOf, hrefOf, linksOf } from '../ucwa/links.js';
 import { parseAs } from '../ucwa/parse.js';
 import type { Conversation, Participant, ParticipantCollection } from '../ucwa/schemas.js';
 import type { Logger } from './logger.js';
+import type { LobbiesNow } from './ports.js';
 
 /** The meetings the application is in now, as read in one pass. */
 export interface MeetingsRead {
@@ -102,7 +103,7 @@ export async function participantsOf(
 export async function waitingGuests(
   ucwa: UcwaClient,
   watchedMeetings: readonly string[],
-): Promise<Participant[] | undefined> {
+): Promise<LobbiesNow | undefined> {
   const app = ucwa.currentApplication;
   if (!app) return undefined;
   const read = await readMeetings(ucwa, hrefOf(app.communication, 'conversations'));
@@ -118,5 +119,5 @@ export async function waitingGuests(
     if (error) return undefined;
     waiting.push(...participants.filter((participant) => participant.inLobby !== false));
   }
-  return waiting;
+  return { waiting, meetings: read.meetings.map(({ href }) => href) };
 }

@@ -2,7 +2,7 @@ import type { Notice } from '../chat/notice.js';
 import type { AuditEntry } from '../store/audit-log.js';
 import type { RemovalResult } from '../ucwa/client.js';
 import type { KnownRel, ResourceOf } from '../ucwa/parse.js';
-import type { UcwaResource } from '../ucwa/schemas.js';
+import type { Participant, UcwaResource } from '../ucwa/schemas.js';
 import type { OutcomeStatus } from './outcome.js';
 
 /**
@@ -62,6 +62,14 @@ export interface ClaimStore {
   write(record: ClaimRecord, changes: Partial<ClaimFields>): Promise<ClaimRecord | undefined>;
   /** Unfinished claims (pending or acted) last written before `before`, oldest first. */
   unfinished(before: Date, limit: number): Promise<ClaimRecord[]>;
+  /** The claims about one meeting (its conversation href) whose effect began at or after `since` (ISO). */
+  begunInMeeting(conversationHref: string, since: string): Promise<ClaimRecord[]>;
+}
+
+/** Who waits in the lobbies of the current application's meetings, and those meetings' conversation hrefs. */
+export interface LobbiesNow {
+  waiting: Participant[];
+  meetings: string[];
 }
 
 /** Audit rows: one per effect (key and effect time); writing the same effect again rewrites its row. */

@@ -32,6 +32,12 @@ export const REMOVED_ELSEWHERE: ActionOutcome = {
   detail: 'removed under their new address (a re-joined meeting or a new application)',
 };
 
+/** The guest was seen waiting under another address after this claim's request went out: it did not remove them. */
+export const SEEN_ELSEWHERE: ActionOutcome = {
+  status: 'skipped',
+  detail: 'seen waiting under another address after this request, and guarded there',
+};
+
 /**
  * Closed because the href showed nobody: if a guest is waiting at that href again later, they knocked again,
  * and the claim re-opens as a new effect (like `already-left`).
@@ -40,13 +46,14 @@ export const LED_NOWHERE: ReadonlySet<string | undefined> = new Set([
   APPLICATION_GONE.detail,
   STILL_WAITING.detail,
   REMOVED_ELSEWHERE.detail,
+  SEEN_ELSEWHERE.detail,
 ]);
 
 /**
  * Whether the guest a claim names waits in a lobby of the current application, or was removed since under
  * another address (`CurrentView.whereNow`).
  */
-export type WhereNow = 'waiting' | 'absent' | 'unknown' | 'removed-elsewhere';
+export type WhereNow = 'waiting' | 'absent' | 'unknown' | 'removed-elsewhere' | 'seen-elsewhere';
 
 /**
  * What a removal comes to when its href shows nobody — decided here only, for the act path, a 404 answer
@@ -65,6 +72,7 @@ export async function leadsNowhere(
   // reported once (the soak saw a burst cut off by a kill reported twice, once per application).
   if (where === 'removed-elsewhere') return REMOVED_ELSEWHERE;
   if (where === 'waiting') return STILL_WAITING;
+  if (where === 'seen-elsewhere') return SEEN_ELSEWHERE;
   if (where === 'unknown') return 'unknown';
   if (!sent) return ALREADY_LEFT;
   return dropped ? SENT_UNDER_GONE_APPLICATION : SENT_THEN_GONE;

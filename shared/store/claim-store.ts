@@ -146,6 +146,18 @@ export class TableClaimStore implements ClaimStore {
     return found.sort((a, b) => a.touchedAt.localeCompare(b.touchedAt)).slice(0, limit);
   }
 
+  async begunInMeeting(conversationHref: string, since: string): Promise<ClaimRecord[]> {
+    await this.ready();
+    const meeting = MEETING.exec(`meeting|${conversationHref}`)?.[1];
+    if (!meeting) return [];
+    // One partition, and only the effects begun since: a rare path (a removal whose href shows nobody).
+    const filter = odata`PartitionKey eq ${meetingPartition(meeting)} and effectAt ge ${since}`;
+    const found: ClaimRecord[] = [];
+    for await (const entity of this.table.listEntities<Entity>({ queryOptions: { filter } }))
+      found.push(toRecord(entity, entity.etag));
+    return found;
+  }
+
   /** Creates every claim in one transaction: the records, or undefined when the transaction created none. */
   private async createAll(
     openings: readonly ClaimOpening[],
@@ -192,7 +204,11 @@ function locate(key: string, legacy: ReadonlySet<string>): { partitionKey: strin
   const rowKey = rowKeyOf(key);
   if (legacy.has(rowKey)) return { partitionKey: rowKey.slice(0, 2), rowKey };
   const meeting = MEETING.exec(key)?.[1];
-  return { partitionKey: meeting ? `m${rowKeyOf(meeting).slice(0, 32)}` : `k${rowKey.slice(0, 2)}`, rowKey };
+  return { partitionKey: meeting ? meetingPartition(meeting) : `k${rowKey.slice(0, 2)}`, rowKey };
+}
+
+function meetingPartition(conversationHref: string): string {
+  return `m${rowKeyOf(conversationHref).slice(0, 32)}`;
 }
 
 /**

@@ -4,7 +4,11 @@ import { fresh } from '../../shared/gatekeeper/claim-lifecycle.js';
 import { effectKeys } from '../../shared/gatekeeper/effect-keys.js';
 import { REKNOCK_AFTER_MS } from '../../shared/gatekeeper/lobby-guard.js';
 import type { ClaimRecord, GatekeeperUcwa } from '../../shared/gatekeeper/ports.js';
-import { REMOVED_ELSEWHERE } from '../../shared/gatekeeper/removal-outcomes.js';
+import {
+  REMOVED_ELSEWHERE,
+  SEEN_ELSEWHERE,
+  SENT_THEN_GONE,
+} from '../../shared/gatekeeper/removal-outcomes.js';
 import { UcwaError } from '../../shared/ucwa/errors.js';
 import type { Participant } from '../../shared/ucwa/schemas.js';
 import { APP, fakeUcwa, guest, guestHref, lobbyHarness } from '../helpers/lobby-harness.js';
@@ -397,6 +401,74 @@ describe('a guest whose href leads nowhere, seen again under another one', () =>
       const rows = [...h.audit.rows.values()].map((row) => [row.outcome, row.detail]);
       expect(rows.filter(([outcome]) => outcome === 'done')).toEqual([['done', 'rejected from the lobby']]);
       expect(rows).toContainEqual(['skipped', REMOVED_ELSEWHERE.detail]);
+      expect(next.removals).toEqual([newHref]);
+    },
+  );
+
+  // The 10-minute soak at ba58108: a burst cut off by a kill as the application was dropped; the next run
+  // sent the removals again under the new one and was killed too, before recording them. Both claims sent,
+  // both find nobody: only the request under the new application can have removed the guests.
+  it.each([
+    ['old claim first', ['old', 'new']],
+    ['new claim first', ['new', 'old']],
+  ] as const)(
+    'two removals of one guest cut off by kills, under a dropped application and the new one, are reported once (%s)',
+    async (_label, order) => {
+      const h = lobbyHarness();
+      const sendThenDie = (ucwa: GatekeeperUcwa, reached: boolean) => {
+        let sent!: () => void;
+        const requestSent = new Promise<void>((resolve) => {
+          sent = resolve;
+        });
+        const dying: GatekeeperUcwa = {
+          ...ucwa,
+          removeParticipants: async (items) => {
+            if (reached) await ucwa.removeParticipants(items);
+            sent();
+            return new Promise(() => {});
+          },
+        };
+        return { dying, requestSent };
+      };
+      const oldHref = guestHref(APP);
+      const first = sendThenDie(h.server.ucwa, false);
+      void h.guardFor('run-1', first.dying).guard({
+        participant: guest(oldHref),
+        participantHref: oldHref,
+        conversationHref: `${APP}/conversations/C1`,
+        receivedAt: 0,
+      });
+      await first.requestSent;
+      const next = fakeUcwa(newApp);
+      const newHref = guestHref(newApp);
+      next.present.set(newHref, guest(newHref));
+      const lobbies = async () => [...next.present.values()];
+      h.advance(5_000);
+      const second = sendThenDie(next.ucwa, true);
+      void h.guardFor('run-2', second.dying, lobbies).guard({
+        participant: guest(newHref),
+        participantHref: newHref,
+        conversationHref: `${newApp}/communication/conversations/C1`,
+        receivedAt: 0,
+      });
+      await second.requestSent;
+
+      h.advance(61_000);
+      const claims = {
+        old: (await h.claims.read(effectKeys.removal(oldHref))) as ClaimRecord,
+        new: (await h.claims.read(effectKeys.removal(newHref))) as ClaimRecord,
+      };
+      expect([claims.old.sentAt, claims.new.sentAt].every(Boolean)).toBe(true);
+      for (const which of order) {
+        const record = claims[which];
+        await h.guardFor('run-3', next.ucwa, lobbies).resume(record, JSON.parse(record.report ?? '{}'), 0);
+      }
+
+      const rows = [...h.audit.rows.values()].map((row) => [row.participant, row.outcome, row.detail]);
+      expect(rows).toHaveLength(2);
+      expect(rows).toContainEqual([newHref, 'done', SENT_THEN_GONE.detail]);
+      expect(rows).toContainEqual([oldHref, 'skipped', SEEN_ELSEWHERE.detail]);
+      expect(h.outbox.notices.size).toBe(1);
       expect(next.removals).toEqual([newHref]);
     },
   );

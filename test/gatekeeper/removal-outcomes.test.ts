@@ -4,6 +4,7 @@ import {
   APPLICATION_GONE,
   leadsNowhere,
   REMOVED_ELSEWHERE,
+  SEEN_ELSEWHERE,
   SENT_THEN_GONE,
   SENT_UNDER_GONE_APPLICATION,
   STILL_WAITING,
@@ -27,6 +28,9 @@ describe('what a removal comes to when its href shows nobody', () => {
     [true, true, 'removed-elsewhere', REMOVED_ELSEWHERE],
     [true, false, 'removed-elsewhere', REMOVED_ELSEWHERE],
     [false, false, 'removed-elsewhere', REMOVED_ELSEWHERE],
+    [true, true, 'seen-elsewhere', SEEN_ELSEWHERE],
+    [true, false, 'seen-elsewhere', SEEN_ELSEWHERE],
+    [false, false, 'seen-elsewhere', SEEN_ELSEWHERE],
   ] as const)('sent %s, application dropped %s, guest %s', async (sent, dropped, where, expected) => {
     expect(await leadsNowhere({ sent, dropped }, async () => where as WhereNow)).toEqual(expected);
   });

@@ -58,6 +58,15 @@ export function fakeUcwa(app: string) {
   return { ucwa, present, removals };
 }
 
+/** The current application's one meeting (C1), and who `waiting` says waits in it. */
+function lobbiesOf(ucwa: GatekeeperUcwa, waiting: () => Promise<Participant[] | undefined>) {
+  return async () => {
+    const guests = await waiting();
+    const app = ucwa.currentApplication?.href ?? APP;
+    return guests && { waiting: guests, meetings: [`${app}/communication/conversations/C1`] };
+  };
+}
+
 export function lobbyHarness(app = APP) {
   let now = Date.parse('2026-06-01T12:00:00Z');
   const claims = new MemoryClaimStore();
@@ -89,7 +98,7 @@ export function lobbyHarness(app = APP) {
       claims,
       telemetry,
       now: common.now,
-      ...(waiting ? { waiting } : {}),
+      ...(waiting ? { waiting: lobbiesOf(ucwa, waiting) } : {}),
     });
   };
   return { claims, audit, outbox, server, guardFor, advance: (ms: number) => (now += ms) };

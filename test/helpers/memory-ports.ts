@@ -68,6 +68,13 @@ export class MemoryClaimStore implements ClaimStore {
       .map((row) => ({ ...row }));
   }
 
+  async begunInMeeting(conversationHref: string, since: string): Promise<ClaimRecord[]> {
+    const prefix = `${conversationHref}/`;
+    return [...this.rows.values()]
+      .filter((row) => row.key.slice(row.key.indexOf('|') + 1).startsWith(prefix) && row.effectAt >= since)
+      .map((row) => ({ ...row }));
+  }
+
   private etag(): string {
     this.version += 1;
     return `W/"${this.version}"`;

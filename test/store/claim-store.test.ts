@@ -83,6 +83,25 @@ describe('TableClaimStore.openMany (Azurite)', () => {
   });
 });
 
+describe('TableClaimStore.begunInMeeting (Azurite)', () => {
+  it("lists one meeting's claims begun since a time, in one query of its partition", async () => {
+    const { store, requests } = counted();
+    const at = (iso: string) => fresh({ owner: 'run-1', now: Date.parse(iso) });
+    await store.open(effectKeys.removal(guest('M1', 1)), at('2026-06-01T12:00:00Z'));
+    await store.open(effectKeys.removal(guest('M1', 2)), at('2026-06-01T12:00:10Z'));
+    await store.open(effectKeys.lobbyDecision(guest('M1', 3), 'summarize'), at('2026-06-01T12:00:20Z'));
+    await store.open(effectKeys.removal(guest('M2', 1)), at('2026-06-01T12:00:30Z'));
+    requests.length = 0;
+
+    const found = await store.begunInMeeting(`${APP}/conversations/M1`, '2026-06-01T12:00:10.000Z');
+    expect(found.map((claim) => claim.key).sort()).toEqual(
+      [effectKeys.removal(guest('M1', 2)), effectKeys.lobbyDecision(guest('M1', 3), 'summarize')].sort(),
+    );
+    expect(requests).toHaveLength(1);
+    expect(await store.begunInMeeting(`${APP}/conversations/M3`, '2026-06-01T12:00:00.000Z')).toEqual([]);
+  });
+});
+
 describe("TableClaimStore.openMany when one meeting's transaction fails", () => {
   it("an outage is that meeting's claims' alone, and creates none of them", async () => {
     const table = TableClient.fromConnectionString(azuriteTarget().connectionString ?? '', uniqueName(), {
