@@ -2,7 +2,6 @@ import type { SenderFacts } from '../policy/facts.js';
 import { UcwaError } from '../ucwa/errors.js';
 import { hrefOf } from '../ucwa/links.js';
 import type { Participant } from '../ucwa/schemas.js';
-import { completed, fresh } from './claim-lifecycle.js';
 import type { ClaimReport } from './conclude.js';
 import { effectKeys } from './effect-keys.js';
 import { reportOf } from './effect-runner.js';
@@ -12,9 +11,9 @@ import { leadsNowhere, type WhereNow } from './removal-outcomes.js';
 import { senderFacts } from './sender-facts.js';
 
 /**
- * What the server shows now about a participant a claim names — the only view a removal may act on — and
- * which guests this deployment removed, by SIP address, so a claim whose href leads nowhere can tell "removed
- * under their new address" from "removed by my own request" (the lobbies show neither).
+ * What the server shows now about a participant a claim names — the only view a removal may act on — and,
+ * when its href leads nowhere, where the same guest waits or was seen waiting since (the current meetings'
+ * lobbies and claims), so such a claim can tell "removed by my request" from "guarded under another href".
  */
 export class CurrentView {
   constructor(
@@ -22,28 +21,6 @@ export class CurrentView {
     private readonly lobbiesNow?: () => Promise<LobbiesNow | undefined>,
     private readonly claims?: ClaimStore,
   ) {}
-
-  /**
-   * The guest was removed at `at`, under the current application. Written after the removal, beside its
-   * claim (a row of its own: the claim's key is its href, which changes when the guest's address does).
-   * Never throws: it is a hint for later, and its loss must not fail a removal that happened.
-   */
-  async removed(facts: SenderFacts, at: number, participantHref: string): Promise<void> {
-    const guest = identityOf(facts);
-    if (!guest || !this.claims) return;
-    const key = effectKeys.removedGuest(guest);
-    // Which removal wrote it: that claim's own marker says nothing about another address.
-    const marker = { ...completed('done', at), detail: effectKeys.removal(participantHref) };
-    try {
-      const { created, record } = await this.claims.open(key, {
-        ...fresh({ owner: '', now: at }),
-        ...marker,
-      });
-      if (!created) await this.claims.write(record, marker);
-    } catch {
-      // Without it, a claim cut off under an old address may later be reported as a removal too.
-    }
-  }
 
   /** The participant at `href`, or undefined when the server says it is gone. */
   async reread(href: string): Promise<Participant | undefined> {
@@ -83,16 +60,9 @@ export class CurrentView {
 
   /**
    * Whether the guest a report names waits in a lobby of the current application (by address, else name),
-   * was seen waiting in one since `since` (ISO: when the claim's request went out, or began), or was removed
-   * under another address since.
+   * or was seen waiting in one since `since` (ISO: when the claim's request went out, or began).
    */
   async whereNow(report: ClaimReport, since: string): Promise<WhereNow> {
-    const guest = identityOf(report.facts);
-    if (guest && this.claims) {
-      const marker = await this.claims.read(effectKeys.removedGuest(guest));
-      const elsewhere = marker?.detail !== effectKeys.removal(report.participant);
-      if (elsewhere && marker?.doneAt && marker.doneAt >= since) return 'removed-elsewhere';
-    }
     if (!this.lobbiesNow) return 'absent';
     const lobbies = await this.lobbies();
     if (!lobbies) return 'unknown';
@@ -137,15 +107,6 @@ export class CurrentView {
     });
     return this.scan;
   }
-}
-
-/**
- * Who a removal marker is about, by the rule `sameGuest` matches with: the SIP address, else (anonymous
- * guests and dial-in callers often have none) the display name and whether anonymous.
- */
-function identityOf(facts: SenderFacts): string | undefined {
-  if (facts.uri) return facts.uri;
-  return facts.name ? `name:${facts.anonymous ? 'anonymous' : 'named'}:${facts.name}` : undefined;
 }
 
 function sameGuest(a: SenderFacts, b: SenderFacts): boolean {

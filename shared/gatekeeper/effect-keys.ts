@@ -9,8 +9,6 @@ export const effectKeys = {
     `invitation|${invitationHref}|${operationId ?? ''}`,
   lobbyDecision: (participantHref: string, action: string) => `lobby|${participantHref}|${action}`,
   rosterDecision: (participantHref: string, action: string) => `roster|${participantHref}|${action}`,
-  /** When a guest was last removed, by SIP address or name (`CurrentView.removed`): a marker, never an effect. */
-  removedGuest: (identity: string) => `removed|${identity.toLowerCase()}`,
   /** The server refused to show this participant (403): said once. */
   refusedRead: (href: string) => `refused|${href}`,
   /** "Not a leader here" is said once per meeting, however many guests knock. */

@@ -205,8 +205,6 @@ export class LobbyGuard {
         // A 404 answer (or a re-read showing nobody) says the same: gone from this href, and the request did
         // nothing.
         if (outcome.status === 'already-left') return this.leadsNowhere({ ...record, sentAt: '' }, report);
-        if (outcome.status === 'done')
-          await this.view.removed(senderFacts(current), this.deps.now().getTime(), href);
         if (outcome.status === 'not-permitted' && report.meeting) {
           notPermittedBefore = !(await this.firstTime(effectKeys.noRights(report.meeting)));
         }

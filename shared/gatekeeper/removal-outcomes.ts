@@ -26,12 +26,6 @@ export const ALREADY_LEFT: ActionOutcome = {
   detail: 'the participant had already left',
 };
 
-/** A request of this claim may have gone out, but the guest was removed since under their new address. */
-export const REMOVED_ELSEWHERE: ActionOutcome = {
-  status: 'skipped',
-  detail: 'removed under their new address (a re-joined meeting or a new application)',
-};
-
 /** The guest was seen waiting under another address after this claim's request went out: it did not remove them. */
 export const SEEN_ELSEWHERE: ActionOutcome = {
   status: 'skipped',
@@ -45,15 +39,16 @@ export const SEEN_ELSEWHERE: ActionOutcome = {
 export const LED_NOWHERE: ReadonlySet<string | undefined> = new Set([
   APPLICATION_GONE.detail,
   STILL_WAITING.detail,
-  REMOVED_ELSEWHERE.detail,
   SEEN_ELSEWHERE.detail,
+  // Written by the release before (a removal marker, since replaced by SEEN_ELSEWHERE): purged by retention.
+  'removed under their new address (a re-joined meeting or a new application)',
 ]);
 
 /**
- * Whether the guest a claim names waits in a lobby of the current application, or was removed since under
- * another address (`CurrentView.whereNow`).
+ * Whether the guest a claim names waits in a lobby of the current application, or was seen waiting under
+ * another address since its request went out (`CurrentView.whereNow`).
  */
-export type WhereNow = 'waiting' | 'absent' | 'unknown' | 'removed-elsewhere' | 'seen-elsewhere';
+export type WhereNow = 'waiting' | 'absent' | 'unknown' | 'seen-elsewhere';
 
 /**
  * What a removal comes to when its href shows nobody — decided here only, for the act path, a 404 answer
@@ -68,10 +63,9 @@ export async function leadsNowhere(
 ): Promise<ActionOutcome | 'unknown'> {
   if (!sent && dropped) return APPLICATION_GONE;
   const where = await whereNow();
-  // Our removal under the new address took effect, so a request sent under the old one did not: one removal,
-  // reported once (the soak saw a burst cut off by a kill reported twice, once per application).
-  if (where === 'removed-elsewhere') return REMOVED_ELSEWHERE;
   if (where === 'waiting') return STILL_WAITING;
+  // Waiting under another address after this request went out: it did not remove them, and the claim there
+  // reports what became of them (the soak saw a burst cut off by kills reported twice, once per application).
   if (where === 'seen-elsewhere') return SEEN_ELSEWHERE;
   if (where === 'unknown') return 'unknown';
   if (!sent) return ALREADY_LEFT;

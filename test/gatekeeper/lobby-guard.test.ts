@@ -4,11 +4,7 @@ import { fresh } from '../../shared/gatekeeper/claim-lifecycle.js';
 import { effectKeys } from '../../shared/gatekeeper/effect-keys.js';
 import { REKNOCK_AFTER_MS } from '../../shared/gatekeeper/lobby-guard.js';
 import type { ClaimRecord, GatekeeperUcwa } from '../../shared/gatekeeper/ports.js';
-import {
-  REMOVED_ELSEWHERE,
-  SEEN_ELSEWHERE,
-  SENT_THEN_GONE,
-} from '../../shared/gatekeeper/removal-outcomes.js';
+import { SEEN_ELSEWHERE, SENT_THEN_GONE } from '../../shared/gatekeeper/removal-outcomes.js';
 import { UcwaError } from '../../shared/ucwa/errors.js';
 import type { Participant } from '../../shared/ucwa/schemas.js';
 import { APP, fakeUcwa, guest, guestHref, lobbyHarness } from '../helpers/lobby-harness.js';
@@ -400,7 +396,7 @@ describe('a guest whose href leads nowhere, seen again under another one', () =>
 
       const rows = [...h.audit.rows.values()].map((row) => [row.outcome, row.detail]);
       expect(rows.filter(([outcome]) => outcome === 'done')).toEqual([['done', 'rejected from the lobby']]);
-      expect(rows).toContainEqual(['skipped', REMOVED_ELSEWHERE.detail]);
+      expect(rows).toContainEqual(['skipped', SEEN_ELSEWHERE.detail]);
       expect(next.removals).toEqual([newHref]);
     },
   );
@@ -553,20 +549,16 @@ describe('review of the href-leads-nowhere path', () => {
   const URI = 'sip:anon-r1@public.example';
   const withUri = (href: string) => ({ ...guest(href), uri: URI }) as Participant;
 
-  it("a claim's own removal marker does not make its removal 'removed elsewhere'", async () => {
+  it("a claim's own row does not count as the guest seen elsewhere", async () => {
     const h = lobbyHarness();
-    const { href, record } = await removalSentThenKilled(h);
-    // The request landed and its marker was written; the run died before recording the removal.
-    await h.claims.open(effectKeys.removedGuest(URI), {
-      ...fresh({ owner: '', now: Date.parse(record.sentAt ?? '') + 1 }),
-      state: 'done',
-      doneAt: new Date(Date.parse(record.sentAt ?? '') + 1).toISOString(),
-      detail: effectKeys.removal(href),
-    });
+    const { record } = await removalSentThenKilled(h);
+    // The request landed; the run died before recording the removal. The claim is in the current meeting.
     h.advance(61_000);
     const report = { ...JSON.parse(record.report ?? '{}'), facts: { anonymous: true, uri: URI } };
-    await h.guardFor('run-2').resume(record, report, 0);
-    expect([...h.audit.rows.values()].map((row) => row.outcome)).toEqual(['done']);
+    await h.guardFor('run-2', h.server.ucwa, async () => []).resume(record, report, 0);
+    expect([...h.audit.rows.values()].map((row) => [row.outcome, row.detail])).toEqual([
+      ['done', SENT_THEN_GONE.detail],
+    ]);
   });
 
   it('a guest back at the very href a 404 came from is tried again, not closed as waiting elsewhere', async () => {
