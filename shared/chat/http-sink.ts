@@ -98,7 +98,7 @@ export class HttpChatSink implements ChatSink {
     this.#timeoutMs = init.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
   }
 
-  async deliver(notice: Notice, options: { signal?: AbortSignal } = {}): Promise<DeliveryResult> {
+  async deliver(notice: Notice): Promise<DeliveryResult> {
     const where = `${this.label} ${this.target}`;
     let request: SinkRequest;
     try {
@@ -107,13 +107,12 @@ export class HttpChatSink implements ChatSink {
       return { outcome: 'failed', message: `${where}: could not render notice: ${describe(error)}` };
     }
     const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     try {
       const response = await this.#fetch(this.#url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...request.headers },
         body: request.body,
-        signal,
+        signal: timeout,
         redirect: 'manual',
       });
       const status = response.status;
@@ -135,7 +134,6 @@ export class HttpChatSink implements ChatSink {
       const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
       return { outcome: 'failed', message: `${message}${redirect}`, httpStatus: status };
     } catch (error) {
-      if (options.signal?.aborted) return { outcome: 'retry', message: `${where}: cancelled` };
       if (timeout.aborted) {
         return { outcome: 'retry', message: `${where} did not answer within ${this.#timeoutMs} ms` };
       }

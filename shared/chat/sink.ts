@@ -8,7 +8,8 @@ import type { Notice } from './notice.js';
 export interface ChatSink {
   /** Stable key of this destination in the outbox's delivery records, e.g. `teams`. */
   readonly name: string;
-  deliver(notice: Notice, options?: { signal?: AbortSignal }): Promise<DeliveryResult>;
+  /** Never cancelled from outside: a post cut short may still arrive, and would be sent again (its timeout bounds it). */
+  deliver(notice: Notice): Promise<DeliveryResult>;
 }
 
 export type DeliveryResult =

@@ -153,17 +153,6 @@ describe('HTTP sinks against the local chat sink', () => {
     });
   });
 
-  it('reports a cancelled delivery as retryable', async () => {
-    chat.stall();
-    const controller = new AbortController();
-    const pending = slackSink(chat.slackUrl).deliver(invitationNotice(), { signal: controller.signal });
-    controller.abort();
-    await expect(pending).resolves.toMatchObject({
-      outcome: 'retry',
-      message: expect.stringContaining('cancelled'),
-    });
-  });
-
   it('does not follow redirects: they are permanent failures', async () => {
     const fetchRedirect: typeof fetch = async () =>
       new Response(null, { status: 302, headers: { location: 'https://elsewhere.example/' } });
