@@ -2,7 +2,7 @@
 import { checkEvents, checkGaps } from './channel-checks.js';
 import { checkRecords, checkRemovals, type Evidence } from './checks.js';
 import type { Ledger } from './driver.js';
-import { attributeAll, deliveredBatches, readAudit, readOutbox } from './evidence.js';
+import { attributeAll, deliveredBatches, readAudit, readClaims, readOutbox } from './evidence.js';
 import type { Infra } from './infra.js';
 import { type Plan, planDigest } from './plan.js';
 import type { Results } from './report.js';
@@ -36,6 +36,7 @@ export async function gather({ plan, ledger, infra, workers, limits }: SoakRun) 
     pending: infra.sim.scenario.pendingEvents(),
     chat: attributeAll(infra.chat.received, outbox),
     audit: await readAudit(infra.azurite.connectionString),
+    claims: await readClaims(infra.azurite.connectionString),
     outbox,
     tableLog: infra.tableProxy.log,
     sinks: SINKS,

@@ -6,7 +6,7 @@
 import type { PendingEventInfo, RecordedAction, RecordedRequest } from '../ucwa-sim/index.js';
 import type { Ledger } from './driver.js';
 import { duplicateNotices } from './duplicates.js';
-import type { AuditRow, ChatMessage, DeliveredBatch, OutboxRow } from './evidence.js';
+import type { AuditRow, ChatMessage, ClaimRow, DeliveredBatch, OutboxRow } from './evidence.js';
 import { noticeKey, sec, tokenOf } from './evidence.js';
 import { type Mode, TAMPERS } from './plan.js';
 import type { Incarnation } from './supervisor.js';
@@ -30,6 +30,8 @@ export interface Evidence {
   pending: readonly PendingEventInfo[];
   chat: readonly ChatMessage[];
   audit: readonly AuditRow[];
+  /** The claims table, for the trail a removal's violation names. */
+  claims: readonly ClaimRow[];
   outbox: readonly OutboxRow[];
   /** The table proxy's log: when each outbox record was written. */
   tableLog: readonly { at: number; method: string; path: string; status: number; fault?: string }[];
@@ -94,10 +96,12 @@ export function checkRemovals(e: Evidence) {
     const fail = (message: string) => violations.push({ invariant: 'removal', subject, message });
     // What the gatekeeper recorded about this guest, to tell a late removal's cause from its symptoms.
     const trail = () =>
-      e.audit
-        .filter((r) => r.token === token)
-        .map(describeRow)
-        .join('; ') || 'no audit row';
+      `${
+        e.audit
+          .filter((r) => r.token === token)
+          .map(describeRow)
+          .join('; ') || 'no audit row'
+      }; claims: ${claimTrail(e, token)}`;
     if (guest.leftAt !== undefined) leftBySelf++;
     if (e.mode === 'dry-run' && mine.length > 0) fail(`removed ${mine.length}× in dry-run`);
     if (e.mode === 'dry-run' || !guest.item.anonymous) {
@@ -260,7 +264,7 @@ export function checkRecords(e: Evidence) {
       const all = e.audit.filter((r) => r.key.startsWith('eject|') && r.token === token);
       fail(
         name,
-        `${rows.length} audit rows of a removal (${all.map(describeRow).join('; ') || 'none at all'})`,
+        `${rows.length} audit rows of a removal (${all.map(describeRow).join('; ') || 'none at all'}; claims: ${claimTrail(e, token)})`,
       );
     }
     if (rows.length === 0) outstanding.push(`${name}: audit row`);
@@ -277,6 +281,20 @@ export function checkRecords(e: Evidence) {
   const duplicates = duplicateNotices(e, byKey);
   for (const d of duplicates.unexcused) fail(d.subject, d.message);
   return { violations, outstanding, metrics: { excusedLost, ...duplicates.metrics } };
+}
+
+/** A guest's removal claims: where each stands (application, state, outcome, when its request went out). */
+function claimTrail(e: Evidence, token: string): string {
+  const rows = e.claims.filter((c) => c.token === token && c.key.startsWith('eject|'));
+  return (
+    rows
+      .map((c) => {
+        const app = /\/applications\/(\d+)\//.exec(c.key)?.[1] ?? '?';
+        const sent = c.sentAt ? ` sent ${c.sentAt.slice(11, 23)}` : '';
+        return `app ${app} ${c.state}${c.outcome ? ` ${c.outcome}` : ''} begun ${c.effectAt?.slice(11, 23) ?? '?'}${sent} tries ${c.attempts ?? 0}${c.owner ? ` owner ${c.owner.slice(0, 8)}` : ''}${c.detail ? `: ${c.detail}` : ''}`;
+      })
+      .join('; ') || 'none'
+  );
 }
 
 function describeRow(r: AuditRow): string {

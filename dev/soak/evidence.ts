@@ -23,6 +23,19 @@ export interface AuditRow {
   token?: string;
 }
 
+/** A claim row (the idempotency table), for the trail a violation names. */
+export interface ClaimRow {
+  key: string;
+  state: string;
+  outcome?: string;
+  detail?: string;
+  effectAt?: string;
+  sentAt?: string;
+  attempts?: number;
+  owner?: string;
+  token?: string;
+}
+
 export interface OutboxRow {
   noticeId: string;
   kind: string;
@@ -110,6 +123,25 @@ export async function readAudit(connectionString: string): Promise<AuditRow[]> {
       };
     })
     .sort((a, b) => a.time - b.time);
+}
+
+export async function readClaims(connectionString: string): Promise<ClaimRow[]> {
+  return (await listAll(connectionString, 'idempotency')).map((row) => {
+    const facts = json<{ facts?: { name?: string; uri?: string } }>(row.report, {}).facts ?? {};
+    const token = tokenOf(facts.name) ?? tokenOf(facts.uri);
+    const text = (name: string) => (typeof row[name] === 'string' && row[name] ? { [name]: row[name] } : {});
+    return {
+      key: String(row.key ?? ''),
+      state: String(row.state ?? ''),
+      ...text('outcome'),
+      ...text('detail'),
+      ...text('effectAt'),
+      ...text('sentAt'),
+      ...text('owner'),
+      ...(typeof row.attempts === 'number' && { attempts: row.attempts }),
+      ...(token && { token }),
+    };
+  });
 }
 
 export async function readOutbox(connectionString: string): Promise<OutboxRow[]> {
