@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { errorMessage } from '../lib/describe-error.js';
 import { compactNotice } from './compact.js';
+import { DEFAULT_SINK_TIMEOUT_MS } from './http-sink.js';
 import type { Notice } from './notice.js';
 import {
   afterPost,
@@ -45,8 +46,15 @@ export interface OutboxItem {
 
 export interface OutboxOptions {
   partitionKey?: string;
-  /** How long a claim holds an item. Must exceed the time to post to every sink (sum of their timeouts). */
+  /**
+   * How long a claim holds an item, renewed with every post's record. Must exceed `postTimeoutMs`: a post is
+   * started only while the lease still covers it.
+   */
   leaseMs?: number;
+  /** The longest one post can take (the sinks' timeout). Default the HTTP sinks' 10 s. */
+  postTimeoutMs?: number;
+  /** Monotonic milliseconds, for the lease's remaining time; injected for tests. */
+  clock?: () => number;
   backoff?: Partial<BackoffPolicy>;
   /** Jitter source in [0, 1); injected for tests. */
   random?: () => number;
@@ -87,10 +95,10 @@ export interface DrainResult {
 }
 
 /**
- * Longer than a drain can hold an item (three sinks at their 10 s timeout), short enough that a notice a
- * crashed drainer held goes out within a minute.
+ * Renewed with every post's record, so it need only cover one post (10 s) and its record write on a slow
+ * storage answer; short, so a notice a crashed drainer held goes out soon after.
  */
-export const DEFAULT_LEASE_MS = 45_000;
+export const DEFAULT_LEASE_MS = 30_000;
 const PAGE_ITEMS = 50;
 /** Deliveries whose record could not be written, remembered so a later drain records instead of re-posting. */
 const MAX_UNRECORDED = 1_000;
@@ -108,6 +116,8 @@ export class Outbox {
   readonly #backoff: BackoffPolicy;
   readonly #random: () => number;
   readonly #owner: string;
+  readonly #postTimeoutMs: number;
+  readonly #clock: () => number;
   /**
    * Sinks this process posted an item to (or gave up on) whose record a storage failure lost, by row key and
    * sink: the next drain writes the record instead of posting again. A crash forgets them (at least once).
@@ -121,6 +131,12 @@ export class Outbox {
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#random = options.random ?? Math.random;
     this.#owner = options.owner ?? randomUUID();
+    this.#postTimeoutMs = options.postTimeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
+    this.#clock = options.clock ?? (() => performance.now());
+    if (this.#leaseMs <= this.#postTimeoutMs)
+      throw new OutboxError(
+        `The outbox lease (${this.#leaseMs} ms) must exceed one post (${this.#postTimeoutMs} ms)`,
+      );
   }
 
   /** Stores the notice once; a notice whose id is already in the outbox (pending or done) is a no-op. */
@@ -202,9 +218,14 @@ export class Outbox {
   async #process(entity: StoredEntity, options: DrainOptions, now: Date, result: DrainResult): Promise<void> {
     const rowKey = entity.rowKey;
     if (!rowKey || !entity.etag) return;
+    // `now` may be a test's; the lease's time passes with the clock.
+    const started = this.#clock();
+    const elapsed = () => this.#clock() - started;
+    // Set before each write goes out, so it never claims more than the store will hold.
+    let leaseEnd = this.#leaseMs;
     let etag = await this.#table.update(rowKey, entity.etag, {
       leaseOwner: this.#owner,
-      nextAttemptAt: new Date(now.getTime() + this.#leaseMs),
+      nextAttemptAt: new Date(now.getTime() + leaseEnd),
     });
     if (!etag) {
       result.skipped += 1;
@@ -230,13 +251,19 @@ export class Outbox {
       }
       let record = this.#unrecorded.get(memo);
       if (!record) {
+        // A post the lease might not outlast could be taken over and sent again: left for the next drain.
+        if (leaseEnd - elapsed() < this.#postTimeoutMs) break;
         const outcome = await deliver(sink, notice);
         result[COUNTED[outcome.outcome]] += 1;
         record = afterPost(records[sink.name], outcome, pass);
         if (record.state !== 'pending') this.#remember(memo, record);
       }
       records[sink.name] = record;
-      etag = await this.#table.update(rowKey, etag, { sinks: JSON.stringify(records) });
+      leaseEnd = elapsed() + this.#leaseMs;
+      etag = await this.#table.update(rowKey, etag, {
+        sinks: JSON.stringify(records),
+        nextAttemptAt: new Date(now.getTime() + leaseEnd),
+      });
       this.#unrecorded.delete(memo);
       if (!etag) {
         // The lease ran out and another drainer took over; it sees what was recorded before.

@@ -358,6 +358,81 @@ describe('Outbox over Azurite', () => {
     expect(posts).toBe(1);
   });
 
+  // The 10-minute soak at a8f659e (15 s lease, three sinks): a webhook notice posted twice 16 s apart with no
+  // kill. Slow posts outlasted the lease taken at the claim, a second drainer took the item over and posted
+  // the sink still in flight again.
+  it('a drain with slow sinks renews its lease with every post: no second drainer takes the item over', async () => {
+    const client = tableClient();
+    let clock = 0;
+    const options = { ...OPTIONS, leaseMs: 15_000, postTimeoutMs: 10_000, clock: () => clock };
+    const a = new Outbox(client, options);
+    const b = new Outbox(client, options);
+    await a.enqueue(notice('slow'), T0);
+    const posts: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reachedThird!: () => void;
+    const third = new Promise<void>((resolve) => {
+      reachedThird = resolve;
+    });
+    const slow = (name: string): ChatSink => ({
+      name,
+      async deliver() {
+        posts.push(name);
+        clock += 8_000;
+        // The first post to c is held until B has drained; a second one (the duplicate) is not.
+        if (name === 'c' && posts.filter((post) => post === 'c').length === 1) {
+          reachedThird();
+          await gate;
+        }
+        return { outcome: 'delivered', httpStatus: 200 };
+      },
+    });
+    const three = [slow('a'), slow('b'), slow('c')];
+    const drainA = a.drain({ sinks: three, now: T0 });
+    await third;
+    // 24 s after A claimed the item: its first lease (15 s) is long over, the one renewed after post b is not.
+    const rb = await b.drain({ sinks: three, now: at(24_000) });
+    release();
+    await drainA;
+    expect(rb).toMatchObject({ delivered: 0 });
+    expect(posts).toEqual(['a', 'b', 'c']);
+    expect((await a.get('slow'))?.state).toBe('done');
+  });
+
+  it('never starts a post its lease could not cover: the rest waits for the next drain', async () => {
+    const client = tableClient();
+    let clock = 0;
+    const outbox = new Outbox(client, {
+      ...OPTIONS,
+      leaseMs: 15_000,
+      postTimeoutMs: 10_000,
+      clock: () => clock,
+    });
+    await outbox.enqueue(notice('stalled-write'), T0);
+    const posts: string[] = [];
+    const sink = (name: string): ChatSink => ({
+      name,
+      async deliver() {
+        posts.push(name);
+        return { outcome: 'delivered', httpStatus: 200 };
+      },
+    });
+    // The record write after post a takes 6 s (slow storage): 9 s of the renewed lease remain, too few.
+    const update = client.updateEntity.bind(client);
+    client.updateEntity = (async (...args: Parameters<TableClient['updateEntity']>) => {
+      const answer = await update(...args);
+      if (posts.length === 1 && clock === 0) clock += 6_000;
+      return answer;
+    }) as TableClient['updateEntity'];
+    await outbox.drain({ sinks: [sink('a'), sink('b')], now: T0 });
+    expect(posts).toEqual(['a']);
+    await outbox.drain({ sinks: [sink('a'), sink('b')], now: at(1_000) });
+    expect(posts).toEqual(['a', 'b']);
+  });
+
   it('records a delivery whose record a storage failure lost, instead of posting it again', async () => {
     const client = tableClient();
     const outbox = new Outbox(client, { ...OPTIONS, leaseMs: MINUTE });
