@@ -84,6 +84,8 @@ export function results(
   const guests = [...e.ledger.guests.values()];
   const ims = [...e.ledger.ims.values()];
   const kills = e.ledger.kills.filter((k) => k.incarnation !== undefined);
+  // A kill on cue while no worker was up (or too soon after the last) was planned, not carried out.
+  if (faults.kill) faults.kill.hits = kills.length;
   const regained = kills.map((k) => {
     const next = e.pgets.find((r) => r.at > k.at + 50);
     return (next?.at ?? e.now) - k.at;

@@ -47,6 +47,8 @@ export function renderTable(r: Results): string {
     kind,
     f.hits === undefined ? String(f.count) : `${f.count} (${f.hits} hits)`,
   ]);
+  const injected = Object.values(r.faults).reduce((sum, f) => sum + (f.hits ?? f.count), 0);
+  faults.push(['injected in all (hits)', String(injected)]);
   lines.push(...rows('Faults injected', faults), '');
   lines.push(...rows('Events', Object.entries(r.events)), '');
   lines.push(...rows('Effects', Object.entries(r.effects)), '');
