@@ -116,6 +116,11 @@ export const settingDocs = {
     description: 'Online meeting URIs to join and guard (comma-separated).',
     secret: false,
   },
+  GATEKEEPER_ACCOUNTS: {
+    description:
+      'Ids of the accounts to guard (comma-separated; a lower case letter, then up to 23 lower case letters or digits). Each takes its own settings as `ACCOUNT__<id>__<SETTING>` and inherits the rest (see `docs/accounts.md`). Unset: one account, from the settings above.',
+    secret: false,
+  },
   CHAT_TEAMS_WEBHOOK_URL: { description: 'Microsoft Teams Workflows webhook URL.', secret: true },
   CHAT_SLACK_WEBHOOK_URL: { description: 'Slack incoming webhook URL.', secret: true },
   CHAT_WEBHOOK_URL: { description: 'Generic JSON webhook URL (signed by Standard Webhooks).', secret: true },
@@ -188,6 +193,7 @@ const settingsSchema = z.object({
   GATEKEEPER_MODE: z.enum(MODES).default('dry-run'),
   GATEKEEPER_POLICY: optionalString,
   WATCHED_MEETINGS: list.default([]),
+  GATEKEEPER_ACCOUNTS: list.default([]),
   CHAT_TEAMS_WEBHOOK_URL: secureUrl.optional(),
   CHAT_SLACK_WEBHOOK_URL: secureUrl.optional(),
   CHAT_WEBHOOK_URL: secureUrl.optional(),
@@ -212,7 +218,7 @@ export type Settings = z.output<typeof settingsSchema>;
 export class SettingsError extends Error {
   constructor(
     readonly setting: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`Setting ${setting}: ${problem}`);
     this.name = 'SettingsError';
