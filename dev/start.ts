@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { functionDefinitions } from '../functions/registry.js';
-import { runtime } from '../shared/app/runtime.js';
+import { runtime } from '../shared/app/account-runtimes.js';
 import { shutDown } from '../shared/app/shutdown.js';
 import { newWebhookSecret } from '../shared/chat/signature.js';
 import { startAzurite } from './azurite.js';

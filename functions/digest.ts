@@ -1,6 +1,7 @@
+import { forEveryAccount } from '../shared/app/account-runtimes.js';
 import { runDigest } from '../shared/app/jobs.js';
-import { runtime } from '../shared/app/runtime.js';
 import type { TimerFunction } from './definition.js';
+import { account } from './log-account.js';
 
 /** Hourly: a digest of the hour's activity to chat, only when there was some. */
 export const digest: TimerFunction = {
@@ -8,7 +9,9 @@ export const digest: TimerFunction = {
   name: 'digest',
   schedule: '0 0 * * * *',
   handler: async (_timer, context) => {
-    const notice = await runDigest(await runtime());
-    context.log(notice ? 'digest: posted' : 'digest: quiet hour, nothing posted');
+    await forEveryAccount(async (rt) => {
+      const notice = await runDigest(rt);
+      context.log(`digest${account(rt)}: ${notice ? 'posted' : 'quiet hour, nothing posted'}`);
+    });
   },
 };

@@ -1,6 +1,6 @@
+import { runtime } from '../shared/app/account-runtimes.js';
 import { checkHealth, type JobBoard, jobBoard } from '../shared/app/health.js';
 import type { Runtime } from '../shared/app/runtime.js';
-import { runtime } from '../shared/app/runtime.js';
 import type { HttpFunction } from './definition.js';
 
 /** The anonymous answer: the last timer runs' status from memory; no details, no UCWA request, no storage. */

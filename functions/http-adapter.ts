@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { runtime } from '../shared/app/account-runtimes.js';
 import { type ApiRequest, type ApiResponse, configurationFailure } from '../shared/app/http-api.js';
-import { type Runtime, runtime } from '../shared/app/runtime.js';
+import type { Runtime } from '../shared/app/runtime.js';
 import { scrubError } from '../shared/scrub.js';
 
 /**

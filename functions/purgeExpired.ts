@@ -1,6 +1,7 @@
+import { forEveryAccount } from '../shared/app/account-runtimes.js';
 import { runRetention } from '../shared/app/jobs.js';
-import { runtime } from '../shared/app/runtime.js';
 import type { TimerFunction } from './definition.js';
+import { account } from './log-account.js';
 
 /** Daily: finished notices and claims past OUTBOX_RETENTION_DAYS, audit rows past AUDIT_RETENTION_DAYS. */
 export const purgeExpired: TimerFunction = {
@@ -8,9 +9,11 @@ export const purgeExpired: TimerFunction = {
   name: 'purgeExpired',
   schedule: '0 17 3 * * *',
   handler: async (_timer, context) => {
-    const result = await runRetention(await runtime());
-    context.log(
-      `purgeExpired: ${result.notices} notices, ${result.claims} claims, ${result.auditRows} audit rows deleted`,
-    );
+    await forEveryAccount(async (rt) => {
+      const result = await runRetention(rt);
+      context.log(
+        `purgeExpired${account(rt)}: ${result.notices} notices, ${result.claims} claims, ${result.auditRows} audit rows deleted`,
+      );
+    });
   },
 };

@@ -1,6 +1,7 @@
+import { forEveryAccount } from '../shared/app/account-runtimes.js';
 import { runSweep } from '../shared/app/jobs.js';
-import { runtime } from '../shared/app/runtime.js';
 import type { TimerFunction } from './definition.js';
+import { account } from './log-account.js';
 
 /** Every 2 minutes: re-read the lobbies the events may have missed; rejoin watched meetings. */
 export const sweepLobbies: TimerFunction = {
@@ -8,9 +9,11 @@ export const sweepLobbies: TimerFunction = {
   name: 'sweepLobbies',
   schedule: '30 */2 * * * *',
   handler: async (_timer, context) => {
-    const result = await runSweep(await runtime());
-    context.log(
-      `sweepLobbies: ${result.meetings} meetings, ${result.lobbyParticipants} in lobbies, ${result.joined} joined`,
-    );
+    await forEveryAccount(async (rt) => {
+      const result = await runSweep(rt);
+      context.log(
+        `sweepLobbies${account(rt)}: ${result.meetings} meetings, ${result.lobbyParticipants} in lobbies, ${result.joined} joined`,
+      );
+    });
   },
 };

@@ -1,8 +1,9 @@
 import { Cron } from 'croner';
+import { forEveryAccount } from '../shared/app/account-runtimes.js';
 import { runWatch } from '../shared/app/jobs.js';
-import { runtime } from '../shared/app/runtime.js';
 import { shutdownSignal, untilShutdown } from '../shared/app/shutdown.js';
 import type { TimerFunction } from './definition.js';
+import { account } from './log-account.js';
 
 /** Every 5 minutes; each run holds the event channel until shortly before the next one is due. */
 const SCHEDULE = '0 */5 * * * *';
@@ -30,12 +31,13 @@ export const watchEvents: TimerFunction = {
   name: 'watchEvents',
   schedule: SCHEDULE,
   handler: async (timer, context) => {
-    const rt = await runtime();
-    // The deadline is on the runtime's clock, the one the watch reads.
-    const deadline = watchDeadline(timer.scheduleStatus?.next, rt.now().getTime());
-    const result = await untilShutdown(runWatch(rt, deadline, shutdownSignal));
-    context.log(
-      `watchEvents: ${result.outcome}, ${result.batches} batches, ${result.events} events, ${result.recreated} re-created`,
-    );
+    await forEveryAccount(async (rt) => {
+      // The deadline is on the runtime's clock, the one the watch reads.
+      const deadline = watchDeadline(timer.scheduleStatus?.next, rt.now().getTime());
+      const result = await untilShutdown(runWatch(rt, deadline, shutdownSignal));
+      context.log(
+        `watchEvents${account(rt)}: ${result.outcome}, ${result.batches} batches, ${result.events} events, ${result.recreated} re-created`,
+      );
+    });
   },
 };

@@ -104,6 +104,9 @@ param gatekeeperPolicy string = ''
 @description('WATCHED_MEETINGS: comma-separated online meeting URIs to join and guard.')
 param watchedMeetings string = ''
 
+@description('GATEKEEPER_ACCOUNTS: comma-separated ids of the accounts to guard, each with its own ACCOUNT__<id>__<SETTING> app settings (docs/accounts.md). Empty: one account, from the settings above.')
+param gatekeeperAccounts string = ''
+
 @description('CHAT_UCWA_IM_TO: a SIP address that also gets every summary as an instant message. Empty: none.')
 param chatUcwaImTo string = ''
 
@@ -262,6 +265,7 @@ module functionApp 'app/function.bicep' = {
       gatekeeperMode: gatekeeperMode
       gatekeeperPolicy: gatekeeperPolicy
       watchedMeetings: watchedMeetings
+      gatekeeperAccounts: gatekeeperAccounts
       chatUcwaImTo: chatUcwaImTo
       outboxRetentionDays: string(outboxRetentionDays)
       auditRetentionDays: string(auditRetentionDays)

@@ -76,6 +76,16 @@ export function scrubbingTelemetry(inner: Telemetry): Telemetry {
   };
 }
 
+/** Every event, metric and exception with the same properties added (the account it is about). */
+export function withProperties(inner: Telemetry, added: Record<string, string>): Telemetry {
+  return {
+    event: (name, properties, measurements) => inner.event(name, { ...properties, ...added }, measurements),
+    metric: (name, value, properties) => inner.metric(name, value, { ...properties, ...added }),
+    exception: (error, properties) => inner.exception(error, { ...properties, ...added }),
+    flush: () => inner.flush(),
+  };
+}
+
 let shared: Promise<Telemetry> | undefined;
 
 /** Application Insights when configured, else nothing. Never throws: telemetry must not break the product. */

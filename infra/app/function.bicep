@@ -153,6 +153,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'GATEKEEPER_MODE', value: settings.gatekeeperMode }
         { name: 'GATEKEEPER_POLICY', value: settings.gatekeeperPolicy }
         { name: 'WATCHED_MEETINGS', value: settings.watchedMeetings }
+        { name: 'GATEKEEPER_ACCOUNTS', value: settings.gatekeeperAccounts }
         { name: 'CHAT_UCWA_IM_TO', value: settings.chatUcwaImTo }
         { name: 'OUTBOX_RETENTION_DAYS', value: settings.outboxRetentionDays }
         { name: 'AUDIT_RETENTION_DAYS', value: settings.auditRetentionDays }

@@ -50,6 +50,9 @@ type gatekeeperSettings = {
   @description('WATCHED_MEETINGS (comma-separated)')
   watchedMeetings: string
 
+  @description('GATEKEEPER_ACCOUNTS (comma-separated ids, or empty for one account)')
+  gatekeeperAccounts: string
+
   @description('CHAT_UCWA_IM_TO (a SIP address, or empty)')
   chatUcwaImTo: string
 

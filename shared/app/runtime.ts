@@ -5,9 +5,9 @@ import { bearerVerifierOptionsFromSettings } from '../auth/inbound/verifier-from
 import { OUTBOX_TABLE, Outbox, type OutboxOptions } from '../chat/outbox.js';
 import type { ChatSink } from '../chat/sink.js';
 import { createChatSinks } from '../chat/sinks.js';
-import { settings as loadSettings, required, type Settings, SettingsError } from '../config.js';
+import { required, type Settings, SettingsError } from '../config.js';
 import { Gatekeeper } from '../gatekeeper/gatekeeper.js';
-import { consoleLogger, type Logger, scrubbingLogger } from '../gatekeeper/logger.js';
+import { consoleLogger, type Logger, scrubbingLogger, withFields } from '../gatekeeper/logger.js';
 import { waitingGuests } from '../gatekeeper/meetings.js';
 import { DEFAULT_POLICY, type Policy, PolicyError, parsePolicy } from '../policy/policy.js';
 import { AuditLog } from '../store/audit-log.js';
@@ -26,13 +26,17 @@ import {
   noTelemetry,
   scrubbingTelemetry,
   type Telemetry,
+  withProperties,
 } from '../telemetry.js';
 import { UcwaClient, type UcwaClientOptions } from '../ucwa/client.js';
 import type { TokenSource } from '../ucwa/token-source.js';
+import { DEFAULT_ACCOUNT } from './accounts.js';
 import { createTokenSourceFromSettings } from './token-source-factory.js';
 
-/** Everything a function needs, built once per process from the settings. */
+/** Everything a function needs for one account, built once per process from the settings. */
 export interface Runtime {
+  /** The account guarded (`DEFAULT_ACCOUNT` when the deployment lists none). */
+  account: string;
   settings: Settings;
   policy: Policy;
   ucwa: UcwaClient;
@@ -67,6 +71,11 @@ export interface RuntimeOverrides {
   outbox?: Pick<OutboxOptions, 'backoff' | 'leaseMs'>;
   /** Prefix for table names and the lease blob, so several gatekeepers (tests, demo) can share one account. */
   namespace?: string;
+  /**
+   * The account this runtime guards. Its tables and lease blob take its id after the namespace, and every
+   * log line and telemetry item names it; the default account keeps the names it had before accounts.
+   */
+  account?: string;
 }
 
 /** The gatekeeper's user agent; UCWA may refuse unknown ones (410 UserAgentNotAllowed). */
@@ -75,25 +84,29 @@ export const USER_AGENT = 'ucwa-gatekeeper/0.1';
 export async function createRuntime(settings: Settings, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const discoveryUrl = required(settings, 'UCWA_DISCOVERY_URL');
   const policy = loadPolicy(settings.GATEKEEPER_POLICY);
+  const account = overrides.account ?? DEFAULT_ACCOUNT;
+  const named = account !== DEFAULT_ACCOUNT;
   // Logs and telemetry leave the process: both through the one scrubber, whatever sink they end in.
-  const log = scrubbingLogger(overrides.log ?? consoleLogger);
-  const ns = overrides.namespace ?? '';
+  const log = scrubbingLogger(
+    named ? withFields(overrides.log ?? consoleLogger, { account }) : (overrides.log ?? consoleLogger),
+  );
+  const ns = `${overrides.namespace ?? ''}${named ? account : ''}`;
   const now = overrides.now ?? (() => new Date());
   let roundTrips = 0;
   const storage =
     overrides.storage ??
     storageTargetFromEnv({ ...process.env, AzureWebJobsStorage: settings.AzureWebJobsStorage });
-  const telemetry = scrubbingTelemetry(
+  const sent =
     overrides.telemetry ??
-      (settings.APPLICATIONINSIGHTS_CONNECTION_STRING
-        ? deferredTelemetry(() =>
-            loadTelemetry(
-              settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
-              settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
-            ),
-          )
-        : noTelemetry),
-  );
+    (settings.APPLICATIONINSIGHTS_CONNECTION_STRING
+      ? deferredTelemetry(() =>
+          loadTelemetry(
+            settings.APPLICATIONINSIGHTS_CONNECTION_STRING,
+            settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+          ),
+        )
+      : noTelemetry);
+  const telemetry = scrubbingTelemetry(named ? withProperties(sent, { account }) : sent);
   // Tables are created on first use (the outbox's with its first notice): building the runtime sends nothing,
   // so the first request (a health report) does not wait for storage, nor for its credential in Azure.
   const outboxTable = tableClient(storage, `${ns}${OUTBOX_TABLE}`);
@@ -162,6 +175,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
   });
   let verifier: BearerVerifier | undefined;
   return {
+    account,
     settings,
     policy,
     ucwa,
@@ -210,19 +224,6 @@ export function loadPolicy(value: string | undefined): Policy {
       throw new SettingsError('GATEKEEPER_POLICY', error.message.replace(/^GATEKEEPER_POLICY:? ?/, ''));
     throw error;
   }
-}
-
-let shared: Promise<Runtime> | undefined;
-
-/** The process's runtime, built on first use; a failed build is retried on the next call. */
-export function runtime(): Promise<Runtime> {
-  shared ??= Promise.resolve()
-    .then(() => createRuntime(loadSettings()))
-    .catch((error: unknown) => {
-      shared = undefined;
-      throw error;
-    });
-  return shared;
 }
 
 /** The storage target as the environment variables the token cache factory reads. */

@@ -19,3 +19,10 @@ export const consoleLogger: Logger = scrubbingLogger({
   warn: (message, properties) => console.warn(message, properties ?? ''),
   error: (message, properties) => console.error(message, properties ?? ''),
 });
+
+/** Every line with the same properties added (the account it is about). */
+export function withFields(inner: Logger, added: Record<string, unknown>): Logger {
+  const pass = (level: keyof Logger) => (message: string, properties?: Record<string, unknown>) =>
+    inner[level](message, { ...properties, ...added });
+  return { info: pass('info'), warn: pass('warn'), error: pass('error') };
+}

@@ -1,0 +1,86 @@
+import { consoleLogger, type Logger } from '../gatekeeper/logger.js';
+import { type Account, type AccountProblem, parseAccounts, scopedError } from './accounts.js';
+import { createRuntime, type Runtime } from './runtime.js';
+
+export type BuildRuntime = (account: Account) => Promise<Runtime>;
+
+/**
+ * The runtimes of every guarded account, each built on first use. A job runs for every account at once, and
+ * one account's failure (its credentials, its server, its policy) is its own: the others' runs neither wait
+ * for it nor stop.
+ */
+export class AccountRuntimes {
+  private parsed: { accounts: Account[]; problems: AccountProblem[] } | undefined;
+  private readonly built = new Map<string, Promise<Runtime>>();
+
+  constructor(
+    private readonly env: Record<string, string | undefined>,
+    private readonly build: BuildRuntime = (account) =>
+      createRuntime(account.settings, { account: account.id }),
+    private readonly log: Logger = consoleLogger,
+  ) {}
+
+  /** The accounts the settings describe, read once; each one left out is logged once, naming its setting. */
+  accounts(): { accounts: Account[]; problems: AccountProblem[] } {
+    if (!this.parsed) {
+      this.parsed = parseAccounts(this.env);
+      for (const { account, error } of this.parsed.problems)
+        this.log.error('An account is left out: its settings cannot be read', {
+          account,
+          error: error.message,
+        });
+    }
+    return this.parsed;
+  }
+
+  /** The runtime of one account, built once; a failed build is tried again on the next call. */
+  runtimeOf(account: Account): Promise<Runtime> {
+    let runtime = this.built.get(account.id);
+    if (!runtime) {
+      runtime = Promise.resolve()
+        .then(() => this.build(account))
+        .catch((error: unknown) => {
+          this.built.delete(account.id);
+          throw scopedError(account.id, account.own, error);
+        });
+      this.built.set(account.id, runtime);
+    }
+    return runtime;
+  }
+
+  /** The first account's runtime: what the HTTP functions (events webhook, inspect, health) serve. */
+  first(): Promise<Runtime> {
+    return Promise.resolve().then(() => {
+      const [first] = this.accounts().accounts;
+      if (!first) throw new Error('No account can be guarded: every one listed was left out (see the log)');
+      return this.runtimeOf(first);
+    });
+  }
+
+  /**
+   * `job` for every account, all at once. Resolves when every one has finished; fails after that if any
+   * failed (that error, or an AggregateError of several), so the host records the run as failed.
+   */
+  async forEvery(job: (rt: Runtime) => Promise<unknown>): Promise<void> {
+    const { accounts } = this.accounts();
+    const results = await Promise.allSettled(
+      accounts.map(async (account) => job(await this.runtimeOf(account))),
+    );
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} accounts failed`);
+  }
+}
+
+let processRuntimes: AccountRuntimes | undefined;
+
+/** The process's accounts, from its environment, read on first use (nothing runs at import). */
+export function accountRuntimes(): AccountRuntimes {
+  processRuntimes ??= new AccountRuntimes(process.env);
+  return processRuntimes;
+}
+
+export const runtime = (): Promise<Runtime> => accountRuntimes().first();
+
+export const forEveryAccount = (job: (rt: Runtime) => Promise<unknown>): Promise<void> =>
+  accountRuntimes().forEvery(job);

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import { AccountRuntimes } from '../../shared/app/account-runtimes.js';
+import { runWatch } from '../../shared/app/jobs.js';
+import { createRuntime } from '../../shared/app/runtime.js';
+import type { Logger } from '../../shared/gatekeeper/logger.js';
+import { MemoryTelemetry } from '../../shared/telemetry.js';
+import { MEETING_URI, worldClock } from '../helpers/gatekeeper-world.js';
+import { simTokens, startSim } from '../helpers/ucwa-sim.js';
+
+const sims: UcwaSimulator[] = [];
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((sim) => sim.close()));
+});
+
+const guest = {
+  anonymous: true,
+  name: 'Anonymous 1',
+  sourceNetwork: 'PublicCloud' as const,
+  uri: 'sip:anon1@public.example',
+};
+
+/** Two accounts, each on its own server, over one Azurite; per-account logs and telemetry. */
+async function twoAccounts() {
+  const [up, down] = [await startSim(), await startSim()] as [UcwaSimulator, UcwaSimulator];
+  sims.push(up, down);
+  const namespace = `t${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+  const logs: { account: unknown; level: string; message: string }[] = [];
+  const log: Logger = {
+    info: (message, p) => logs.push({ account: p?.account, level: 'info', message }),
+    warn: (message, p) => logs.push({ account: p?.account, level: 'warn', message }),
+    error: (message, p) => logs.push({ account: p?.account, level: 'error', message }),
+  };
+  const telemetry = new MemoryTelemetry();
+  const server = { up, down };
+  const runtimes = new AccountRuntimes(
+    {
+      AzureWebJobsStorage: inject('azuriteConnectionString'),
+      GATEKEEPER_MODE: 'enforce',
+      WATCHED_MEETINGS: MEETING_URI,
+      GATEKEEPER_ACCOUNTS: 'up,down',
+      ACCOUNT__up__UCWA_DISCOVERY_URL: up.discoveryUrl,
+      ACCOUNT__down__UCWA_DISCOVERY_URL: down.discoveryUrl,
+    },
+    (account) =>
+      createRuntime(account.settings, {
+        account: account.id,
+        namespace,
+        tokens: simTokens(server[account.id as 'up' | 'down']),
+        log,
+        telemetry,
+        now: worldClock(),
+        ucwa: { eventChannel: { timeoutSec: 1, marginMs: 5_000 }, retry: { baseMs: 5, maxMs: 20 } },
+      }),
+    log,
+  );
+  return { up, down, runtimes, logs, telemetry };
+}
+
+describe('accounts are isolated', () => {
+  it("one account's server is down: the other keeps removing guests, and the failure is the down one's alone", async () => {
+    const { up, down, runtimes, logs, telemetry } = await twoAccounts();
+    const meeting = up.scenario.meeting({
+      onlineMeetingUri: MEETING_URI,
+      subject: 'Town hall',
+      accountIsLeader: true,
+    });
+    await down.close();
+    const removed = new Promise<void>((resolve) => {
+      const listener = (action: { kind: string; participantUri?: string }) => {
+        if (action.kind === 'reject' && action.participantUri === guest.uri) resolve();
+      };
+      up.on('action', listener as never);
+    });
+    void meeting.whenJoined().then(() => meeting.knock(guest));
+    const stop = new AbortController();
+    void removed.then(() => stop.abort());
+    const run = runtimes.forEvery((rt) => runWatch(rt, rt.now().getTime() + 8_000, stop.signal));
+
+    await expect(run).rejects.toThrow();
+    expect(up.actions.filter((a) => a.kind === 'reject').map((a) => a.participantUri)).toEqual([guest.uri]);
+    // What failed says which account it was, in the log and in telemetry.
+    expect(logs.filter((l) => l.level !== 'info').every((l) => l.account === 'down')).toBe(true);
+    expect(telemetry.exceptions.map((e) => e.properties?.account)).toEqual(['down']);
+    const upRuntime = await runtimes.first();
+    expect(upRuntime.account).toBe('up');
+    expect((await upRuntime.outbox.drain({ sinks: [] })).pending).toBe(1);
+  });
+});
