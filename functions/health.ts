@@ -1,6 +1,5 @@
-import { runtime } from '../shared/app/account-runtimes.js';
-import { checkHealth, type JobBoard, jobBoard } from '../shared/app/health.js';
-import type { Runtime } from '../shared/app/runtime.js';
+import { accountRuntimes } from '../shared/app/account-runtimes.js';
+import { checkAccountsHealth, type HealthRuntimes, type JobBoard, jobBoard } from '../shared/app/health.js';
 import type { HttpFunction } from './definition.js';
 
 /** The anonymous answer: the last timer runs' status from memory; no details, no UCWA request, no storage. */
@@ -13,12 +12,12 @@ export function publicHealthHandler(board: JobBoard = jobBoard): HttpFunction['h
 
 /** The full report; behind the function key. */
 export function healthReportHandler(
-  getRuntime: () => Promise<Runtime> = runtime,
+  runtimes: () => HealthRuntimes = accountRuntimes,
   env: Record<string, string | undefined> = process.env,
   board: JobBoard = jobBoard,
 ): HttpFunction['handler'] {
   return async () => {
-    const report = await checkHealth(env, getRuntime, Date.now(), board);
+    const report = await checkAccountsHealth(env, runtimes(), Date.now(), board);
     return { status: report.status === 'ok' ? 200 : 503, jsonBody: report };
   };
 }

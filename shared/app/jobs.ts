@@ -16,10 +16,10 @@ import type { Runtime } from './runtime.js';
 async function loudly<T>(rt: Runtime, job: string, run: () => Promise<T>): Promise<T> {
   try {
     const result = await run();
-    jobBoard.record(job, true);
+    jobBoard.record(job, true, Date.now(), rt.account);
     return result;
   } catch (error) {
-    jobBoard.record(job, false);
+    jobBoard.record(job, false, Date.now(), rt.account);
     await raiseAlert(rt, job, error, 'failed');
     await rt.drainOutbox().catch(() => undefined);
     // The host logs what it catches: hand it the scrubbed error, never a message naming people.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
 import { AccountRuntimes } from '../../shared/app/account-runtimes.js';
+import { checkAccountsHealth } from '../../shared/app/health.js';
 import { runWatch } from '../../shared/app/jobs.js';
 import { createRuntime } from '../../shared/app/runtime.js';
 import type { Logger } from '../../shared/gatekeeper/logger.js';
@@ -21,7 +22,7 @@ const guest = {
   uri: 'sip:anon1@public.example',
 };
 
-/** Two accounts, each on its own server, over one Azurite; per-account logs and telemetry. */
+/** Two accounts, each on its own server, over one Azurite, and one left out; per-account logs and telemetry. */
 async function twoAccounts() {
   const [up, down] = [await startSim(), await startSim()] as [UcwaSimulator, UcwaSimulator];
   sims.push(up, down);
@@ -34,15 +35,19 @@ async function twoAccounts() {
   };
   const telemetry = new MemoryTelemetry();
   const server = { up, down };
+  const env = {
+    AzureWebJobsStorage: inject('azuriteConnectionString'),
+    GATEKEEPER_MODE: 'enforce',
+    WATCHED_MEETINGS: MEETING_URI,
+    GATEKEEPER_ACCOUNTS: 'up,down,bad',
+    ACCOUNT__up__UCWA_DISCOVERY_URL: up.discoveryUrl,
+    ACCOUNT__down__UCWA_DISCOVERY_URL: down.discoveryUrl,
+    // Its policy does not parse: left out, the others go on.
+    ACCOUNT__bad__UCWA_DISCOVERY_URL: up.discoveryUrl,
+    ACCOUNT__bad__GATEKEEPER_MODE: 'sometimes',
+  };
   const runtimes = new AccountRuntimes(
-    {
-      AzureWebJobsStorage: inject('azuriteConnectionString'),
-      GATEKEEPER_MODE: 'enforce',
-      WATCHED_MEETINGS: MEETING_URI,
-      GATEKEEPER_ACCOUNTS: 'up,down',
-      ACCOUNT__up__UCWA_DISCOVERY_URL: up.discoveryUrl,
-      ACCOUNT__down__UCWA_DISCOVERY_URL: down.discoveryUrl,
-    },
+    env,
     (account) =>
       createRuntime(account.settings, {
         account: account.id,
@@ -55,12 +60,12 @@ async function twoAccounts() {
       }),
     log,
   );
-  return { up, down, runtimes, logs, telemetry };
+  return { up, down, env, runtimes, logs, telemetry };
 }
 
 describe('accounts are isolated', () => {
   it("one account's server is down: the other keeps removing guests, and the failure is the down one's alone", async () => {
-    const { up, down, runtimes, logs, telemetry } = await twoAccounts();
+    const { up, down, env, runtimes, logs, telemetry } = await twoAccounts();
     const meeting = up.scenario.meeting({
       onlineMeetingUri: MEETING_URI,
       subject: 'Town hall',
@@ -81,10 +86,24 @@ describe('accounts are isolated', () => {
     await expect(run).rejects.toThrow();
     expect(up.actions.filter((a) => a.kind === 'reject').map((a) => a.participantUri)).toEqual([guest.uri]);
     // What failed says which account it was, in the log and in telemetry.
-    expect(logs.filter((l) => l.level !== 'info').every((l) => l.account === 'down')).toBe(true);
+    expect(
+      logs.filter((l) => l.level !== 'info' && l.account !== 'bad').every((l) => l.account === 'down'),
+    ).toBe(true);
+    expect(logs.filter((l) => l.account === 'bad').map((l) => l.message)).toEqual([
+      'An account is left out: its settings cannot be read',
+    ]);
     expect(telemetry.exceptions.map((e) => e.properties?.account)).toEqual(['down']);
     const upRuntime = await runtimes.first();
     expect(upRuntime.account).toBe('up');
     expect((await upRuntime.outbox.drain({ sinks: [] })).pending).toBe(1);
+
+    // The health report says the same, account by account.
+    const report = await checkAccountsHealth(env, runtimes, upRuntime.now().getTime());
+    expect(report.status).toBe('degraded');
+    expect(report.accounts?.up?.checks).toMatchObject({ ucwa: { ok: true }, eventChannel: { ok: true } });
+    expect(report.accounts?.up?.checks.jobs).toBeUndefined();
+    expect(report.accounts?.down?.checks).toMatchObject({ ucwa: { ok: false }, jobs: { ok: false } });
+    expect(report.accounts?.bad?.checks.settings?.detail).toMatch(/^Setting ACCOUNT__bad__GATEKEEPER_MODE: /);
+    expect(Object.keys(report.jobs ?? {}).sort()).toEqual(['watchEvents [down]', 'watchEvents [up]']);
   });
 });

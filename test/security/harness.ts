@@ -7,6 +7,7 @@ import type { FunctionDefinition } from '../../functions/definition.js';
 import { healthReportHandler, publicHealthHandler } from '../../functions/health.js';
 import { httpHandler } from '../../functions/http-adapter.js';
 import { functionDefinitions } from '../../functions/registry.js';
+import { DEFAULT_ACCOUNT } from '../../shared/app/accounts.js';
 import { JobBoard } from '../../shared/app/health.js';
 import { previewDecision, receiveEvents } from '../../shared/app/http-api.js';
 import { type PushWorld, type PushWorldOptions, startPushWorld } from '../helpers/pushed-events.js';
@@ -48,7 +49,17 @@ export async function startGate(options: PushWorldOptions = {}): Promise<Gate> {
     ucwaEvents: httpHandler(receiveEvents, rt),
     inspect: httpHandler(previewDecision, rt),
     health: publicHealthHandler(board),
-    healthReport: healthReportHandler(rt, { UCWA_DISCOVERY_URL: pw.world.sim.discoveryUrl }, board),
+    healthReport: healthReportHandler(
+      () => ({
+        accounts: () => ({
+          accounts: [{ id: DEFAULT_ACCOUNT, settings: pw.world.rt.settings, own: new Set() }],
+          problems: [],
+        }),
+        runtimeOf: rt,
+      }),
+      { UCWA_DISCOVERY_URL: pw.world.sim.discoveryUrl },
+      board,
+    ),
   };
   const definitions = functionDefinitions.map((definition) => {
     const handler = handlers[definition.name];
