@@ -40,6 +40,8 @@ export interface Origins {
 /** The simulator's parts the pipeline reads and records into. */
 export interface DispatcherDeps {
   world: World;
+  /** Every user's world by lower-case user name (the first user's is `world`). */
+  worlds: ReadonlyMap<string, World>;
   tokens: TokenStore;
   faults: FaultSet;
   recorder: Recorder;
@@ -106,6 +108,8 @@ export class Dispatcher {
         message: `Resource version ${minVersion} is not supported.`,
       });
     }
+    // A token is good for its own user's applications only: another user's are not found.
+    const world = (grant.user && this.deps.worlds.get(grant.user)) || this.deps.world;
     const base = applicationsBase(this.opts.pathFamily);
     const pathname = req.url.pathname;
     if (pathname !== base && !pathname.startsWith(`${base}/`)) return errors.resourceNotFound();
@@ -117,11 +121,11 @@ export class Dispatcher {
     }
     const [appId, ...rest] = segments;
     if (!appId) {
-      if (req.method === 'POST') return createApplication(this.deps.world, req);
+      if (req.method === 'POST') return createApplication(world, req);
       if (req.method === 'OPTIONS') return applicationsMetadata();
       return errors.methodNotAllowed(['POST', 'OPTIONS']);
     }
-    const app = this.deps.world.lookupApplication(appId);
+    const app = world.lookupApplication(appId);
     if (app === '404') return errors.applicationNotFound();
     if (app === '410') return errors.applicationExpired();
     const route = parseAppRoute(this.opts.pathFamily, rest);
@@ -146,7 +150,7 @@ export class Dispatcher {
     if (!handler) return errors.methodNotAllowed(Object.keys(resolved.methods));
     const denied = this.scopeDenied(resolved.scope, grant);
     if (denied) return denied;
-    return handler({ world: this.deps.world, app, req, r: this.deps.world.render(app) });
+    return handler({ world, app, req, r: world.render(app) });
   }
 
   private resolve(

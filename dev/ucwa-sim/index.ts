@@ -11,7 +11,7 @@ import { ScenarioApi } from './scenario.js';
 import { HttpFrontEnd } from './server.js';
 import { Timers } from './timers.js';
 import { normalizeOrigin, TokenStore } from './tokens.js';
-import type { RecordedAction, RecordedRequest, SimulatorOptions, UcwaSimulator } from './types.js';
+import type { RecordedAction, RecordedRequest, SimUser, SimulatorOptions, UcwaSimulator } from './types.js';
 import { World } from './world.js';
 
 export { parseScenarioFile, scenarioFileSchema } from './scenario-file.js';
@@ -53,8 +53,13 @@ export async function startUcwaSimulator(options: SimulatorOptions = {}): Promis
   }
 
   const world = new World(opts, timers, recorder, pool);
+  // Every further user: a world of their own on the same server, under the same origins.
+  const worlds = new Map<string, World>([[opts.account.username.toLowerCase(), world]]);
+  for (const account of opts.moreAccounts)
+    worlds.set(account.username.toLowerCase(), new World({ ...opts, account }, timers, recorder, pool));
   dispatcher = new Dispatcher(opts, {
     world,
+    worlds,
     tokens,
     faults,
     recorder,
@@ -64,23 +69,46 @@ export async function startUcwaSimulator(options: SimulatorOptions = {}): Promis
   const scenario = new ScenarioApi(world, timers);
   const allOrigins = new Set([...discovery, pool].map(normalizeOrigin));
   let closing: Promise<void> | undefined;
+  const issueToken = (issue: Parameters<UcwaSimulator['issueToken']>[0] = {}, user?: string) => {
+    if (issue.origin && !allOrigins.has(normalizeOrigin(issue.origin))) {
+      throw new Error(`${issue.origin} is not one of the simulator's origins`);
+    }
+    return tokens.issue({
+      ...(issue.origin ? { origin: issue.origin } : {}),
+      ...(issue.scopes ? { scopes: issue.scopes } : {}),
+      ...(issue.lifetimeSec !== undefined ? { lifetimeSec: issue.lifetimeSec } : {}),
+      ...(user ? { user } : {}),
+    }).token;
+  };
+  const users = new Map<string, SimUser>();
+  for (const [username, own] of worlds) {
+    const account = own.opts.account;
+    users.set(username, {
+      credentials: { username: account.username, password: account.password },
+      scenario: own === world ? scenario : new ScenarioApi(own, timers),
+      issueToken: (issue) => issueToken(issue, username),
+      currentApplicationId: () => own.currentApplication()?.id,
+    });
+  }
 
   return {
     discoveryUrl: `${discovery[0] ?? pool}${DISCOVERY_ROOT}`,
     origins: { discovery: [...discovery], pool },
     credentials: { username: opts.account.username, password: opts.account.password },
-    issueToken: (issue = {}) => {
-      if (issue.origin && !allOrigins.has(normalizeOrigin(issue.origin))) {
-        throw new Error(`${issue.origin} is not one of the simulator's origins`);
-      }
-      return tokens.issue({
-        ...(issue.origin ? { origin: issue.origin } : {}),
-        ...(issue.scopes ? { scopes: issue.scopes } : {}),
-        ...(issue.lifetimeSec !== undefined ? { lifetimeSec: issue.lifetimeSec } : {}),
-      }).token;
-    },
+    issueToken: (issue = {}) => issueToken(issue),
     revokeTokens: () => tokens.revokeAll(),
     scenario,
+    user: (username) => {
+      const found = users.get(username.toLowerCase());
+      if (!found) throw new Error(`${username} is not a user of this simulator`);
+      return found;
+    },
+    tokenUser: (authorization) => {
+      const user = tokens.userOf(authorization);
+      // Tokens issued without a user are the first user's.
+      return user ?? (tokens.known(authorization) ? opts.account.username.toLowerCase() : undefined);
+    },
+    applicationUser: (id) => [...worlds].find(([, own]) => own.lookupApplication(id) !== '404')?.[0],
     faults,
     setLatency: (ms) => {
       front.latencyMs = Math.max(0, ms);
@@ -105,7 +133,7 @@ export async function startUcwaSimulator(options: SimulatorOptions = {}): Promis
     close: () => {
       closing ??= (async () => {
         timers.closeAll();
-        world.closeAll();
+        for (const own of worlds.values()) own.closeAll();
         await front.close();
         recorder.emitter.removeAllListeners();
       })();

@@ -18,6 +18,8 @@ export interface ResolvedOptions {
   deliverRegisteredModalitiesOnly: boolean;
   separatePoolOrigin: boolean;
   account: Required<AccountOptions>;
+  /** Further users of the same server (`SimulatorOptions.moreAccounts`). */
+  moreAccounts: Required<AccountOptions>[];
   /** The account's SIP domain (`contoso.com`). */
   domain: string;
   latencyMs: number;
@@ -61,12 +63,8 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     allowedModalities: new Set(options.modalities?.allowed ?? ['Messaging', 'PhoneAudio']),
     deliverRegisteredModalitiesOnly: options.modalities?.deliverRegisteredOnly ?? true,
     separatePoolOrigin: options.separatePoolOrigin ?? true,
-    account: {
-      uri: account.uri,
-      name: account.name,
-      username: account.username ?? bareUri,
-      password: account.password ?? 'P@ssw0rd',
-    },
+    account: resolveAccount(account),
+    moreAccounts: (options.moreAccounts ?? []).map(resolveAccount),
     domain,
     latencyMs: options.latencyMs ?? 0,
     minTimeoutSec,
@@ -83,5 +81,14 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     traffic: options.traffic ?? 'captured',
     outgoingInvitationEvents: options.outgoingInvitationEvents ?? 'embedded',
     rosterEvents: options.rosterEvents ?? true,
+  };
+}
+
+function resolveAccount(account: AccountOptions): Required<AccountOptions> {
+  return {
+    uri: account.uri,
+    name: account.name,
+    username: account.username ?? account.uri.replace(/^sip:/i, ''),
+    password: account.password ?? 'P@ssw0rd',
   };
 }

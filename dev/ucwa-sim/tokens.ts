@@ -6,6 +6,8 @@ import type { JwtIssuerOptions } from './types.js';
 export interface Grant {
   scopes: ReadonlySet<string>;
   kind: 'cwt' | 'jwt';
+  /** The user it was issued to (lower case user name); undefined: the server's first user. */
+  user?: string;
 }
 
 export type TokenCheck = { ok: true; grant: Grant } | { ok: false; reason: string };
@@ -15,6 +17,7 @@ interface OpaqueToken {
   origin: string | undefined;
   scopes: ReadonlySet<string>;
   expiresAt: number;
+  user: string | undefined;
 }
 
 /** Normalises `http://Host:80/` style strings to `http://host:80` for comparisons. */
@@ -44,7 +47,7 @@ export class TokenStore {
     private readonly now: () => number,
   ) {}
 
-  issue(opts: { origin?: string; scopes?: readonly string[]; lifetimeSec?: number } = {}): {
+  issue(opts: { origin?: string; scopes?: readonly string[]; lifetimeSec?: number; user?: string } = {}): {
     token: string;
     expiresIn: number;
   } {
@@ -55,6 +58,7 @@ export class TokenStore {
       origin: opts.origin ? normalizeOrigin(opts.origin) : undefined,
       scopes: new Set(opts.scopes ?? DEFAULT_TOKEN_SCOPES),
       expiresAt: this.now() + lifetime * 1000,
+      user: opts.user?.toLowerCase(),
     });
     return { token, expiresIn: lifetime };
   }
@@ -80,7 +84,10 @@ export class TokenStore {
       ) {
         return { ok: false, reason: `token was issued for ${opaque.origin}` };
       }
-      return { ok: true, grant: { scopes: opaque.scopes, kind: 'cwt' } };
+      return {
+        ok: true,
+        grant: { scopes: opaque.scopes, kind: 'cwt', ...(opaque.user ? { user: opaque.user } : {}) },
+      };
     }
     if (token.split('.').length === 3 && this.issuers.length > 0)
       return this.checkJwt(token, origin, hostOrigin);
@@ -110,10 +117,31 @@ export class TokenStore {
       }
       const scp = typeof payload.scp === 'string' ? payload.scp : '';
       this.seenJwts.add(token);
-      return { ok: true, grant: { scopes: new Set(scp.split(' ').filter(Boolean)), kind: 'jwt' } };
+      // Azure AD names the signed-in user in upn (work accounts) or preferred_username.
+      const name = [payload.upn, payload.preferred_username].find((claim) => typeof claim === 'string');
+      return {
+        ok: true,
+        grant: {
+          scopes: new Set(scp.split(' ').filter(Boolean)),
+          kind: 'jwt',
+          ...(typeof name === 'string' ? { user: name.toLowerCase() } : {}),
+        },
+      };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : 'invalid JWT' };
     }
+  }
+
+  /** Whether an Authorization header carries an opaque token this store issued. */
+  known(authorization: string | undefined): boolean {
+    const token = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    return token !== undefined && this.opaque.has(token);
+  }
+
+  /** The user an opaque token was issued to (JWTs: undefined; read their claims instead). */
+  userOf(authorization: string | undefined): string | undefined {
+    const token = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    return token ? this.opaque.get(token)?.user : undefined;
   }
 
   private keySet(issuer: JwtIssuerOptions): JWTVerifyGetKey {

@@ -51,6 +51,11 @@ export interface SimulatorOptions {
   separatePoolOrigin?: boolean;
   /** The signed-in service account; default `sip:gatekeeper@contoso.com`. */
   account?: AccountOptions;
+  /**
+   * Further users of the same server (a deployment guarding several accounts). Each has its own applications,
+   * conversations and meetings (`sim.user(username)`); a token is only good for its own user's.
+   */
+  moreAccounts?: AccountOptions[];
   /** Latency injected before every real HTTP request is handled; default 0. */
   latencyMs?: number;
   /**
@@ -378,6 +383,14 @@ export interface RecordedAction {
   body?: unknown;
 }
 
+/** One user of the server: the first is the simulator's own `scenario`, `credentials`, `issueToken`. */
+export interface SimUser {
+  credentials: { username: string; password: string };
+  scenario: Scenario;
+  issueToken(opts?: { origin?: string; scopes?: string[]; lifetimeSec?: number }): string;
+  currentApplicationId(): string | undefined;
+}
+
 export interface UcwaSimulator {
   /** e.g. http://127.0.0.1:PORT/autodiscover/autodiscoverservice.svc/root */
   discoveryUrl: string;
@@ -390,6 +403,12 @@ export interface UcwaSimulator {
   /** Every token issued or seen so far becomes invalid. */
   revokeTokens(): void;
   scenario: Scenario;
+  /** A user of this server by user name (`account` or one of `moreAccounts`). */
+  user(username: string): SimUser;
+  /** Whose token an Authorization header carries (user name), if it is one the simulator knows. */
+  tokenUser(authorization: string | undefined): string | undefined;
+  /** Whose application an id is (user name), live or gone. */
+  applicationUser(applicationId: string): string | undefined;
   faults: Faults;
   setLatency(ms: number): void;
   requests: RecordedRequest[];

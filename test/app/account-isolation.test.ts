@@ -106,4 +106,80 @@ describe('accounts are isolated', () => {
     expect(report.accounts?.bad?.checks.settings?.detail).toMatch(/^Setting ACCOUNT__bad__GATEKEEPER_MODE: /);
     expect(Object.keys(report.jobs ?? {}).sort()).toEqual(['watchEvents [down]', 'watchEvents [up]']);
   });
+
+  it("two accounts on one server: each removes its own meeting's guest, and no request carries the other's token", async () => {
+    const sim = await startSim({
+      moreAccounts: [{ uri: 'sip:townhall@contoso.com', name: 'Town Hall', password: 'T0wn-hall!' }],
+    });
+    sims.push(sim);
+    const gk = sim.credentials;
+    const townhall = sim.user('townhall@contoso.com');
+    const meetings = {
+      gk: { uri: `${MEETING_URI}GK`, scenario: sim.scenario },
+      townhall: { uri: `${MEETING_URI}TH`, scenario: townhall.scenario },
+    };
+    const namespace = `t${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+    const runtimes = new AccountRuntimes(
+      {
+        AzureWebJobsStorage: inject('azuriteConnectionString'),
+        UCWA_DISCOVERY_URL: sim.discoveryUrl,
+        // The real sign-in path: each account's own password grant at the server's token endpoint.
+        AUTH_MODE: 'sfb-server',
+        GATEKEEPER_MODE: 'enforce',
+        GATEKEEPER_ACCOUNTS: 'gk,townhall',
+        ACCOUNT__gk__UCWA_USERNAME: gk.username,
+        ACCOUNT__gk__UCWA_PASSWORD: gk.password,
+        ACCOUNT__gk__WATCHED_MEETINGS: meetings.gk.uri,
+        ACCOUNT__townhall__UCWA_USERNAME: townhall.credentials.username,
+        ACCOUNT__townhall__UCWA_PASSWORD: townhall.credentials.password,
+        ACCOUNT__townhall__WATCHED_MEETINGS: meetings.townhall.uri,
+      },
+      (account) =>
+        createRuntime(account.settings, {
+          account: account.id,
+          namespace,
+          log: { info: () => {}, warn: () => {}, error: () => {} },
+          telemetry: new MemoryTelemetry(),
+          now: worldClock(),
+          ucwa: { eventChannel: { timeoutSec: 1, marginMs: 5_000 }, retry: { baseMs: 5, maxMs: 20 } },
+        }),
+    );
+    const guests = {
+      gk: { ...guest, name: 'Anonymous GK', uri: 'sip:anon-gk@public.example' },
+      townhall: { ...guest, name: 'Anonymous TH', uri: 'sip:anon-th@public.example' },
+    };
+    for (const id of ['gk', 'townhall'] as const) {
+      const meeting = meetings[id].scenario.meeting({
+        onlineMeetingUri: meetings[id].uri,
+        subject: id,
+        accountIsLeader: true,
+      });
+      void meeting.whenJoined().then(() => meeting.knock(guests[id]));
+    }
+    const removed = (uri: string) => sim.actions.some((a) => a.kind === 'reject' && a.participantUri === uri);
+    const stop = new AbortController();
+    const both = setInterval(() => {
+      if (removed(guests.gk.uri) && removed(guests.townhall.uri)) stop.abort();
+    }, 20);
+    try {
+      await runtimes.forEvery((rt) => runWatch(rt, rt.now().getTime() + 8_000, stop.signal));
+    } finally {
+      clearInterval(both);
+    }
+
+    expect(
+      sim.actions
+        .filter((a) => a.kind === 'reject')
+        .map((a) => a.participantUri)
+        .sort(),
+    ).toEqual([guests.gk.uri, guests.townhall.uri].sort());
+    const underApplications = sim.requests.flatMap((request) => {
+      const id = /\/applications\/(\d+)/.exec(request.path)?.[1];
+      return id ? [{ token: sim.tokenUser(request.authorization), owner: sim.applicationUser(id) }] : [];
+    });
+    expect(new Set(underApplications.map((r) => r.owner))).toEqual(
+      new Set([gk.username.toLowerCase(), townhall.credentials.username.toLowerCase()]),
+    );
+    expect(underApplications.filter((r) => r.token !== r.owner)).toEqual([]);
+  });
 });

@@ -235,4 +235,23 @@ describe('makeMeAvailable', () => {
     expect((await put({ 'If-Match': etag }, withoutMarker)).status).toBe(400);
     expect((await put({ 'If-Match': etag }, withoutLinks)).status).toBe(200);
   });
+
+  it("several users of one server: each token is good for its own user's applications only", async () => {
+    sim = await startSim({ moreAccounts: [{ uri: 'sip:townhall@contoso.com', name: 'Town Hall' }] });
+    const first = new Client(sim);
+    const other = new Client(sim, sim.user('townhall@contoso.com').issueToken());
+    const identity = { culture: 'en-us', endpointId: 'e1', userAgent: 'tests/1.0' };
+    const mine = await first.post(first.applications, identity);
+    const theirs = await other.post(other.applications, identity);
+    // The same endpoint id under another user is another application.
+    expect([mine.status, theirs.status]).toEqual([201, 201]);
+    expect(theirs.body._links.self.href).not.toBe(mine.body._links.self.href);
+    expect((await other.get(mine.body._links.self.href)).status).toBe(404);
+    expect((await first.get(mine.body._links.self.href)).status).toBe(200);
+    const id = /applications\/(\d+)/.exec(theirs.body._links.self.href)?.[1] ?? '';
+    expect(sim.applicationUser(id)).toBe('townhall@contoso.com');
+    expect(sim.tokenUser(`Bearer ${other.token}`)).toBe('townhall@contoso.com');
+    expect(sim.tokenUser(`Bearer ${first.token}`)).toBe('gatekeeper@contoso.com');
+    expect(sim.user('townhall@contoso.com').currentApplicationId()).toBe(id);
+  });
 });

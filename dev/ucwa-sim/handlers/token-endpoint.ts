@@ -33,16 +33,15 @@ export function tokenEndpoint(req: SimRequest, opts: ResolvedOptions, tokens: To
     return tokenError('unsupported_grant_type', `Unsupported grant_type ${grantType}.`);
   const username = (form.get('username') ?? '').trim().toLowerCase();
   const password = form.get('password') ?? '';
-  const account = opts.account;
-  const known = new Set([
-    account.username.toLowerCase(),
-    account.uri.toLowerCase(),
-    account.uri.replace(/^sip:/i, '').toLowerCase(),
-  ]);
-  if (!known.has(username) || password !== account.password) {
+  const account = [opts.account, ...opts.moreAccounts].find((candidate) =>
+    [candidate.username, candidate.uri, candidate.uri.replace(/^sip:/i, '')]
+      .map((name) => name.toLowerCase())
+      .includes(username),
+  );
+  if (!account || password !== account.password) {
     return tokenError('invalid_grant', 'The user name or password is incorrect.');
   }
-  const { token, expiresIn } = tokens.issue();
+  const { token, expiresIn } = tokens.issue({ user: account.username });
   return jsonResponse(200, {
     access_token: token,
     token_type: 'Bearer',
