@@ -153,6 +153,8 @@ async function main(): Promise<void> {
     definitions: functionDefinitions,
     // Ctrl-C ends the watch now instead of at its deadline minutes away (the real host's appTerminate).
     onClose: shutDown,
+    // The timers queue each account's jobs; the host takes them from Azurite (or the given storage) as Azure does.
+    ...(process.env.AzureWebJobsStorage ? { queueConnectionString: process.env.AzureWebJobsStorage } : {}),
     port: Number(process.env.PORT ?? 7071),
     log: (name, level, message) => {
       if (verbose || level === 'error' || level === 'warning')
@@ -173,7 +175,9 @@ async function main(): Promise<void> {
     );
   console.log(`  Mode: ${process.env.GATEKEEPER_MODE ?? 'dry-run'} · Ctrl-C stops everything\n`);
 
-  // Hold the event channel now instead of waiting for the first timer tick.
+  // Hold the event channel now instead of waiting for the first timer tick (it queues one watch per account).
+  if (!process.env.AzureWebJobsStorage)
+    console.log('  No AzureWebJobsStorage connection string: the queued jobs (the watch) cannot run locally');
   void host.invoke('watchEvents');
   if (!sim || !chat) return;
 

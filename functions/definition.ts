@@ -23,4 +23,13 @@ export interface TimerFunction {
   handler: (timer: Timer, context: InvocationContext) => Promise<void>;
 }
 
-export type FunctionDefinition = HttpFunction | TimerFunction;
+export interface QueueFunction {
+  kind: 'queue';
+  name: string;
+  /** A Storage queue of the `AzureWebJobsStorage` connection. */
+  queueName: string;
+  /** The message as the host hands it over: JSON parsed, anything else a string. */
+  handler: (message: unknown, context: InvocationContext) => Promise<void>;
+}
+
+export type FunctionDefinition = HttpFunction | TimerFunction | QueueFunction;

@@ -11,8 +11,11 @@ for (const definition of functionDefinitions) {
   if (definition.kind === 'http') {
     const { name, route, methods, authLevel, handler } = definition;
     app.http(name, { route, methods, authLevel, handler });
-  } else {
+  } else if (definition.kind === 'timer') {
     app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
+  } else {
+    const { name, queueName, handler } = definition;
+    app.storageQueue(name, { queueName, connection: 'AzureWebJobsStorage', handler });
   }
 }
 

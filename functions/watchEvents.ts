@@ -1,9 +1,7 @@
 import { Cron } from 'croner';
-import { forEveryAccount } from '../shared/app/account-runtimes.js';
-import { runWatch } from '../shared/app/jobs.js';
-import { shutdownSignal, untilShutdown } from '../shared/app/shutdown.js';
+import { fanOut } from '../shared/app/account-jobs.js';
+import { accountRuntimes } from '../shared/app/account-runtimes.js';
 import type { TimerFunction } from './definition.js';
-import { account } from './log-account.js';
 
 /** Every 5 minutes; each run holds the event channel until shortly before the next one is due. */
 const SCHEDULE = '0 */5 * * * *';
@@ -26,18 +24,13 @@ export function watchDeadline(scheduledNext: string | undefined, now: number): n
   return next - HAND_OVER_MS;
 }
 
+/** Every 5 minutes, one message per account (see accountJob): hold its event channel until the deadline. */
 export const watchEvents: TimerFunction = {
   kind: 'timer',
   name: 'watchEvents',
   schedule: SCHEDULE,
   handler: async (timer, context) => {
-    await forEveryAccount(async (rt) => {
-      // The deadline is on the runtime's clock, the one the watch reads.
-      const deadline = watchDeadline(timer.scheduleStatus?.next, rt.now().getTime());
-      const result = await untilShutdown(runWatch(rt, deadline, shutdownSignal));
-      context.log(
-        `watchEvents${account(rt)}: ${result.outcome}, ${result.batches} batches, ${result.events} events, ${result.recreated} re-created`,
-      );
-    });
+    const until = new Date(watchDeadline(timer.scheduleStatus?.next, Date.now())).toISOString();
+    context.log(`watchEvents: queued for ${await fanOut(accountRuntimes(), 'watch', { until })} accounts`);
   },
 };

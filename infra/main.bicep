@@ -131,6 +131,8 @@ var tags = { 'azd-env-name': environmentName }
 // (shared/auth/blob-cache-plugin.ts) and the event-channel lease (shared/store/channel-lease.ts).
 var stateTableNames = ['cursor', 'idempotency', 'audit', 'outbox']
 var stateContainerNames = ['msal-cache', 'gatekeeper-locks']
+// The timers fan each account's jobs out through it (shared/app/account-jobs.ts JOB_QUEUE).
+var jobQueueNames = ['gatekeeper-jobs', 'gatekeeper-jobs-poison']
 var deploymentContainerName = 'app-package'
 
 // Login endpoint of the current cloud without its trailing slash (e.g. https://login.<cloud host>).
@@ -191,6 +193,7 @@ module storage 'app/storage.bicep' = {
     tags: tags
     containerNames: concat([deploymentContainerName], stateContainerNames)
     tableNames: stateTableNames
+    queueNames: jobQueueNames
   }
 }
 

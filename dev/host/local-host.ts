@@ -9,7 +9,13 @@ import type {
 } from '@azure/functions';
 import functions from '@azure/functions';
 import { Cron } from 'croner';
-import type { FunctionDefinition, HttpFunction, TimerFunction } from '../../functions/definition.js';
+import type {
+  FunctionDefinition,
+  HttpFunction,
+  QueueFunction,
+  TimerFunction,
+} from '../../functions/definition.js';
+import { type QueuePoller, startQueuePoller } from './queue-poller.js';
 
 // `@azure/functions` is CommonJS: in plain Node ESM its classes come from the default export only.
 const { HttpRequest, InvocationContext } = functions;
@@ -27,6 +33,11 @@ export interface LocalHostOptions {
    * still going (the watch holds the channel for minutes) are told to stop, and `close()` then waits for them.
    */
   onClose?: () => unknown;
+  /**
+   * The storage the queue-triggered functions listen on (`AzureWebJobsStorage`, Azurite locally); without it
+   * they are served but never triggered.
+   */
+  queueConnectionString?: string;
   /** Largest request body accepted, like the host's limit (bytes). */
   maxBodyBytes?: number;
   /**
@@ -39,7 +50,14 @@ export interface LocalHostOptions {
 export interface LocalHost {
   url: string;
   /** What the host serves: the same shape the test compares with the real entry point's registrations. */
-  served: { name: string; kind: 'http' | 'timer'; route?: string; methods?: string[]; schedule?: string }[];
+  served: {
+    name: string;
+    kind: 'http' | 'timer' | 'queue';
+    route?: string;
+    methods?: string[];
+    schedule?: string;
+    queueName?: string;
+  }[];
   /** Run a function now, as `POST /admin/functions/<name>` does; resolves when it finished. */
   invoke(name: string): Promise<void>;
   close(): Promise<void>;
@@ -56,6 +74,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const maxBodyBytes = options.maxBodyBytes ?? 100 * 1024 * 1024;
   const http = options.definitions.filter((d): d is HttpFunction => d.kind === 'http');
   const timers = options.definitions.filter((d): d is TimerFunction => d.kind === 'timer');
+  const queues = options.definitions.filter((d): d is QueueFunction => d.kind === 'queue');
   const running = new Map<string, Promise<void>>();
 
   const context = (name: string): ContextType =>
@@ -94,6 +113,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const definition = options.definitions.find((d) => d.name.toLowerCase() === name.toLowerCase());
     if (!definition) throw new Error(`no function named ${name}`);
     if (definition.kind === 'timer') return runTimer(definition);
+    if (definition.kind === 'queue') throw new Error(`${name} runs from its queue, ${definition.queueName}`);
     const request = new HttpRequest({
       method: definition.methods[0] ?? 'GET',
       url: 'http://localhost/admin',
@@ -175,17 +195,32 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
             ),
         );
 
+  const { queueConnectionString } = options;
+  const pollers: QueuePoller[] = queueConnectionString
+    ? queues.map((definition) =>
+        startQueuePoller({
+          connectionString: queueConnectionString,
+          queueName: definition.queueName,
+          handler: (message) => definition.handler(message, context(definition.name)),
+          log: (level, message) => log(definition.name, level, message),
+        }),
+      )
+    : [];
+
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
     served: options.definitions.map((d) =>
       d.kind === 'http'
         ? { name: d.name, kind: d.kind, route: d.route, methods: [...d.methods] }
-        : { name: d.name, kind: d.kind, schedule: d.schedule },
+        : d.kind === 'timer'
+          ? { name: d.name, kind: d.kind, schedule: d.schedule }
+          : { name: d.name, kind: d.kind, queueName: d.queueName },
     ),
     invoke,
     close: async () => {
       for (const job of jobs) job.stop();
       options.onClose?.();
+      await Promise.all(pollers.map((poller) => poller.close()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled(running.values());

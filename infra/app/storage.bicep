@@ -1,5 +1,5 @@
 // Storage account for the Functions host (AzureWebJobsStorage, identity-based), the Flex Consumption
-// deployment package and the gatekeeper's state (tables, MSAL token cache, channel lease). Shared keys are disabled:
+// deployment package and the gatekeeper's state (tables, MSAL token cache, channel lease, the job queue). Shared keys are disabled:
 // every client, the host included, must authenticate with Microsoft Entra ID.
 
 import { tagsType } from 'types.bicep'
@@ -20,6 +20,9 @@ param containerNames string[]
 
 @description('Tables to create (the gatekeeper\'s state).')
 param tableNames string[]
+
+@description('Queues to create (the per-account jobs and their poison queue).')
+param queueNames string[]
 
 resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' = {
   name: name
@@ -63,6 +66,16 @@ resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' = {
     resource tables 'tables' = [
       for tableName in tableNames: {
         name: tableName
+      }
+    ]
+  }
+
+  resource queueService 'queueServices' = {
+    name: 'default'
+
+    resource queues 'queues' = [
+      for queueName in queueNames: {
+        name: queueName
       }
     ]
   }

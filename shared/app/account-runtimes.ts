@@ -5,9 +5,8 @@ import { createRuntime, type Runtime } from './runtime.js';
 export type BuildRuntime = (account: Account) => Promise<Runtime>;
 
 /**
- * The runtimes of every guarded account, each built on first use. A job runs for every account at once, and
- * one account's failure (its credentials, its server, its policy) is its own: the others' runs neither wait
- * for it nor stop.
+ * The runtimes of every guarded account, each built on first use, apart: one account's failure (its
+ * credentials, its server, its policy) is its own. The timers fan the jobs out per account (account-jobs.ts).
  */
 export class AccountRuntimes {
   private parsed: { accounts: Account[]; problems: AccountProblem[] } | undefined;
@@ -56,20 +55,6 @@ export class AccountRuntimes {
       return this.runtimeOf(first);
     });
   }
-
-  /**
-   * `job` for every account, all at once. Resolves when every one has finished; fails after that if any
-   * failed (that error, or an AggregateError of several), so the host records the run as failed.
-   */
-  async forEvery(job: (rt: Runtime) => Promise<unknown>): Promise<void> {
-    const { accounts } = this.accounts();
-    const results = await Promise.allSettled(
-      accounts.map(async (account) => job(await this.runtimeOf(account))),
-    );
-    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
-    if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} accounts failed`);
-  }
 }
 
 let processRuntimes: AccountRuntimes | undefined;
@@ -81,6 +66,3 @@ export function accountRuntimes(): AccountRuntimes {
 }
 
 export const runtime = (): Promise<Runtime> => accountRuntimes().first();
-
-export const forEveryAccount = (job: (rt: Runtime) => Promise<unknown>): Promise<void> =>
-  accountRuntimes().forEvery(job);

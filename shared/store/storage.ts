@@ -11,6 +11,7 @@ export interface StorageTarget {
   connectionString?: string;
   tableServiceUri?: string;
   blobServiceUri?: string;
+  queueServiceUri?: string;
   /** Client id of the user-assigned managed identity (`AzureWebJobsStorage__clientId`). */
   clientId?: string;
 }
@@ -29,6 +30,8 @@ export function storageTargetFromEnv(env: Record<string, string | undefined> = p
   if (tableServiceUri) target.tableServiceUri = tableServiceUri;
   const blobServiceUri = pick('AzureWebJobsStorage__blobServiceUri');
   if (blobServiceUri) target.blobServiceUri = blobServiceUri;
+  const queueServiceUri = pick('AzureWebJobsStorage__queueServiceUri');
+  if (queueServiceUri) target.queueServiceUri = queueServiceUri;
   const clientId = pick('AzureWebJobsStorage__clientId');
   if (clientId) target.clientId = clientId;
   return target;

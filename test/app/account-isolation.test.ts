@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { UcwaSimulator } from '../../dev/ucwa-sim/index.js';
+import { runAccountJob } from '../../shared/app/account-jobs.js';
 import { AccountRuntimes } from '../../shared/app/account-runtimes.js';
 import { checkAccountsHealth } from '../../shared/app/health.js';
-import { runWatch } from '../../shared/app/jobs.js';
 import { createRuntime } from '../../shared/app/runtime.js';
 import type { Logger } from '../../shared/gatekeeper/logger.js';
 import { MemoryTelemetry } from '../../shared/telemetry.js';
@@ -81,9 +81,14 @@ describe('accounts are isolated', () => {
     void meeting.whenJoined().then(() => meeting.knock(guest));
     const stop = new AbortController();
     void removed.then(() => stop.abort());
-    const run = runtimes.forEvery((rt) => runWatch(rt, rt.now().getTime() + 8_000, stop.signal));
+    // As the queue hands the two accounts' watch messages to the function, side by side.
+    const until = new Date(Date.now() + 8_000).toISOString();
+    const [upRun, downRun] = await Promise.allSettled(
+      ['up', 'down'].map((account) => runAccountJob(runtimes, { job: 'watch', account, until }, stop.signal)),
+    );
 
-    await expect(run).rejects.toThrow();
+    expect(upRun).toMatchObject({ status: 'fulfilled', value: { done: 'watch', account: 'up' } });
+    expect(downRun?.status).toBe('rejected');
     expect(up.actions.filter((a) => a.kind === 'reject').map((a) => a.participantUri)).toEqual([guest.uri]);
     // What failed says which account it was, in the log and in telemetry.
     expect(
@@ -162,7 +167,12 @@ describe('accounts are isolated', () => {
       if (removed(guests.gk.uri) && removed(guests.townhall.uri)) stop.abort();
     }, 20);
     try {
-      await runtimes.forEvery((rt) => runWatch(rt, rt.now().getTime() + 8_000, stop.signal));
+      const until = new Date(Date.now() + 8_000).toISOString();
+      await Promise.all(
+        ['gk', 'townhall'].map((account) =>
+          runAccountJob(runtimes, { job: 'watch', account, until }, stop.signal),
+        ),
+      );
     } finally {
       clearInterval(both);
     }

@@ -8,10 +8,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface Registration {
   name: string;
-  kind: 'http' | 'timer' | string;
+  kind: 'http' | 'timer' | 'queue' | string;
   route?: string;
   methods?: string[];
   schedule?: string;
+  queueName?: string;
 }
 
 /** Runs an entry point in a fresh Node process with the worker's core module stood in for; its output. */
@@ -49,7 +50,14 @@ export async function captureRegistrations(
     name: string;
     bindings: Record<
       string,
-      { type: string; direction: string; route?: string; methods?: string[]; schedule?: string }
+      {
+        type: string;
+        direction: string;
+        route?: string;
+        methods?: string[];
+        schedule?: string;
+        queueName?: string;
+      }
     >;
   }[];
   return metadata.map(({ name, bindings }) => {
@@ -58,6 +66,7 @@ export async function captureRegistrations(
       return { name, kind: 'http', route: trigger.route ?? name, methods: [...(trigger.methods ?? [])] };
     }
     if (trigger?.type === 'timerTrigger') return { name, kind: 'timer', schedule: trigger.schedule ?? '' };
+    if (trigger?.type === 'queueTrigger') return { name, kind: 'queue', queueName: trigger.queueName ?? '' };
     return { name, kind: trigger?.type ?? 'unknown' };
   });
 }
