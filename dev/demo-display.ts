@@ -47,8 +47,16 @@ function who(sender: SenderFacts | undefined): string {
   return `${plain(sender.name) || '(no name)'} <${plain(sender.uri) || 'no uri'}> · ${facts.join(' · ')}`;
 }
 
-/** One readable line (or a few) for a notice the webhook sink received; undefined for anything else. */
-export function renderDemoLine(body: unknown, tally: Tally): string | undefined {
+/**
+ * One readable line (or a few) for a notice the webhook sink received, naming the account it was posted for;
+ * undefined for anything else.
+ */
+export function renderDemoLine(body: unknown, tally: Tally, account?: string): string | undefined {
+  const line = render(body, tally);
+  return line && account ? line.replace(/^([▶!]) /, `$1 [${account}] `) : line;
+}
+
+function render(body: unknown, tally: Tally): string | undefined {
   if (typeof body !== 'object' || body === null || !('kind' in body)) return undefined;
   const notice = body as Notice;
   tally.add(notice);

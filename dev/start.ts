@@ -5,25 +5,18 @@
  * (environment or local.settings.json) it runs the same host against the real servers instead.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { functionDefinitions } from '../functions/registry.js';
-import { runtime } from '../shared/app/account-runtimes.js';
 import { shutDown } from '../shared/app/shutdown.js';
-import { newWebhookSecret } from '../shared/chat/signature.js';
 import { startAzurite } from './azurite.js';
-import { type ChatSinkServer, startChatSink } from './chat-sink/index.js';
+import { accountOfPath, type Demo, demoProgress, playScenarios, startDemo } from './demo.js';
 import { renderDemoLine, Tally } from './demo-display.js';
 import { startLocalHost } from './host/local-host.js';
-import { createTestCa, startIdentityProvider, type TestCa } from './idp/index.js';
+import { createTestCa, type TestCa } from './idp/index.js';
 import { applyLocalSettings, hasRealServerSettings } from './local-settings.js';
-import { startUcwaSimulator, type UcwaSimulator } from './ucwa-sim/index.js';
 
 const STATE_DIR = resolve('.data');
-const DEMO_TENANT = '00000000-0000-4000-8000-00000000a11c';
-const DEMO_CLIENT_ID = '11111111-1111-4111-8111-111111111111';
-const DEMO_SCENARIO = new URL('./ucwa-sim/scenarios/demo.json', import.meta.url);
 const verbose = process.argv.includes('--verbose');
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -109,45 +102,12 @@ async function main(): Promise<void> {
     process.env.AzureWebJobsStorage = azurite.connectionString;
   }
 
-  let chat: ChatSinkServer | undefined;
-  let sim: Awaited<ReturnType<typeof startUcwaSimulator>> | undefined;
+  let demoRun: Demo | undefined;
   if (demo && ca) {
-    const account = { username: 'gatekeeper@contoso.com', password: `demo-${randomUUID()}` };
-    const idp = await startIdentityProvider({
-      ca: ca.ca,
-      tenant: DEMO_TENANT,
-      users: [account],
-      clients: [{ clientId: DEMO_CLIENT_ID }],
-    });
-    cleanups.push(() => idp.close());
-    sim = await startUcwaSimulator({
-      account: { uri: 'sip:gatekeeper@contoso.com', name: 'Gatekeeper' },
-      tokens: { acceptJwt: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }] },
-    });
-    cleanups.push(() => sim?.close() ?? Promise.resolve());
-    const secret = newWebhookSecret();
-    chat = await startChatSink({ secret, jsonlPath: join(STATE_DIR, 'chat-sink.jsonl') });
-    cleanups.push(() => chat?.close() ?? Promise.resolve());
-    const scenario = JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8')) as {
-      meetings?: { onlineMeetingUri: string }[];
-    };
-    Object.assign(process.env, {
-      UCWA_DISCOVERY_URL: sim.discoveryUrl,
-      AUTH_MODE: 'password',
-      UCWA_USERNAME: account.username,
-      UCWA_PASSWORD: account.password,
-      AZURE_TENANT_ID: DEMO_TENANT,
-      AZURE_CLIENT_ID: DEMO_CLIENT_ID,
-      AZURE_AUTHORITY_HOST: idp.authorityHost,
-      INBOUND_AUDIENCE: 'api://ucwa-gatekeeper-demo',
-      GATEKEEPER_MODE: process.env.GATEKEEPER_MODE ?? 'enforce',
-      WATCHED_MEETINGS: (scenario.meetings ?? []).map((m) => m.onlineMeetingUri).join(','),
-      CHAT_TEAMS_WEBHOOK_URL: chat.teamsUrl,
-      CHAT_SLACK_WEBHOOK_URL: chat.slackUrl,
-      CHAT_WEBHOOK_URL: chat.webhookUrl,
-      CHAT_WEBHOOK_SECRET: secret,
-    });
+    demoRun = await startDemo(ca.ca, STATE_DIR);
+    cleanups.push(...(demoRun?.cleanups ?? []));
   }
+  const chat = demoRun?.chat;
 
   const host = await startLocalHost({
     definitions: functionDefinitions,
@@ -179,14 +139,15 @@ async function main(): Promise<void> {
   if (!process.env.AzureWebJobsStorage)
     console.log('  No AzureWebJobsStorage connection string: the queued jobs (the watch) cannot run locally');
   void host.invoke('watchEvents');
-  if (!sim || !chat) return;
+  if (!demoRun || !chat) return;
+  const running = demoRun;
 
   const tally = new Tally();
   let shown = 0;
   const showNew = (): void => {
-    const received = chat?.received.filter((message) => message.channel === 'webhook') ?? [];
+    const received = chat.received.filter((message) => message.channel === 'webhook');
     for (const message of received.slice(shown)) {
-      const line = renderDemoLine(message.body, tally);
+      const line = renderDemoLine(message.body, tally, accountOfPath(message.path));
       if (line) console.log(`${line}\n  ${tally.line()}`);
     }
     shown = received.length;
@@ -194,12 +155,12 @@ async function main(): Promise<void> {
   const show = setInterval(showNew, 100);
   cleanups.push(async () => clearInterval(show));
 
-  const result = await sim.scenario.run(JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8')));
-  if (result.errors.length > 0) console.log(`  scenario: ${result.errors.join('; ')}`);
+  const errors = await playScenarios(running);
+  if (errors.length > 0) console.log(`  scenario: ${errors.join('; ')}`);
   // Once every event is handled, notices get a while to reach the chat sinks; one that keeps failing is
   // reported rather than waited for in silence.
   let handledAt: number | undefined;
-  let state = await progress(sim);
+  let state = await demoProgress(running);
   while (!stopping && !(state.handled && state.pending === 0)) {
     handledAt = state.handled ? (handledAt ?? Date.now()) : undefined;
     if (handledAt !== undefined && Date.now() - handledAt > DELIVERY_WAIT_MS) {
@@ -207,30 +168,16 @@ async function main(): Promise<void> {
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
-    state = await progress(sim);
+    state = await demoProgress(running);
   }
   showNew();
-  console.log(`\nDemo complete: ${tally.line()}. The gatekeeper keeps watching; Ctrl-C stops everything.`);
+  console.log(
+    `\nDemo complete: ${tally.line()} across ${running.accounts.length} accounts. The gatekeeper keeps watching; Ctrl-C stops everything.`,
+  );
 }
 
 /** How long the demo waits for notices to reach the chat sinks once every event is handled. */
 const DELIVERY_WAIT_MS = 30_000;
-
-/**
- * The demo is over once the gatekeeper has handled every event the simulator sent — the watch polls again
- * only after a batch is handled and its notices are queued, so a P-GET after the last batch that carried
- * events says so — and every queued notice reached every chat sink. Not "after a quiet spell", which a slow
- * machine could reach with the last removal still on its way.
- */
-async function progress(sim: UcwaSimulator): Promise<{ handled: boolean; pending: number }> {
-  const polls = sim.requests.filter((r) => !r.batchPart && r.method === 'GET' && /\/events\?/.test(r.path));
-  const lastWithEvents = polls.findLastIndex((r) => (r.events?.length ?? 0) > 0);
-  const handled =
-    sim.scenario.pendingEvents().length === 0 && lastWithEvents >= 0 && lastWithEvents < polls.length - 1;
-  // Without sinks a drain delivers nothing; it only counts the notices still pending.
-  const { pending } = await (await runtime()).outbox.drain({ sinks: [] });
-  return { handled, pending };
-}
 
 main().catch(async (error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

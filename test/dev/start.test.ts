@@ -38,17 +38,27 @@ describe('npm start', () => {
       await expect.poll(() => output, { timeout: 60_000, interval: 250 }).toContain('Demo complete');
 
       // Every IM and the call summarised; every anonymous guest ejected; the colleague left alone.
-      expect(output).toContain('messaging from Lene Aaling');
-      expect(output).toContain('messaging from Jan Novak');
-      expect(output).toContain('messaging from Free Gift Cards');
-      expect(output).toContain('phoneAudio from Jan Novak');
-      // The three anonymous guests (demo.json), still waiting in the lobby, so rejected (reject_ref.md), not
-      // ejected; 'Demo complete' waits until every event is handled and every notice delivered.
-      expect(
-        output.match(/→ eject \(eject-anonymous-in-lobby\) · done: rejected from the lobby/g),
-      ).toHaveLength(3);
+      expect(output).toContain('▶ [gatekeeper] messaging from Lene Aaling');
+      expect(output).toContain('▶ [gatekeeper] messaging from Jan Novak');
+      expect(output).toContain('▶ [gatekeeper] messaging from Free Gift Cards');
+      expect(output).toContain('▶ [gatekeeper] phoneAudio from Jan Novak');
+      // Three accounts, two on one server and one on another, each line naming its own: the anonymous
+      // guests (three in demo.json, two in demo-townhall.json, one in demo-exec.json), still waiting in the
+      // lobby, so rejected (reject_ref.md), not ejected; 'Demo complete' waits until every account handled
+      // every event and every notice was delivered.
+      const removals = [
+        ...output.matchAll(/▶ \[(\w+)\] lobby of "([^"]+)": .*\n.*done: rejected from the lobby/g),
+      ];
+      expect(removals.map(([, account, meeting]) => `${account}: ${meeting}`).sort()).toEqual([
+        'exec: Board prep',
+        'gatekeeper: Quarterly review',
+        'gatekeeper: Quarterly review',
+        'gatekeeper: Quarterly review',
+        'townhall: All-hands',
+        'townhall: All-hands',
+      ]);
       expect(output).toContain(
-        'Demo complete: Tally: 4 invitations · 3 anonymous knocks · 3 removed · 0 failures.',
+        'Demo complete: Tally: 4 invitations · 6 anonymous knocks · 6 removed · 0 failures across 3 accounts.',
       );
 
       process.kill(-pgid, 'SIGINT');

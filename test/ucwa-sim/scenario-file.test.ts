@@ -26,6 +26,17 @@ describe('JSON scenarios', () => {
     expect(parseScenarioFile({ steps: [] })).toMatchObject({ startWhen: 'available', meetings: [] });
   });
 
+  it.each(['demo-townhall.json', 'demo-exec.json'])(
+    "ships the demo's other accounts' scenarios valid, each a meeting its account leads: %s",
+    (name) => {
+      const file = parseScenarioFile(
+        JSON.parse(readFileSync(join(root, 'dev/ucwa-sim/scenarios', name), 'utf8')),
+      );
+      expect(file.meetings.map((meeting) => meeting.accountIsLeader)).toEqual([true]);
+      expect(file.steps.some((step) => step.knock?.guest.anonymous)).toBe(true);
+    },
+  );
+
   it('ships a valid demo with the required cast', () => {
     const file = parseScenarioFile(demo);
     const ims = file.steps.flatMap((s) => (s.incomingIm ? [s.incomingIm.from] : []));
