@@ -2,12 +2,15 @@
  * `npm run auth:login`: signs the UCWA service account in once with the device code flow (AUTH_MODE
  * device-code). The refresh token lands in the blob token cache, where the functions pick it up.
  * Reads the same settings as the functions (environment, or local.settings.json's Values when present).
+ * With several accounts (GATEKEEPER_ACCOUNTS), `-- --account <id or user name>` says which one: its cache
+ * blob is its own (named by its user name), and a sign-in as anyone else is refused.
  */
 import { readFile } from 'node:fs/promises';
+import { chooseAccount, parseAccounts } from '../shared/app/accounts.js';
 import { deviceCodeOptionsFromSettings } from '../shared/app/token-source-factory.js';
 import { signInWithDeviceCode } from '../shared/auth/device-code-login.js';
 import { TokenSourceError } from '../shared/auth/errors.js';
-import { parseSettings, SettingsError } from '../shared/config.js';
+import { SettingsError } from '../shared/config.js';
 
 /** `local.settings.json` Values, which the Functions host would load; the real environment wins. */
 async function localSettings(): Promise<Record<string, string>> {
@@ -27,7 +30,10 @@ async function localSettings(): Promise<Record<string, string>> {
 
 async function main(): Promise<number> {
   const env = { ...(await localSettings()), ...process.env };
-  const settings = parseSettings(env);
+  const flag = process.argv.indexOf('--account');
+  const { accounts, problems } = parseAccounts(env);
+  for (const { error } of problems) console.error(`auth:login: an account is left out: ${error.message}`);
+  const { settings } = chooseAccount(accounts, flag >= 0 ? (process.argv[flag + 1] ?? '') : undefined);
   const options = deviceCodeOptionsFromSettings(settings, env, {
     log: (level, message) => console.error(`[auth:${level}] ${message}`),
   });

@@ -91,6 +91,28 @@ export function parseAccounts(env: Record<string, string | undefined>): {
   return { accounts, problems };
 }
 
+/** The account a command is about (`auth:login`): the only one, or the one named (by id or user name). */
+export function chooseAccount(accounts: readonly Account[], wanted: string | undefined): Account {
+  const [only] = accounts;
+  if (wanted === undefined) {
+    if (only && accounts.length === 1) return only;
+    throw new SettingsError(
+      'GATEKEEPER_ACCOUNTS',
+      `lists several accounts: say which with -- --account <id> (${accounts.map((a) => a.id).join(', ')})`,
+    );
+  }
+  const found = accounts.find(
+    (account) =>
+      account.id === wanted || account.settings.UCWA_USERNAME?.toLowerCase() === wanted.toLowerCase(),
+  );
+  if (!found)
+    throw new SettingsError(
+      'GATEKEEPER_ACCOUNTS',
+      `has no account ${wanted} (or it was left out: see above)`,
+    );
+  return found;
+}
+
 /** A SettingsError about a setting the account set itself names the scoped setting. */
 export function scopedError(id: string, own: ReadonlySet<string>, error: unknown): SettingsError {
   if (!(error instanceof SettingsError)) throw error;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ACCOUNT, parseAccounts } from '../../shared/app/accounts.js';
+import { chooseAccount, DEFAULT_ACCOUNT, parseAccounts } from '../../shared/app/accounts.js';
 
 const SHARED = {
   UCWA_DISCOVERY_URL: 'https://lyncdiscover.contoso.com/autodiscover/autodiscoverservice.svc/root',
@@ -97,5 +97,29 @@ describe('accounts as settings', () => {
     expect(() => parseAccounts({ ...SHARED, GATEKEEPER_ACCOUNTS: 'exec', GATEKEEPER_MODE: 'x' })).toThrow(
       /Setting GATEKEEPER_MODE/,
     );
+  });
+});
+
+describe('chooseAccount (npm run auth:login -- --account …)', () => {
+  const { accounts } = parseAccounts({
+    ...SHARED,
+    GATEKEEPER_ACCOUNTS: 'townhall,exec',
+    ACCOUNT__townhall__UCWA_USERNAME: 'TownHall@contoso.com',
+  });
+
+  it.each([
+    ['by id', 'exec', 'exec'],
+    ['by user name, in any case', 'townhall@CONTOSO.com', 'townhall'],
+  ])('%s', (_label, wanted, id) => {
+    expect(chooseAccount(accounts, wanted).id).toBe(id);
+  });
+
+  it('asks which one when there are several, and names the accounts', () => {
+    expect(() => chooseAccount(accounts, undefined)).toThrow(/--account <id> \(townhall, exec\)/);
+    expect(() => chooseAccount(accounts, 'helpdesk')).toThrow(/no account helpdesk/);
+  });
+
+  it('takes the only account without being told', () => {
+    expect(chooseAccount(parseAccounts(SHARED).accounts, undefined).id).toBe(DEFAULT_ACCOUNT);
   });
 });
