@@ -60,8 +60,11 @@ param keyVaultWriterPrincipalId string = ''
 @description('Principal type of keyVaultWriterPrincipalId.')
 param keyVaultWriterPrincipalType 'User' | 'Group' | 'ServicePrincipal' = 'User'
 
-@description('Comma-separated secret settings to wire as Key Vault references, e.g. \'UCWA_PASSWORD,CHAT_TEAMS_WEBHOOK_URL\'. List a setting only once its value exists in the vault. Unlisted secret settings are set empty (unset for the code). An unknown name fails the deployment.')
+@description('Comma-separated secret settings to wire as Key Vault references, e.g. \'UCWA_PASSWORD,CHAT_TEAMS_WEBHOOK_URL,ACCOUNT__townhall__UCWA_PASSWORD\'. List a setting only once its value exists in the vault. Unlisted secret settings are set empty (unset for the code). An unknown name fails the deployment.')
 param keyVaultReferencedSettings string = ''
+
+@description('GATEKEEPER_ACCOUNT_SETTINGS: the accounts\' own non-secret settings as a JSON object, e.g. {"ACCOUNT__townhall__UCWA_USERNAME": "townhall@contoso.com"} (docs/accounts.md). Their secrets go through keyVaultReferencedSettings. Empty: none.')
+param gatekeeperAccountSettings string = ''
 
 // ---------------------------------------------------------------------------------------------
 // Gatekeeper settings (non-secret; shared/config.ts). An empty string means unset.
@@ -166,7 +169,12 @@ var requestedVaultSettings = filter(
   map(split(keyVaultReferencedSettings, ','), entry => trim(entry)),
   entry => !empty(entry)
 )
-var vaultReferencedSettings = filter(requestedVaultSettings, setting => knownVaultSettings[setting])
+// An account's own secret (ACCOUNT__<id>__<SETTING>) is checked by its setting's name the same way.
+var vaultReferencedSettings = filter(
+  requestedVaultSettings,
+  setting => knownVaultSettings[startsWith(setting, 'ACCOUNT__') ? last(split(setting, '__')) : setting]
+)
+var accountSettings = empty(gatekeeperAccountSettings) ? {} : json(gatekeeperAccountSettings)
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
@@ -255,6 +263,7 @@ module functionApp 'app/function.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     alwaysReady: alwaysReady
     vaultReferencedSettings: vaultReferencedSettings
+    accountSettings: accountSettings
     settings: {
       ucwaDiscoveryUrl: ucwaDiscoveryUrl
       ucwaAllowedOrigins: ucwaAllowedOrigins

@@ -8,7 +8,8 @@
 //    Skipped without GATEKEEPER_AZURE_CLIENT_ID or with GATEKEEPER_SKIP_APP_REGISTRATION=true. Without
 //    the Graph rights to read or change it, a warning says what to do by hand; the deployment goes on.
 // 2. Secrets handed over in this shell as GATEKEEPER_SECRET_<SETTING> (the Teams Workflows URL as
-//    GATEKEEPER_SECRET_CHAT_TEAMS_WEBHOOK_URL) go to Key Vault under the setting's secret name (a new
+//    GATEKEEPER_SECRET_CHAT_TEAMS_WEBHOOK_URL; an account's own as GATEKEEPER_SECRET_ACCOUNT__<id>__<SETTING>)
+//    go to Key Vault under the setting's secret name (a new
 //    version only when the value changed); the setting joins GATEKEEPER_KEY_VAULT_SETTINGS in the azd
 //    environment and the app setting is pointed at the vault now, so no second provision is needed.
 // 3. Every setting listed in GATEKEEPER_KEY_VAULT_SETTINGS must have its secret in the vault, or the hook
@@ -60,6 +61,10 @@ class HookError extends Error {}
 
 /** Key Vault secret names allow letters, digits and dashes: the setting in lower case, `_` → `-`. */
 const secretName = (setting) => setting.toLowerCase().replaceAll('_', '-');
+
+/** A secret setting, or one account's own (ACCOUNT__<id>__<SETTING>, docs/accounts.md). */
+const isSecretSetting = (setting) =>
+  SECRET_SETTINGS.includes(/^ACCOUNT__[a-z][a-z0-9]{0,23}__(\w+)$/.exec(setting)?.[1] ?? setting);
 
 const parseList = (value) =>
   (value ?? '')
@@ -212,7 +217,11 @@ async function readSecret(vault, name) {
 }
 
 async function writeSecrets() {
-  const given = SECRET_SETTINGS.filter((setting) => env[`GATEKEEPER_SECRET_${setting}`]);
+  const given = Object.keys(env)
+    .filter((name) => name.startsWith('GATEKEEPER_SECRET_') && env[name])
+    .map((name) => name.slice('GATEKEEPER_SECRET_'.length))
+    .filter(isSecretSetting)
+    .sort();
   const listed = parseList(env.GATEKEEPER_KEY_VAULT_SETTINGS);
   if (given.length === 0) return listed;
 
@@ -298,7 +307,7 @@ async function writeSecrets() {
 
 async function checkListedSecrets(listed) {
   if (listed.length === 0) return log('no secret settings listed in GATEKEEPER_KEY_VAULT_SETTINGS');
-  const unknown = listed.filter((setting) => !SECRET_SETTINGS.includes(setting));
+  const unknown = listed.filter((setting) => !isSecretSetting(setting));
   if (unknown.length > 0) {
     throw new HookError(`GATEKEEPER_KEY_VAULT_SETTINGS names unknown settings: ${unknown.join(', ')}`);
   }

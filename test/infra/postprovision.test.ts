@@ -211,6 +211,30 @@ describe('postprovision hook', () => {
     expect(again.calls.filter((call) => call.includes('set'))).toEqual([]);
   });
 
+  it("puts an account's own password into Key Vault as a secret of its own, and points its setting at it", () => {
+    const env = {
+      ...AZD_OUTPUTS,
+      GATEKEEPER_SECRET_ACCOUNT__townhall__UCWA_PASSWORD: 'TOWNHALL-SECRET',
+      // Not a secret setting: never written anywhere.
+      GATEKEEPER_SECRET_ACCOUNT__townhall__UCWA_USERNAME: 'townhall@contoso.com',
+    };
+    const run = runHook({}, env);
+    expect(run.status, run.output).toBe(0);
+    expect(run.state.secrets).toEqual({ 'account--townhall--ucwa-password': 'TOWNHALL-SECRET' });
+    expect(run.state.azdEnv.GATEKEEPER_KEY_VAULT_SETTINGS).toBe('ACCOUNT__townhall__UCWA_PASSWORD');
+    expect(run.state.appSettings).toEqual([
+      'ACCOUNT__townhall__UCWA_PASSWORD=@Microsoft.KeyVault(SecretUri=https://kv-token.vault.azure.net/secrets/account--townhall--ucwa-password)',
+    ]);
+    expect(JSON.stringify(run.calls)).not.toContain('TOWNHALL-SECRET');
+
+    const listedUnknown = runHook(
+      {},
+      { ...AZD_OUTPUTS, GATEKEEPER_KEY_VAULT_SETTINGS: 'ACCOUNT__townhall__UCWA_USERNAME' },
+    );
+    expect(listedUnknown.status).toBe(1);
+    expect(listedUnknown.output).toContain('names unknown settings: ACCOUNT__townhall__UCWA_USERNAME');
+  });
+
   it('waits for a role assignment that is still being applied', () => {
     const { status, output, state } = runHook(
       { vaultForbidden: 1 },

@@ -65,10 +65,9 @@ function appSettingsOf(site: JsonObject): AppSetting[] {
   const siteConfig = isObject(properties) ? properties.siteConfig : undefined;
   const list = isObject(siteConfig) ? siteConfig.appSettings : undefined;
   if (list === undefined) return [];
+  if (typeof list === 'string') return literalPart(list);
   if (!Array.isArray(list)) {
-    throw new Error(
-      `appSettings is an expression, not a literal list, so its names cannot be read: ${String(list)}`,
-    );
+    throw new Error(`appSettings is neither a list nor an expression: ${JSON.stringify(list)}`);
   }
   return list.map((entry) => {
     if (!isObject(entry) || typeof entry.name !== 'string' || entry.name.startsWith('[')) {
@@ -76,6 +75,50 @@ function appSettingsOf(site: JsonObject): AppSetting[] {
     }
     return { name: entry.name, value: entry.value ?? null };
   });
+}
+
+/** The accounts' own settings, as the template compiles `concat([...], accountAppSettings)`: after the list. */
+const ACCOUNT_PART =
+  "concat(map(filter(items(parameters('accountSettings')), lambda('item', startsWith(lambdaVariables('item').key, 'ACCOUNT__')))";
+
+/**
+ * The settings of `[concat(createArray(<literal settings>), <the accounts' settings>)]`: each
+ * `createObject('name', '<name>', 'value', <expression>)` with its value's expression as text. Anything but
+ * the accounts' part after the literal list fails, so no setting hides there.
+ */
+function literalPart(expression: string): AppSetting[] {
+  const prefix = '[concat(createArray(';
+  if (!expression.startsWith(prefix))
+    throw new Error(`appSettings is an expression of another shape: ${expression.slice(0, 200)}`);
+  const body = expression.slice(prefix.length);
+  const settings: AppSetting[] = [];
+  let at = 0;
+  while (body[at] !== ')') {
+    const head = /^,?\s*createObject\('name', '([^']+)', 'value', /.exec(body.slice(at));
+    if (!head?.[1]) throw new Error(`unexpected text in appSettings: ${body.slice(at, at + 80)}`);
+    at += head[0].length;
+    // The value runs to the parenthesis that closes createObject (quotes: '' escapes a quote).
+    let depth = 0;
+    let quoted = false;
+    const start = at;
+    for (; at < body.length; at++) {
+      const char = body[at];
+      if (char === "'") quoted = !quoted;
+      else if (!quoted && char === '(') depth++;
+      else if (!quoted && char === ')') {
+        if (depth === 0) break;
+        depth--;
+      }
+    }
+    settings.push({ name: head[1], value: body.slice(start, at) });
+    at++;
+  }
+  const rest = body.slice(at + 1);
+  if (!rest.startsWith(`, ${ACCOUNT_PART}`))
+    throw new Error(
+      `appSettings goes on with something other than the accounts' settings: ${rest.slice(0, 120)}`,
+    );
+  return settings;
 }
 
 const difference = (a: Iterable<string>, b: Set<string>) => [...a].filter((item) => !b.has(item)).sort();
@@ -171,6 +214,17 @@ describe('function app settings in infra/main.bicep', () => {
         expect(text, `${name} is not a secret`).not.toContain('Microsoft.KeyVault');
       }
     }
+  });
+
+  it("appends the accounts' own settings: only ACCOUNT__ names, their secrets as Key Vault references", () => {
+    const [site] = resourcesOfType(build().template, 'Microsoft.Web/sites');
+    const expression = JSON.stringify(site?.properties);
+    const accounts = expression.slice(expression.indexOf(ACCOUNT_PART));
+    expect(accounts).toContain(
+      "map(filter(parameters('vaultReferencedSettings'), lambda('setting', startsWith(lambdaVariables('setting'), 'ACCOUNT__')))",
+    );
+    expect(accounts).toContain("format('@Microsoft.KeyVault(SecretUri={0}{1})'");
+    expect(accounts).toContain("toLower(replace(lambdaVariables('setting'), '_', '-'))");
   });
 
   it('resolves Key Vault references with the user-assigned identity', () => {
