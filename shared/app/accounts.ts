@@ -83,6 +83,18 @@ export function parseAccounts(env: Record<string, string | undefined>): {
     if (problems.some((problem) => problem.account === id)) continue;
     try {
       const settings = parseSettings({ ...env, ...Object.fromEntries(own) });
+      // Two accounts signing in as the same user would guard the same meetings twice: fail closed on the later.
+      const twin = accounts.find((other) => sameSignIn(other.settings, settings));
+      if (twin) {
+        problems.push({
+          account: id,
+          error: new SettingsError(
+            accountSetting(id, 'UCWA_USERNAME'),
+            `signs in as account ${twin.id} does (same server and user): set the account's own`,
+          ),
+        });
+        continue;
+      }
       accounts.push({ id, settings, own: new Set(own.keys()) });
     } catch (error) {
       problems.push({ account: id, error: scopedError(id, new Set(own.keys()), error) });
@@ -111,6 +123,11 @@ export function chooseAccount(accounts: readonly Account[], wanted: string | und
       `has no account ${wanted} (or it was left out: see above)`,
     );
   return found;
+}
+
+function sameSignIn(a: Settings, b: Settings): boolean {
+  const user = (s: Settings) => s.UCWA_USERNAME?.toLowerCase() ?? '';
+  return a.UCWA_DISCOVERY_URL === b.UCWA_DISCOVERY_URL && user(a) === user(b);
 }
 
 /** A SettingsError about a setting the account set itself names the scoped setting. */

@@ -68,9 +68,23 @@ describe('accounts as settings', () => {
     ],
     [
       'a scoped setting of an account not listed is reported; the listed ones go on',
-      { ACCOUNT__helpdesk__UCWA_USERNAME: 'helpdesk@contoso.com' },
+      {
+        ACCOUNT__helpdesk__UCWA_USERNAME: 'helpdesk@contoso.com',
+        ACCOUNT__exec__UCWA_USERNAME: 'exec@contoso.com',
+      },
       ['townhall', 'exec'],
       [['helpdesk', expect.stringContaining('names an account GATEKEEPER_ACCOUNTS does not list')]],
+    ],
+    [
+      'a second account signing in as the same user on the same server is left out (it would guard twice)',
+      { ACCOUNT__townhall__UCWA_USERNAME: 'th@contoso.com', ACCOUNT__exec__UCWA_USERNAME: 'TH@contoso.com' },
+      ['townhall'],
+      [
+        [
+          'exec',
+          expect.stringMatching(/^Setting ACCOUNT__exec__UCWA_USERNAME: signs in as account townhall does/),
+        ],
+      ],
     ],
     [
       'an id that is not one (upper case, a hyphen) is reported',
