@@ -1,6 +1,11 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { runtime } from '../shared/app/account-runtimes.js';
-import { type ApiRequest, type ApiResponse, configurationFailure } from '../shared/app/http-api.js';
+import { accountRuntimes, runtime } from '../shared/app/account-runtimes.js';
+import {
+  type AccountRuntimesOf,
+  type ApiRequest,
+  type ApiResponse,
+  configurationFailure,
+} from '../shared/app/http-api.js';
 import type { Runtime } from '../shared/app/runtime.js';
 import { scrubError } from '../shared/scrub.js';
 
@@ -37,14 +42,28 @@ function toApiRequest(request: HttpRequest): ApiRequest {
   };
 }
 
-/** An HTTP function over a use case: configuration errors become a 500 naming the setting. */
+/** Every account whose runtime can be built (one that cannot is left out here; its jobs report it). */
+const everyAccount: AccountRuntimesOf = async () => {
+  const runtimes = accountRuntimes();
+  const built = await Promise.allSettled(runtimes.accounts().accounts.map((a) => runtimes.runtimeOf(a)));
+  return built.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+};
+
+/**
+ * An HTTP function over a use case: configuration errors become a 500 naming the setting. The first
+ * account's runtime admits the request (the inbound settings are the deployment's); `accountsOf` gives the
+ * use case every account, to find the one a request is about.
+ */
 export function httpHandler(
-  useCase: (rt: Runtime, request: ApiRequest) => Promise<ApiResponse>,
+  useCase: (rt: Runtime, request: ApiRequest, accountsOf?: AccountRuntimesOf) => Promise<ApiResponse>,
   getRuntime: () => Promise<Runtime> = runtime,
+  accountsOf?: AccountRuntimesOf,
 ) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
-      const response = await useCase(await getRuntime(), toApiRequest(request));
+      const rt = await getRuntime();
+      const accounts = accountsOf ?? (getRuntime === runtime ? everyAccount : undefined);
+      const response = await useCase(rt, toApiRequest(request), accounts);
       return {
         status: response.status,
         jsonBody: response.jsonBody,

@@ -63,22 +63,45 @@ async function admit(
   }
 }
 
+/** Every guarded account's runtime (several accounts); by default only the one the request came in on. */
+export type AccountRuntimesOf = () => Promise<Runtime[]>;
+
+/** The accounts' applications now: the runtime that holds each, as their channel state says. */
+async function applications(accountsOf: AccountRuntimesOf): Promise<{ rt: Runtime; href: string }[]> {
+  const found: { rt: Runtime; href: string }[] = [];
+  for (const rt of await accountsOf()) {
+    const { state } = await rt.cursors.read();
+    if (state.applicationHref) found.push({ rt, href: state.applicationHref });
+  }
+  return found;
+}
+
 /**
  * `POST /api/ucwa/events`: a UCWA events document pushed by a relay, handled by the same code as the event
  * channel — but pushed data is never trusted for actions: every target is re-read from UCWA with our token,
- * and every href must point into the gatekeeper's own application.
+ * and every href must point into the gatekeeper's own application — with several accounts, the one account
+ * whose application the document's first sender is in; every other href must be in that one too.
  */
-export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<ApiResponse> {
-  const admitted = await admit(rt, request, GatekeeperRole.EventsSend);
+export async function receiveEvents(
+  admitting: Runtime,
+  request: ApiRequest,
+  accountsOf: AccountRuntimesOf = async () => [admitting],
+): Promise<ApiResponse> {
+  const admitted = await admit(admitting, request, GatekeeperRole.EventsSend);
   if (!('json' in admitted)) return admitted;
   let events: ChannelEvent[];
   let unreadable: Error[];
-  const { state } = await rt.cursors.read();
-  if (!state.applicationHref)
+  const held = await applications(accountsOf);
+  if (held.length === 0)
     return fail(409, 'The gatekeeper has no UCWA application yet; nothing to deliver to.');
-  const applicationHref = state.applicationHref;
+  let rt: Runtime;
+  let applicationHref: string;
   try {
     const read = readEvents(admitted.json);
+    const first = read.document.sender[0]?.href ?? '';
+    const owner = held.find(({ href }) => insideApplication(first, href) !== undefined) ?? held[0];
+    if (!owner) return fail(409, 'The gatekeeper has no UCWA application yet; nothing to deliver to.');
+    ({ rt, href: applicationHref } = owner);
     // Checked before they are resolved: a resolved href no longer shows an encoded traversal.
     const hrefs = read.document.sender.flatMap((sender) => [
       sender.href,
@@ -114,20 +137,33 @@ export async function receiveEvents(rt: Runtime, request: ApiRequest): Promise<A
 
 const previewBody = z.strictObject({ href: z.url().max(2048) });
 
-/** `POST /api/inspect`: what the gatekeeper sees and would decide for an invitation or participant, no side effects. */
-export async function previewDecision(rt: Runtime, request: ApiRequest): Promise<ApiResponse> {
-  const admitted = await admit(rt, request, GatekeeperRole.Inspect);
+/**
+ * `POST /api/inspect`: what the gatekeeper sees and would decide for an invitation or participant, no side
+ * effects; with several accounts, by the account whose application the href is in.
+ */
+export async function previewDecision(
+  admitting: Runtime,
+  request: ApiRequest,
+  accountsOf: AccountRuntimesOf = async () => [admitting],
+): Promise<ApiResponse> {
+  const admitted = await admit(admitting, request, GatekeeperRole.Inspect);
   if (!('json' in admitted)) return admitted;
   const parsed = previewBody.safeParse(admitted.json);
   if (!parsed.success)
     return fail(400, 'The body must be {"href": "<absolute UCWA invitation or participant URL>"}.');
-  const { state } = await rt.cursors.read();
-  const href = state.applicationHref && insideApplication(parsed.data.href, state.applicationHref);
-  if (!state.applicationHref || !href) {
+  const owner = (await applications(accountsOf))
+    .map(({ rt, href: application }) => ({
+      rt,
+      application,
+      href: insideApplication(parsed.data.href, application),
+    }))
+    .find(({ href }) => href !== undefined);
+  if (!owner?.href) {
     return fail(422, "The href is not inside the gatekeeper's UCWA application.");
   }
+  const { rt, application, href } = owner;
   try {
-    await rt.ucwa.useApplication(state.applicationHref);
+    await rt.ucwa.useApplication(application);
     return { status: 200, jsonBody: await rt.gatekeeper.preview(href) };
   } catch (error) {
     if (error instanceof OriginNotAllowedError) return fail(422, error.message);

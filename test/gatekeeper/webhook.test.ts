@@ -167,3 +167,40 @@ describe('POST /api/inspect', () => {
     expect(response.status).toBe(status);
   });
 });
+
+describe('several accounts', () => {
+  it('a push and an inspect go to the account whose application the hrefs are in, never another', async () => {
+    // A second account on another server (its own simulator, tables and application).
+    const other = await startPushWorld();
+    try {
+      const accounts = async () => [world.rt, other.world.rt];
+      guests++;
+      const uri = `sip:pushed-${guests}@anon.example`;
+      const { participantHref } = other.meeting.knock({
+        anonymous: true,
+        name: `Pushed Guest ${guests}`,
+        sourceNetwork: 'PublicCloud',
+        uri,
+      });
+      const href = other.world.rt.ucwa.resolve(participantHref);
+      const inspect = await previewDecision(
+        world.rt,
+        apiRequest(JSON.stringify({ href }), `Bearer ${await pw.inspectToken()}`),
+        accounts,
+      );
+      expect(inspect).toMatchObject({ status: 200, jsonBody: { sender: { uri } } });
+
+      const mine = removals().length;
+      const response = await receiveEvents(
+        world.rt,
+        apiRequest(JSON.stringify(lobbyEventsDocument(participantHref)), await bearer()),
+        accounts,
+      );
+      expect(response).toMatchObject({ status: 202, jsonBody: { handled: 1 } });
+      expect(other.removals().map((a) => a.participantUri)).toEqual([uri]);
+      expect(removals()).toHaveLength(mine);
+    } finally {
+      await other.close();
+    }
+  });
+});
