@@ -1,5 +1,6 @@
 /** The report: the tables, the targets with the reason for each miss, and the problems a run ran into. */
 import type { BundleComposition } from './cpu-profile.js';
+import type { AccountsRun } from './scenarios/accounts.js';
 import type { BurstRun } from './scenarios/burst.js';
 import type { ColdStartRun } from './scenarios/cold-start.js';
 import type { EjectRun, PhaseName } from './scenarios/event-to-eject.js';
@@ -34,6 +35,8 @@ export interface Results {
   /** dist/bundle by package: what an import loads at once, and what only on demand. */
   bundle?: BundleComposition;
   firstRemoval?: FirstRemovalRun;
+  /** One instance holding N accounts' channels, per N. */
+  accounts?: AccountsRun[];
 }
 
 type FirstPhase = keyof NonNullable<RemovalSample['phases']>;
@@ -325,6 +328,7 @@ export function problemsOf(results: Results): string[] {
       problems: run.problems,
     })),
     ...(results.firstRemoval ? [{ label: 'first removal', problems: results.firstRemoval.problems }] : []),
+    ...(results.accounts ?? []).map((run) => ({ label: `${run.accounts} accounts`, problems: run.problems })),
   ];
   return runs.flatMap(({ label, problems }) => problems.map((problem) => `${label}: ${problem}`));
 }
@@ -532,6 +536,33 @@ export function tableOf(results: Results): string {
       '',
     ]);
   }
+  for (const run of results.accounts ?? []) {
+    rows.push([
+      `6 one instance, ${run.accounts} accounts`,
+      'heap / RSS KB per held channel (RSS MB)',
+      `${run.heapPerAccountKb} / ${run.rssPerAccountKb} (${run.rssHoldingMb})`,
+      '',
+      '',
+    ]);
+    rows.push(['', 'CPU ms per channel per minute', String(run.cpuMsPerAccountMinute), '', '']);
+    rows.push([
+      '',
+      `knock→removal ms p50 / p95 / max (${run.knocks} knocks)`,
+      `${run.knockToRemovalMs.p50} / ${run.knockToRemovalMs.p95} / ${run.knockToRemovalMs.max}`,
+      '',
+      '',
+    ]);
+    rows.push(['', 'all channels held after ms', String(run.setupMs), '', '']);
+  }
+  const marginal = marginalPerChannel(results.accounts ?? []);
+  if (marginal)
+    rows.push([
+      `6 from ${marginal.from} to ${marginal.to} accounts`,
+      'each further channel: heap / RSS KB',
+      `${marginal.heapKb} / ${marginal.rssKb}`,
+      '',
+      '',
+    ]);
   return table(['scenario', 'figure', 'gatekeeper', 'baseline', 'ratio'], rows);
 }
 
@@ -562,4 +593,22 @@ export function phasesTableOf(results: Results): string | undefined {
     ['event → removal, phase', 'embedded p50 / p99', 'link only p50 / p99', 'first after start', 'warm'],
     rows,
   );
+}
+
+/**
+ * What one more held channel costs, between the smallest and the largest run: the per-channel figures of a
+ * small run carry the first use of every SDK, the difference does not.
+ */
+export function marginalPerChannel(runs: readonly AccountsRun[]) {
+  const sorted = [...runs].sort((a, b) => a.accounts - b.accounts);
+  const [small, large] = [sorted[0], sorted.at(-1)];
+  if (!small || !large || large.accounts === small.accounts) return undefined;
+  const total = (run: AccountsRun, perAccount: number) => run.accounts * perAccount;
+  const span = large.accounts - small.accounts;
+  return {
+    from: small.accounts,
+    to: large.accounts,
+    heapKb: round((total(large, large.heapPerAccountKb) - total(small, small.heapPerAccountKb)) / span),
+    rssKb: round((total(large, large.rssPerAccountKb) - total(small, small.rssPerAccountKb)) / span),
+  };
 }

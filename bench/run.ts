@@ -11,7 +11,9 @@
  *   --fresh-runs <n>        fresh starts for the first removal (default 5, plus one warm-up)
  *   --warm <n>              warm removals after each fresh start's first (default 3)
  *   --scale                 also the gatekeeper at --scale-invitations invitations (default 10000; ~4 min)
- *   --only <list>           any of eject,burst,invitations,cold,first (default all)
+ *   --accounts <list>       accounts held by one instance, one run each (default 10,100)
+ *   --accounts-large        also 500 accounts (~2 min more)
+ *   --only <list>           any of eject,burst,invitations,cold,first,accounts (default all)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -25,6 +27,7 @@ import { startAzurite } from '../dev/azurite.js';
 import { writeCharts } from './charts.js';
 import { bundleComposition } from './cpu-profile.js';
 import { BATCH_SIZE, phasesTableOf, problemsOf, type Results, tableOf, targetsOf } from './report.js';
+import { accounts } from './scenarios/accounts.js';
 import { burst, burstBaseline } from './scenarios/burst.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { eventToEject, eventToEjectBaseline } from './scenarios/event-to-eject.js';
@@ -49,7 +52,9 @@ const { values: flags } = parseArgs({
     warm: { type: 'string', default: '3' },
     scale: { type: 'boolean', default: false },
     'scale-invitations': { type: 'string', default: '10000' },
-    only: { type: 'string', default: 'eject,burst,invitations,cold,first' },
+    accounts: { type: 'string', default: '10,100' },
+    'accounts-large': { type: 'boolean', default: false },
+    only: { type: 'string', default: 'eject,burst,invitations,cold,first,accounts' },
   },
 });
 
@@ -67,7 +72,11 @@ const coldRuns = count('cold-runs', flags['cold-runs'], 1);
 const freshRuns = count('fresh-runs', flags['fresh-runs'], 1);
 const warmRemovals = count('warm', flags.warm, 1);
 const scaleInvitations = flags.scale ? count('scale-invitations', flags['scale-invitations'], 1) : undefined;
-const SCENARIOS = ['eject', 'burst', 'invitations', 'cold', 'first'];
+const accountCounts = [
+  ...(flags.accounts ?? '').split(',').map((value) => count('accounts', value.trim(), 1)),
+  ...(flags['accounts-large'] ? [500] : []),
+];
+const SCENARIOS = ['eject', 'burst', 'invitations', 'cold', 'first', 'accounts'];
 const only = new Set((flags.only ?? '').split(',').map((name) => name.trim()));
 for (const name of only) {
   if (!SCENARIOS.includes(name)) throw new Error(`--only: ${name} is not one of ${SCENARIOS.join(',')}`);
@@ -118,6 +127,7 @@ async function transpilePrograms(): Promise<string> {
     'cold-start-child.ts',
     'baseline.ts',
     'scenarios/invitations-child.ts',
+    'scenarios/accounts-child.ts',
     'module-hooks.ts',
   ]) {
     const source = await readFile(join(ROOT, 'bench', file), 'utf8');
@@ -261,6 +271,16 @@ async function main(): Promise<void> {
         () => firstRemoval(config, { runs: freshRuns, warm: warmRemovals, programDir: programs }),
       );
     }
+    if (only.has('accounts')) {
+      results.accounts = [];
+      for (const n of accountCounts) {
+        results.accounts.push(
+          await step(`accounts${n}`, `6 accounts: one instance holding ${n} channels`, () =>
+            accounts(config, { accounts: n, knocks: 20, programDir: programs, distDir: DIST }),
+          ),
+        );
+      }
+    }
   } finally {
     await cleanup();
     process.off('SIGINT', interrupted);
@@ -309,6 +329,7 @@ async function main(): Promise<void> {
     freshRuns,
     warmRemovals,
     ...(scaleInvitations ? { scaleInvitations } : {}),
+    accounts: accountCounts,
     pollMs: POLL_MS,
     batchSize: BATCH_SIZE,
   };

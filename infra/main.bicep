@@ -25,13 +25,19 @@ param location string
 // Hosting
 // ---------------------------------------------------------------------------------------------
 
+// Sized from `npm run bench` scenario 6 (bench/README.md): one instance holding N accounts' channels took
+// ~115 MB with 10, ~166 MB with 100 and ~374 MB with 500, each further channel ~0.54 MB RSS, with removals
+// as fast at 500 as at 10. host.json lets an instance take 24 queue messages at once (batchSize 16 +
+// newBatchThreshold 8), i.e. hold 24 channels in ~130 MB: 512 MB leaves room for bursts, and more memory buys
+// nothing. Each instance holding 24 accounts, 40 instances guard up to 960 accounts: raise the count with
+// the accounts (it is a ceiling; idle accounts cost no instances beyond their watch).
 @allowed([512, 2048, 4096])
 @description('Memory per instance in MB (512 = 0.25 vCPU, 2048 = 1, 4096 = 2). Billing counts this size, not the memory used.')
 param instanceMemoryMB int = 512
 
 @minValue(1)
 @maxValue(1000)
-@description('Most instances the app may scale out to.')
+@description('Most instances the app may scale out to: at 24 accounts\' channels each, 40 guard up to 960 accounts.')
 param maximumInstanceCount int = 40
 
 @description('Always-ready instances, e.g. [{ name: \'function:events\', instanceCount: 1 }]. Empty: on demand only.')
