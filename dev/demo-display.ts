@@ -48,12 +48,13 @@ function who(sender: SenderFacts | undefined): string {
 }
 
 /**
- * One readable line (or a few) for a notice the webhook sink received, naming the account it was posted for;
- * undefined for anything else.
+ * One readable line (or a few) for a notice the webhook sink received, naming the account it is about (a
+ * deployment with named accounts); undefined for anything else.
  */
-export function renderDemoLine(body: unknown, tally: Tally, account?: string): string | undefined {
+export function renderDemoLine(body: unknown, tally: Tally): string | undefined {
   const line = render(body, tally);
-  return line && account ? line.replace(/^([▶!]) /, `$1 [${account}] `) : line;
+  const account = (body as { account?: unknown } | null)?.account;
+  return line && typeof account === 'string' ? line.replace(/^([▶!]) /, `$1 [${plain(account)}] `) : line;
 }
 
 function render(body: unknown, tally: Tally): string | undefined {

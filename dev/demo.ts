@@ -1,7 +1,7 @@
 /**
  * The embedded demo of `npm start`: three guarded accounts — two on one simulated server, one on another —
  * each playing its own scenario, signing in with MSAL against the local identity provider, and posting to
- * the local chat sink under a webhook path of its own, so every line the console shows names its account.
+ * the local chat sink under a webhook path of its own. Every notice names its account, and so does the console.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -113,7 +113,7 @@ export async function startDemo(ca: TestCa, stateDir: string): Promise<Demo> {
     own('UCWA_USERNAME', user.username);
     own('UCWA_PASSWORD', user.password);
     own('WATCHED_MEETINGS', (scenario.meetings ?? []).map((m) => m.onlineMeetingUri).join(','));
-    // A webhook path of its own: the console tells the accounts' notices apart by it.
+    // Chat destinations of its own too (the notices name their account either way).
     own('CHAT_WEBHOOK_URL', `${chat.webhookUrl}/${user.id}`);
     accounts.push({ id: user.id, sim, user: sim.user(user.username), scenario });
   }
@@ -129,11 +129,6 @@ export async function playScenarios(demo: Demo): Promise<string[]> {
   return results.flatMap((result, index) =>
     result.errors.map((error) => `${demo.accounts[index]?.id}: ${error}`),
   );
-}
-
-/** The account a chat message was posted for (its webhook path), if any. */
-export function accountOfPath(path: string): string | undefined {
-  return /^\/webhook\/([a-z0-9]+)/.exec(path)?.[1];
 }
 
 /**

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { functionDefinitions } from '../functions/registry.js';
 import { shutDown } from '../shared/app/shutdown.js';
 import { startAzurite } from './azurite.js';
-import { accountOfPath, type Demo, demoProgress, playScenarios, startDemo } from './demo.js';
+import { type Demo, demoProgress, playScenarios, startDemo } from './demo.js';
 import { renderDemoLine, Tally } from './demo-display.js';
 import { startLocalHost } from './host/local-host.js';
 import { createTestCa, type TestCa } from './idp/index.js';
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   const showNew = (): void => {
     const received = chat.received.filter((message) => message.channel === 'webhook');
     for (const message of received.slice(shown)) {
-      const line = renderDemoLine(message.body, tally, accountOfPath(message.path));
+      const line = renderDemoLine(message.body, tally);
       if (line) console.log(`${line}\n  ${tally.line()}`);
     }
     shown = received.length;

@@ -140,7 +140,7 @@ export async function createRuntime(settings: Settings, overrides: RuntimeOverri
   });
   const claims = new TableClaimStore(tableClient(storage, `${ns}idempotency`));
   const audit = new AuditLog(tableClient(storage, `${ns}audit`));
-  const outbox = new Outbox(outboxTable, overrides.outbox);
+  const outbox = new Outbox(outboxTable, { ...overrides.outbox, ...(named ? { account } : {}) });
   const cursors = new CursorStore(tableClient(storage, `${ns}cursor`));
   const imTo = settings.CHAT_UCWA_IM_TO;
   const sinks = createChatSinks(settings, {

@@ -128,8 +128,9 @@ function cleanOutcome(outcome: ActionOutcome): ActionOutcome {
 }
 
 /** What every notice starts with, in the order the webhook body shows it. */
-function head<N extends Notice>(notice: N): Pick<N, 'id' | 'kind' | 'at' | 'mode'> {
-  return { id: notice.id, kind: notice.kind, at: notice.at, mode: notice.mode };
+function head<N extends Notice>(notice: N): Pick<N, 'id' | 'kind' | 'at' | 'mode' | 'account'> {
+  const account = typeof notice.account === 'string' ? cleanText(notice.account, 64) : '';
+  return { id: notice.id, kind: notice.kind, at: notice.at, mode: notice.mode, ...(account && { account }) };
 }
 
 /** `T` with every property that may be undefined made optional instead: what `dropUndefined` returns. */

@@ -54,6 +54,8 @@ interface NoticeBase {
   /** ISO 8601. */
   at: string;
   mode: Mode;
+  /** The guarded account it is about, when the deployment names its accounts (GATEKEEPER_ACCOUNTS). */
+  account?: string;
 }
 
 /** An incoming invitation (IM, call, meeting) and what came of the policy's decision about it. */

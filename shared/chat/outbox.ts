@@ -60,6 +60,8 @@ export interface OutboxOptions {
   random?: () => number;
   /** Names this drainer in `leaseOwner`. */
   owner?: string;
+  /** The guarded account every notice added here is about (a deployment with named accounts). */
+  account?: string;
 }
 
 export interface DrainOptions {
@@ -118,6 +120,7 @@ export class Outbox {
   readonly #owner: string;
   readonly #postTimeoutMs: number;
   readonly #clock: () => number;
+  readonly #account: string | undefined;
   /**
    * Sinks this process posted an item to (or gave up on) whose record a storage failure lost, by row key and
    * sink: the next drain writes the record instead of posting again. A crash forgets them (at least once).
@@ -132,6 +135,7 @@ export class Outbox {
     this.#random = options.random ?? Math.random;
     this.#owner = options.owner ?? randomUUID();
     this.#postTimeoutMs = options.postTimeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
+    this.#account = options.account;
     this.#clock = options.clock ?? (() => performance.now());
     if (this.#leaseMs <= this.#postTimeoutMs)
       throw new OutboxError(
@@ -145,8 +149,9 @@ export class Outbox {
   }
 
   /** `enqueue`, telling whether the notice was new (`enqueued`) or already there (`duplicate`). */
-  add(notice: Notice, now: Date = new Date()): Promise<'enqueued' | 'duplicate'> {
-    if (!notice.id) return Promise.reject(new OutboxError('A notice needs an id'));
+  add(given: Notice, now: Date = new Date()): Promise<'enqueued' | 'duplicate'> {
+    if (!given.id) return Promise.reject(new OutboxError('A notice needs an id'));
+    const notice = this.#account && !given.account ? { ...given, account: this.#account } : given;
     return this.#table.create({
       rowKey: outboxRowKey(notice.id),
       noticeId: notice.id,

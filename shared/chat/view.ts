@@ -162,13 +162,15 @@ export function noticeView(raw: Notice, options: RenderOptions = {}): NoticeView
         ? alertView(notice)
         : effectView(notice);
   const reference = noticeReference(raw.id);
+  // Several accounts may post to one channel: which one it is about comes first.
+  const account: Fact[] = notice.account ? [{ label: 'Account', value: notice.account, kind: 'text' }] : [];
   return {
     kind: notice.kind,
     dryRun: notice.mode === 'dry-run',
     headline: parts.headline,
     tone: parts.tone,
     ...(parts.subject !== undefined && { subject: parts.subject }),
-    facts: parts.facts,
+    facts: [...account, ...parts.facts],
     ...(parts.body && { body: parts.body }),
     ...(parts.note && { note: parts.note }),
     details: parts.details,

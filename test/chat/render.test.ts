@@ -361,3 +361,32 @@ describe('UCWA instant message', () => {
     );
   });
 });
+
+describe('a deployment guarding several accounts', () => {
+  it('names the account first in every format, for every kind of notice', () => {
+    for (const notice of [
+      lobbyNotice({ account: 'townhall' }),
+      invitationNotice({ account: 'townhall' }),
+      digestNotice({ account: 'townhall' }),
+      alertNotice({ account: 'townhall' }),
+    ] as Notice[]) {
+      const strings = [
+        ...allStrings(renderTeams(notice)),
+        ...allStrings(renderSlack(notice)),
+        renderInstantMessage(notice),
+      ];
+      expect(
+        strings.some((text) => /Account\W+townhall/.test(text)),
+        notice.kind,
+      ).toBe(true);
+      expect(renderWebhook(notice).account).toBe('townhall');
+    }
+    // One account, as before: no account line anywhere.
+    expect(JSON.stringify(renderTeams(lobbyNotice()))).not.toContain('Account');
+  });
+
+  it('an account that is not text (an older stored notice, a hostile edit) is left out', () => {
+    const notice = { ...lobbyNotice(), account: { '@': 'x' } } as unknown as Notice;
+    expect(renderWebhook(notice).account).toBeUndefined();
+  });
+});
