@@ -3,7 +3,9 @@ import { errorMessage } from '../lib/describe-error.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { storageTargetFromEnv } from '../store/storage.js';
 import type { AccountRuntimes } from './account-runtimes.js';
+import { jobBoard } from './health.js';
 import { runDigest, runRetention, runSweep, runWatch } from './jobs.js';
+import type { Runtime } from './runtime.js';
 
 /**
  * The timers' work, fanned out: each timer sends one message per account into a Storage queue, and a
@@ -17,6 +19,14 @@ export const JOB_QUEUE = 'gatekeeper-jobs';
 
 export const JOBS = ['watch', 'sweep', 'digest', 'purge'] as const;
 export type JobName = (typeof JOBS)[number];
+
+/** The timer each job comes from: the name its runs are recorded under (health). */
+const JOB_NAMES: Record<JobName, string> = {
+  watch: 'watchEvents',
+  sweep: 'sweepLobbies',
+  digest: 'digest',
+  purge: 'purgeExpired',
+};
 
 const messageSchema = z
   .object({
@@ -84,7 +94,14 @@ export async function runAccountJob(
   // A message that waited past its period: the next period's holds the channel.
   if (job === 'watch' && !(deadline > now))
     return { skipped: `watch for ${id}: its period ended before it ran` };
-  const rt = await runtimes.runtimeOf(account);
+  let rt: Runtime;
+  try {
+    rt = await runtimes.runtimeOf(account);
+  } catch (error) {
+    // No runtime, no outbox of its own to alert through: the health report and the host's log say it.
+    jobBoard.record(JOB_NAMES[job], false, Date.now(), id);
+    throw error;
+  }
   switch (job) {
     case 'watch': {
       // The deadline is on the runtime's clock, the one the watch reads.

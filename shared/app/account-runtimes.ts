@@ -47,13 +47,22 @@ export class AccountRuntimes {
     return runtime;
   }
 
-  /** The first account's runtime: what the HTTP functions (events webhook, inspect, health) serve. */
-  first(): Promise<Runtime> {
-    return Promise.resolve().then(() => {
-      const [first] = this.accounts().accounts;
-      if (!first) throw new Error('No account can be guarded: every one listed was left out (see the log)');
-      return this.runtimeOf(first);
-    });
+  /**
+   * The first account whose runtime builds: what admits HTTP requests (the inbound settings are the
+   * deployment's). One account whose runtime cannot be built (a policy that does not parse) must not shut
+   * the routes for the others; when none builds, the first one's error.
+   */
+  async first(): Promise<Runtime> {
+    const { accounts } = this.accounts();
+    let failure: unknown;
+    for (const account of accounts) {
+      try {
+        return await this.runtimeOf(account);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    throw failure ?? new Error('No account can be guarded: every one listed was left out (see the log)');
   }
 }
 

@@ -83,6 +83,17 @@ export function parseAccounts(env: Record<string, string | undefined>): {
     if (problems.some((problem) => problem.account === id)) continue;
     try {
       const settings = parseSettings({ ...env, ...Object.fromEntries(own) });
+      // Its user name keys its token cache and its application: without one, two accounts could share them.
+      if (!settings.UCWA_USERNAME) {
+        problems.push({
+          account: id,
+          error: new SettingsError(
+            accountSetting(id, 'UCWA_USERNAME'),
+            'is required for each listed account',
+          ),
+        });
+        continue;
+      }
       // Two accounts signing in as the same user would guard the same meetings twice: fail closed on the later.
       const twin = accounts.find((other) => sameSignIn(other.settings, settings));
       if (twin) {

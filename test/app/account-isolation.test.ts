@@ -39,12 +39,20 @@ async function twoAccounts() {
     AzureWebJobsStorage: inject('azuriteConnectionString'),
     GATEKEEPER_MODE: 'enforce',
     WATCHED_MEETINGS: MEETING_URI,
-    GATEKEEPER_ACCOUNTS: 'up,down,bad',
+    // Listed first: its runtime cannot be built, and that shuts nothing for the others.
+    GATEKEEPER_ACCOUNTS: 'bad,up,down,typo',
     ACCOUNT__up__UCWA_DISCOVERY_URL: up.discoveryUrl,
+    ACCOUNT__up__UCWA_USERNAME: 'up@contoso.com',
     ACCOUNT__down__UCWA_DISCOVERY_URL: down.discoveryUrl,
-    // Its policy does not parse: left out, the others go on.
+    ACCOUNT__down__UCWA_USERNAME: 'down@contoso.com',
+    // Its policy does not parse: found when its runtime is built.
     ACCOUNT__bad__UCWA_DISCOVERY_URL: up.discoveryUrl,
-    ACCOUNT__bad__GATEKEEPER_MODE: 'sometimes',
+    ACCOUNT__bad__UCWA_USERNAME: 'bad@contoso.com',
+    ACCOUNT__bad__GATEKEEPER_POLICY: '{"rules": "not a list"}',
+    // A setting that cannot be read: left out at once.
+    ACCOUNT__typo__UCWA_DISCOVERY_URL: up.discoveryUrl,
+    ACCOUNT__typo__UCWA_USERNAME: 'typo@contoso.com',
+    ACCOUNT__typo__GATEKEEPER_MODE: 'sometimes',
   };
   const runtimes = new AccountRuntimes(
     env,
@@ -52,7 +60,7 @@ async function twoAccounts() {
       createRuntime(account.settings, {
         account: account.id,
         namespace,
-        tokens: simTokens(server[account.id as 'up' | 'down']),
+        tokens: simTokens(account.id === 'down' ? server.down : server.up),
         log,
         telemetry,
         now: worldClock(),
@@ -83,18 +91,24 @@ describe('accounts are isolated', () => {
     void removed.then(() => stop.abort());
     // As the queue hands the two accounts' watch messages to the function, side by side.
     const until = new Date(Date.now() + 8_000).toISOString();
-    const [upRun, downRun] = await Promise.allSettled(
-      ['up', 'down'].map((account) => runAccountJob(runtimes, { job: 'watch', account, until }, stop.signal)),
+    const [badRun, upRun, downRun] = await Promise.allSettled(
+      ['bad', 'up', 'down'].map((account) =>
+        runAccountJob(runtimes, { job: 'watch', account, until }, stop.signal),
+      ),
     );
 
     expect(upRun).toMatchObject({ status: 'fulfilled', value: { done: 'watch', account: 'up' } });
     expect(downRun?.status).toBe('rejected');
+    expect(badRun).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/^Setting ACCOUNT__bad__GATEKEEPER_POLICY: /) },
+    });
     expect(up.actions.filter((a) => a.kind === 'reject').map((a) => a.participantUri)).toEqual([guest.uri]);
     // What failed says which account it was, in the log and in telemetry.
     expect(
-      logs.filter((l) => l.level !== 'info' && l.account !== 'bad').every((l) => l.account === 'down'),
+      logs.filter((l) => l.level !== 'info' && l.account !== 'typo').every((l) => l.account === 'down'),
     ).toBe(true);
-    expect(logs.filter((l) => l.account === 'bad').map((l) => l.message)).toEqual([
+    expect(logs.filter((l) => l.account === 'typo').map((l) => l.message)).toEqual([
       'An account is left out: its settings cannot be read',
     ]);
     expect(telemetry.exceptions.map((e) => e.properties?.account)).toEqual(['down']);
@@ -108,8 +122,17 @@ describe('accounts are isolated', () => {
     expect(report.accounts?.up?.checks).toMatchObject({ ucwa: { ok: true }, eventChannel: { ok: true } });
     expect(report.accounts?.up?.checks.jobs).toBeUndefined();
     expect(report.accounts?.down?.checks).toMatchObject({ ucwa: { ok: false }, jobs: { ok: false } });
-    expect(report.accounts?.bad?.checks.settings?.detail).toMatch(/^Setting ACCOUNT__bad__GATEKEEPER_MODE: /);
-    expect(Object.keys(report.jobs ?? {}).sort()).toEqual(['watchEvents [down]', 'watchEvents [up]']);
+    expect(report.accounts?.bad?.checks.runtime?.detail).toMatch(
+      /^Setting ACCOUNT__bad__GATEKEEPER_POLICY: /,
+    );
+    expect(report.accounts?.typo?.checks.settings?.detail).toMatch(
+      /^Setting ACCOUNT__typo__GATEKEEPER_MODE: /,
+    );
+    expect(Object.keys(report.jobs ?? {}).sort()).toEqual([
+      'watchEvents [bad]',
+      'watchEvents [down]',
+      'watchEvents [up]',
+    ]);
   });
 
   it("two accounts on one server: each removes its own meeting's guest, and no request carries the other's token", async () => {

@@ -98,6 +98,22 @@ describe('accounts as settings', () => {
     expect(problemsOf(env)).toEqual(problems);
   });
 
+  it('each listed account needs a user name: its token cache and application are keyed by it', () => {
+    const { UCWA_USERNAME: _shared, ...withoutUser } = SHARED;
+    const env = {
+      ...withoutUser,
+      AUTH_MODE: 'device-code',
+      GATEKEEPER_ACCOUNTS: 'townhall,exec',
+      ACCOUNT__townhall__UCWA_USERNAME: 'townhall@contoso.com',
+      ACCOUNT__exec__UCWA_DISCOVERY_URL:
+        'https://lyncdiscover.fabrikam.com/autodiscover/autodiscoverservice.svc/root',
+    };
+    expect(parseAccounts(env).accounts.map((a) => a.id)).toEqual(['townhall']);
+    expect(problemsOf(env)).toEqual([
+      ['exec', 'Setting ACCOUNT__exec__UCWA_USERNAME: is required for each listed account'],
+    ]);
+  });
+
   it('a bad value never appears in the problem (it may be a secret)', () => {
     const env = {
       ...SHARED,
