@@ -1,4 +1,4 @@
-import { accountJob } from './accountJob.js';
+import { accountJob, watchAccount } from './accountJob.js';
 import type { FunctionDefinition } from './definition.js';
 import { digest } from './digest.js';
 import { health, healthReport } from './health.js';
@@ -11,6 +11,7 @@ import { watchEvents } from './watchEvents.js';
 /** Every function of the app: the one list both the Functions host and the local host read. */
 export const functionDefinitions: readonly FunctionDefinition[] = [
   watchEvents,
+  watchAccount,
   accountJob,
   ucwaEvents,
   sweepLobbies,

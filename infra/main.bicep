@@ -27,8 +27,8 @@ param location string
 
 // Sized from `npm run bench` scenario 6 (bench/README.md): one instance holding N accounts' channels took
 // ~115 MB with 10, ~166 MB with 100 and ~374 MB with 500, each further channel ~0.54 MB RSS, with removals
-// as fast at 500 as at 10. host.json lets an instance take 24 queue messages at once (batchSize 16 +
-// newBatchThreshold 8), i.e. hold 24 channels in ~130 MB: 512 MB leaves room for bursts, and more memory buys
+// as fast at 500 as at 10. host.json lets an instance take 24 watch messages at once (batchSize 16 +
+// newBatchThreshold 8; the other jobs have a queue of their own), i.e. hold 24 channels in ~130 MB: 512 MB leaves room for bursts, and more memory buys
 // nothing. Each instance holding 24 accounts, 40 instances guard up to 960 accounts: raise the count with
 // the accounts (it is a ceiling; idle accounts cost no instances beyond their watch).
 @allowed([512, 2048, 4096])
@@ -140,8 +140,8 @@ var tags = { 'azd-env-name': environmentName }
 // (shared/auth/blob-cache-plugin.ts) and the event-channel lease (shared/store/channel-lease.ts).
 var stateTableNames = ['cursor', 'idempotency', 'audit', 'outbox']
 var stateContainerNames = ['msal-cache', 'gatekeeper-locks']
-// The timers fan each account's jobs out through it (shared/app/account-jobs.ts JOB_QUEUE).
-var jobQueueNames = ['gatekeeper-jobs', 'gatekeeper-jobs-poison']
+// The timers fan each account's jobs out through them (shared/app/account-jobs.ts): watches, and the rest.
+var jobQueueNames = ['gatekeeper-watch', 'gatekeeper-watch-poison', 'gatekeeper-jobs', 'gatekeeper-jobs-poison']
 var deploymentContainerName = 'app-package'
 
 // Login endpoint of the current cloud without its trailing slash (e.g. https://login.<cloud host>).

@@ -14,8 +14,17 @@ import type { Runtime } from './runtime.js';
  * (its blob lease). One account's job failing is that message's alone.
  */
 
-/** The queue's name (functions/accountJob.ts listens on it). */
+/**
+ * The watches' queue (functions/watchAccount.ts) and the other jobs' (functions/accountJob.ts): apart, so the
+ * short jobs never wait behind an instance's held channels, nor a period's watches behind its sweeps.
+ */
+export const WATCH_QUEUE = 'gatekeeper-watch';
 export const JOB_QUEUE = 'gatekeeper-jobs';
+
+export const queueOf = (job: JobName): string => (job === 'watch' ? WATCH_QUEUE : JOB_QUEUE);
+
+/** A watch cut short (a shutdown, a scale-in) with more than this left goes back to the queue for another instance. */
+const HAND_BACK_MS = 15_000;
 
 export const JOBS = ['watch', 'sweep', 'digest', 'purge'] as const;
 export type JobName = (typeof JOBS)[number];
@@ -46,7 +55,7 @@ export async function fanOut(
   extras: Pick<AccountJobMessage, 'until'> = {},
   queue?: JobQueue,
 ): Promise<number> {
-  const target = queue ?? (await defaultQueue());
+  const target = queue ?? (await defaultQueue(queueOf(job)));
   const { accounts } = runtimes.accounts();
   // Every account's message, even when one send fails: that account's job waits for the next period.
   const sent = await Promise.allSettled(
@@ -62,15 +71,21 @@ export async function fanOut(
   return accounts.length;
 }
 
-async function defaultQueue(): Promise<JobQueue> {
+async function defaultQueue(name: string): Promise<JobQueue> {
   // The Queue SDK loads with the first timer run, never with an instance's first request.
   const { jobQueue } = await import('../store/job-queue.js');
-  return jobQueue(storageTargetFromEnv(), JOB_QUEUE);
+  return jobQueue(storageTargetFromEnv(), name);
 }
 
 /** What one message came to, for the host's log. */
 export type JobOutcome =
-  | { done: JobName; account: string; summary: string }
+  | {
+      done: JobName;
+      account: string;
+      summary: string;
+      /** A watch stopped by a shutdown with its period far from over: the message should be taken again. */
+      cutShort?: true;
+    }
   | { rejected: string }
   | { skipped: string };
 
@@ -104,12 +119,14 @@ export async function runAccountJob(
   }
   switch (job) {
     case 'watch': {
-      // The deadline is on the runtime's clock, the one the watch reads.
-      const result = await runWatch(rt, rt.now().getTime() + (deadline - now), signal);
+      // The deadline is on the runtime's clock, the one the watch reads (measured after a cold build).
+      const result = await runWatch(rt, rt.now().getTime() + (deadline - Date.now()), signal);
+      const cutShort = result.outcome === 'aborted' && deadline - Date.now() > HAND_BACK_MS;
       return {
         done: job,
         account: id,
         summary: `${result.outcome}, ${result.batches} batches, ${result.events} events, ${result.recreated} re-created`,
+        ...(cutShort ? { cutShort } : {}),
       };
     }
     case 'sweep': {

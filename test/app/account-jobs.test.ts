@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fanOut, runAccountJob } from '../../shared/app/account-jobs.js';
+import { fanOut, JOBS, queueOf, runAccountJob } from '../../shared/app/account-jobs.js';
 import type { Account } from '../../shared/app/accounts.js';
 import type { Runtime } from '../../shared/app/runtime.js';
 import { parseSettings } from '../../shared/config.js';
@@ -43,6 +43,17 @@ describe('account job messages', () => {
     expect(await runAccountJob(runtimes('townhall'), text)).toEqual({
       skipped: 'account gone is not guarded (any more)',
     });
+  });
+});
+
+describe('the queues', () => {
+  it('watches have a queue of their own: an instance holding channels still takes the short jobs', () => {
+    expect(JOBS.map((job) => [job, queueOf(job)])).toEqual([
+      ['watch', 'gatekeeper-watch'],
+      ['sweep', 'gatekeeper-jobs'],
+      ['digest', 'gatekeeper-jobs'],
+      ['purge', 'gatekeeper-jobs'],
+    ]);
   });
 });
 
