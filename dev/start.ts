@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { functionDefinitions } from '../functions/registry.js';
 import { shutDown } from '../shared/app/shutdown.js';
+import { storageTargetFromEnv } from '../shared/store/storage.js';
 import { startAzurite } from './azurite.js';
 import { type Demo, demoProgress, playScenarios, startDemo } from './demo.js';
 import { renderDemoLine, Tally } from './demo-display.js';
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     // Ctrl-C ends the watch now instead of at its deadline minutes away (the real host's appTerminate).
     onClose: shutDown,
     // The timers queue each account's jobs; the host takes them from Azurite (or the given storage) as Azure does.
-    ...(process.env.AzureWebJobsStorage ? { queueConnectionString: process.env.AzureWebJobsStorage } : {}),
+    queueStorage: storageTargetFromEnv(),
     port: Number(process.env.PORT ?? 7071),
     log: (name, level, message) => {
       if (verbose || level === 'error' || level === 'warning')
@@ -136,8 +137,6 @@ async function main(): Promise<void> {
   console.log(`  Mode: ${process.env.GATEKEEPER_MODE ?? 'dry-run'} · Ctrl-C stops everything\n`);
 
   // Hold the event channel now instead of waiting for the first timer tick (it queues one watch per account).
-  if (!process.env.AzureWebJobsStorage)
-    console.log('  No AzureWebJobsStorage connection string: the queued jobs (the watch) cannot run locally');
   void host.invoke('watchEvents');
   if (!demoRun || !chat) return;
   const running = demoRun;

@@ -15,6 +15,7 @@ import type {
   QueueFunction,
   TimerFunction,
 } from '../../functions/definition.js';
+import type { StorageTarget } from '../../shared/store/storage.js';
 import { type QueuePoller, startQueuePoller } from './queue-poller.js';
 
 // `@azure/functions` is CommonJS: in plain Node ESM its classes come from the default export only.
@@ -37,7 +38,7 @@ export interface LocalHostOptions {
    * The storage the queue-triggered functions listen on (`AzureWebJobsStorage`, Azurite locally); without it
    * they are served but never triggered.
    */
-  queueConnectionString?: string;
+  queueStorage?: StorageTarget;
   /** Largest request body accepted, like the host's limit (bytes). */
   maxBodyBytes?: number;
   /**
@@ -195,11 +196,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
             ),
         );
 
-  const { queueConnectionString } = options;
-  const pollers: QueuePoller[] = queueConnectionString
+  const { queueStorage } = options;
+  const pollers: QueuePoller[] = queueStorage
     ? queues.map((definition) =>
         startQueuePoller({
-          connectionString: queueConnectionString,
+          storage: queueStorage,
           queueName: definition.queueName,
           handler: (message) => definition.handler(message, context(definition.name)),
           log: (level, message) => log(definition.name, level, message),

@@ -1,4 +1,5 @@
-import { QueueClient } from '@azure/storage-queue';
+import { jobQueueClient } from '../../shared/store/job-queue.js';
+import type { StorageTarget } from '../../shared/store/storage.js';
 
 /**
  * The queue trigger of the local host, as the Functions host runs it: messages taken `batchSize` at a time,
@@ -7,7 +8,8 @@ import { QueueClient } from '@azure/storage-queue';
  * its message stays invisible (the real host renews that; here it is taken for the longest run allowed).
  */
 export interface QueuePollerOptions {
-  connectionString: string;
+  /** The app's storage (AzureWebJobsStorage: a connection string, or identity-based URIs). */
+  storage: StorageTarget;
   queueName: string;
   handler: (message: unknown) => Promise<void>;
   log: (level: string, message: string) => void;
@@ -21,14 +23,18 @@ export interface QueuePollerOptions {
 }
 
 export interface QueuePoller {
-  /** Stop taking messages and wait for the functions running. */
-  close(): Promise<void>;
+  /**
+   * Stop taking messages and wait for the functions running, at most `graceMs` (default 8 s, the
+   * shutdown's grace): as the host, which abandons them then; their messages come back after their lease.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
-  const queue = new QueueClient(options.connectionString, options.queueName);
-  const poison = new QueueClient(options.connectionString, `${options.queueName}-poison`);
-  const batchSize = options.batchSize ?? 16;
+  const queue = jobQueueClient(options.storage, options.queueName);
+  const poison = jobQueueClient(options.storage, `${options.queueName}-poison`);
+  // As host.json: batchSize 16 + newBatchThreshold 8, maxDequeueCount 3.
+  const batchSize = options.batchSize ?? 24;
   const running = new Set<Promise<void>>();
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -84,7 +90,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       await queue.deleteMessage(item.messageId, item.popReceipt);
     } catch (error) {
       options.log('error', `failed (try ${item.dequeueCount}): ${(error as Error).message ?? String(error)}`);
-      if (item.dequeueCount >= (options.maxDequeueCount ?? 5)) {
+      if (item.dequeueCount >= (options.maxDequeueCount ?? 3)) {
         await poison.createIfNotExists();
         await poison.sendMessage(item.messageText);
         await queue.deleteMessage(item.messageId, item.popReceipt);
@@ -103,11 +109,16 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
     if (!stopped) options.log('error', `polling ${options.queueName} stopped: ${(error as Error).message}`);
   });
   return {
-    close: async () => {
+    close: async (graceMs = 8_000) => {
       stopped = true;
       wake?.();
       await loop;
-      await Promise.allSettled(running);
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([Promise.allSettled(running), grace]);
+      clearTimeout(timer);
     },
   };
 }

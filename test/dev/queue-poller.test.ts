@@ -22,7 +22,7 @@ describe("the local host's queue trigger (Azurite)", () => {
       settled = resolve;
     });
     poller = startQueuePoller({
-      connectionString,
+      storage: { connectionString },
       queueName,
       pollMs: 20,
       retryAfterMs: 0,
