@@ -10,8 +10,8 @@ const HAND_OVER_MS = 10_000;
 
 /**
  * Stop shortly before the next run is due — unless that leaves under a minute (a run started late, or by hand):
- * then hold on until shortly before the one after, since the next tick waits for this run instead of
- * overlapping it. Either way the channel is never left unpolled for more than the hand-over.
+ * then hold on until shortly before the one after: the next tick's watch finds the channel held (its lease)
+ * and leaves it to this one. Either way the channel is never left unpolled for more than the hand-over.
  */
 export function watchDeadline(scheduledNext: string | undefined, now: number): number {
   const parsed = scheduledNext ? Date.parse(scheduledNext) : Number.NaN;
@@ -24,7 +24,7 @@ export function watchDeadline(scheduledNext: string | undefined, now: number): n
   return next - HAND_OVER_MS;
 }
 
-/** Every 5 minutes, one message per account (see accountJob): hold its event channel until the deadline. */
+/** Every 5 minutes, one message per account (see watchAccount): hold its event channel until the deadline. */
 export const watchEvents: TimerFunction = {
   kind: 'timer',
   name: 'watchEvents',

@@ -155,6 +155,11 @@ export const settingDocs = {
       'Identity-based storage in Azure: the Table service URI (state: cursor, idempotency, audit, outbox).',
     secret: false,
   },
+  AzureWebJobsStorage__queueServiceUri: {
+    description:
+      "Identity-based storage in Azure: the Queue service URI (the accounts' jobs, fanned out by the timers).",
+    secret: false,
+  },
   AzureWebJobsStorage__blobServiceUri: {
     description: 'Identity-based storage in Azure: the Blob service URI (MSAL token cache, channel lease).',
     secret: false,
@@ -206,6 +211,7 @@ const settingsSchema = z.object({
   AUDIT_RETENTION_DAYS: days.default(90),
   AzureWebJobsStorage: optionalString,
   AzureWebJobsStorage__tableServiceUri: z.url().optional(),
+  AzureWebJobsStorage__queueServiceUri: z.url().optional(),
   AzureWebJobsStorage__blobServiceUri: z.url().optional(),
   AzureWebJobsStorage__clientId: optionalString,
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,

@@ -108,8 +108,16 @@ export class Dispatcher {
         message: `Resource version ${minVersion} is not supported.`,
       });
     }
-    // A token is good for its own user's applications only: another user's are not found.
-    const world = (grant.user && this.deps.worlds.get(grant.user)) || this.deps.world;
+    // A token is good for its own user's applications only: another user's are not found. A server of one
+    // user takes any token as that user's (test identity providers name users of their own); a server of
+    // several refuses a user it does not know.
+    const world =
+      this.deps.worlds.size === 1
+        ? this.deps.world
+        : grant.user === undefined
+          ? this.deps.world
+          : this.deps.worlds.get(grant.user);
+    if (!world) return errors.resourceNotFound();
     const base = applicationsBase(this.opts.pathFamily);
     const pathname = req.url.pathname;
     if (pathname !== base && !pathname.startsWith(`${base}/`)) return errors.resourceNotFound();

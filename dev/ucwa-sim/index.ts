@@ -2,6 +2,7 @@
  * UCWA 2.0 simulator: a real HTTP server that behaves like a Skype for Business Server front end, for the
  * demo, the benchmarks and the client's tests. It deliberately shares no code with `shared/ucwa`.
  */
+import { randomInt } from 'node:crypto';
 import { Dispatcher } from './dispatch.js';
 import { FaultSet } from './faults.js';
 import { resolveOptions } from './options.js';
@@ -52,11 +53,15 @@ export async function startUcwaSimulator(options: SimulatorOptions = {}): Promis
     throw error;
   }
 
-  const world = new World(opts, timers, recorder, pool);
-  // Every further user: a world of their own on the same server, under the same origins.
+  const applicationIds = { next: 100 + randomInt(900) };
+  const world = new World(opts, timers, recorder, pool, applicationIds);
+  // Every further user: a world of their own on the same server, under the same origins and id space.
   const worlds = new Map<string, World>([[opts.account.username.toLowerCase(), world]]);
   for (const account of opts.moreAccounts)
-    worlds.set(account.username.toLowerCase(), new World({ ...opts, account }, timers, recorder, pool));
+    worlds.set(
+      account.username.toLowerCase(),
+      new World({ ...opts, account }, timers, recorder, pool, applicationIds),
+    );
   dispatcher = new Dispatcher(opts, {
     world,
     worlds,

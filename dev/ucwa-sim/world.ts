@@ -56,7 +56,6 @@ export class World {
   readonly undelivered: UndeliveredInvitation[] = [];
   /** GUID-named communication property a PUT must echo; fixed per simulator instance. */
   readonly putMarker = randomUUID();
-  private nextApplicationId = 100 + randomInt(900);
   private readonly availableWaiters: (() => void)[] = [];
   /** How the far end answers outgoing invitations (scenario.setRemoteAnswer). */
   remoteAnswer: { answer: 'accept' | 'decline' | 'noAnswer'; afterMs: number } = {
@@ -72,6 +71,8 @@ export class World {
     readonly timers: Timers,
     readonly recorder: Recorder,
     readonly poolOrigin: string,
+    /** Application ids, shared by every user's world of one server: an id names one application. */
+    private readonly applicationIds: { next: number } = { next: 100 + randomInt(900) },
   ) {}
 
   // ---------------------------------------------------------------- rendering
@@ -115,8 +116,8 @@ export class World {
         return { app, created: false };
       }
     }
-    this.nextApplicationId += 1 + randomInt(37);
-    const id = String(this.nextApplicationId);
+    this.applicationIds.next += 1 + randomInt(37);
+    const id = String(this.applicationIds.next);
     const paths = new AppPaths(this.opts.pathFamily, `${applicationsBase(this.opts.pathFamily)}/${id}`);
     let app: Application | undefined;
     const channel = new EventChannel({

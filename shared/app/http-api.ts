@@ -66,15 +66,28 @@ async function admit(
 /** Every guarded account's runtime (several accounts); by default only the one the request came in on. */
 export type AccountRuntimesOf = () => Promise<Runtime[]>;
 
-/** The accounts' applications now: the runtime that holds each, as their channel state says. */
-async function applications(accountsOf: AccountRuntimesOf): Promise<{ rt: Runtime; href: string }[]> {
-  const found: { rt: Runtime; href: string }[] = [];
-  for (const rt of await accountsOf()) {
-    const { state } = await rt.cursors.read();
-    if (state.applicationHref) found.push({ rt, href: state.applicationHref });
-  }
+/**
+ * The accounts' applications now: the runtime that holds each, as their channel state says, read side by
+ * side. One account's state that cannot be read leaves that account out; when none can be, its error.
+ */
+async function applications(
+  accountsOf: AccountRuntimesOf,
+): Promise<{ rt: Runtime; href: string }[] & { someUnread?: boolean }> {
+  const reads = await Promise.allSettled(
+    (await accountsOf()).map(async (rt) => ({ rt, href: (await rt.cursors.read()).state.applicationHref })),
+  );
+  const found: { rt: Runtime; href: string }[] & { someUnread?: boolean } = reads.flatMap((read) =>
+    read.status === 'fulfilled' && read.value.href ? [{ rt: read.value.rt, href: read.value.href }] : [],
+  );
+  const failed = reads.find((read) => read.status === 'rejected');
+  if (found.length === 0 && failed?.status === 'rejected') throw failed.reason;
+  if (failed) found.someUnread = true;
   return found;
 }
+
+/** Not found among the accounts that could be read, while some could not: maybe theirs. */
+const UNREAD = () =>
+  fail(503, "An account's state cannot be read now; retry later.", { 'retry-after': '30' });
 
 /**
  * `POST /api/ucwa/events`: a UCWA events document pushed by a relay, handled by the same code as the event
@@ -99,7 +112,9 @@ export async function receiveEvents(
   try {
     const read = readEvents(admitted.json);
     const first = read.document.sender[0]?.href ?? '';
-    const owner = held.find(({ href }) => insideApplication(first, href) !== undefined) ?? held[0];
+    const found = held.find(({ href }) => insideApplication(first, href) !== undefined);
+    if (!found && held.someUnread) return UNREAD();
+    const owner = found ?? held[0];
     if (!owner) return fail(409, 'The gatekeeper has no UCWA application yet; nothing to deliver to.');
     ({ rt, href: applicationHref } = owner);
     // Checked before they are resolved: a resolved href no longer shows an encoded traversal.
@@ -151,7 +166,8 @@ export async function previewDecision(
   const parsed = previewBody.safeParse(admitted.json);
   if (!parsed.success)
     return fail(400, 'The body must be {"href": "<absolute UCWA invitation or participant URL>"}.');
-  const owner = (await applications(accountsOf))
+  const held = await applications(accountsOf);
+  const owner = held
     .map(({ rt, href: application }) => ({
       rt,
       application,
@@ -159,6 +175,7 @@ export async function previewDecision(
     }))
     .find(({ href }) => href !== undefined);
   if (!owner?.href) {
+    if (held.someUnread) return UNREAD();
     return fail(422, "The href is not inside the gatekeeper's UCWA application.");
   }
   const { rt, application, href } = owner;

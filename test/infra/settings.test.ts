@@ -27,14 +27,12 @@ const notSetInAzure: Record<string, string> = {
 };
 
 /**
- * Settings the template sets that settingDocs does not list: the Functions host reads them. The three marked
- * "code too" are also read by shared/store/storage.ts and shared/app/cache-storage.ts, which reuse the
- * host's storage connection; once settingDocs lists them, the last test below asks to drop them from here.
+ * Settings the template sets that settingDocs does not list: the Functions host reads them. Once the code
+ * reads one too (settingDocs lists it), the last test below asks to drop it from here.
  */
 const hostRead: Record<string, string> = {
   AzureWebJobsStorage__credential:
     'host storage signs in with a managed identity instead of a connection string',
-  AzureWebJobsStorage__queueServiceUri: 'host queues, under the same identity-based connection',
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
