@@ -175,12 +175,30 @@ var requestedVaultSettings = filter(
   map(split(keyVaultReferencedSettings, ','), entry => trim(entry)),
   entry => !empty(entry)
 )
-// An account's own secret (ACCOUNT__<id>__<SETTING>) is checked by its setting's name the same way.
+// An account's own secret (ACCOUNT__<id>__<SETTING>) is checked the same way, against the secrets an account
+// may set (shared/app/accounts.ts ACCOUNT_SETTINGS: not the app registration's).
+var knownAccountVaultSettings = {
+  UCWA_PASSWORD: true
+  CHAT_TEAMS_WEBHOOK_URL: true
+  CHAT_SLACK_WEBHOOK_URL: true
+  CHAT_WEBHOOK_URL: true
+  CHAT_WEBHOOK_SECRET: true
+}
 var vaultReferencedSettings = filter(
   requestedVaultSettings,
-  setting => knownVaultSettings[startsWith(setting, 'ACCOUNT__') ? last(split(setting, '__')) : setting]
+  setting =>
+    startsWith(setting, 'ACCOUNT__')
+      ? knownAccountVaultSettings[last(split(setting, '__'))]
+      : knownVaultSettings[setting]
 )
-var accountSettings = empty(gatekeeperAccountSettings) ? {} : json(gatekeeperAccountSettings)
+var givenAccountSettings = empty(gatekeeperAccountSettings) ? {} : json(gatekeeperAccountSettings)
+// A secret given here would be a plain app setting, kept in the deployment's history: never written (the
+// postprovision hook says so); an account's secrets go through Key Vault.
+var accountSettings = toObject(
+  filter(items(givenAccountSettings), item => !contains(knownVaultSettings, last(split(item.key, '__')))),
+  item => item.key,
+  item => item.value
+)
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'

@@ -62,9 +62,30 @@ class HookError extends Error {}
 /** Key Vault secret names allow letters, digits and dashes: the setting in lower case, `_` → `-`. */
 const secretName = (setting) => setting.toLowerCase().replaceAll('_', '-');
 
+/** The secrets an account may set for itself (shared/app/accounts.ts ACCOUNT_SETTINGS). */
+const ACCOUNT_SECRET_SETTINGS = SECRET_SETTINGS.filter((setting) => setting !== 'AZURE_CLIENT_SECRET');
+
 /** A secret setting, or one account's own (ACCOUNT__<id>__<SETTING>, docs/accounts.md). */
-const isSecretSetting = (setting) =>
-  SECRET_SETTINGS.includes(/^ACCOUNT__[a-z][a-z0-9]{0,23}__(\w+)$/.exec(setting)?.[1] ?? setting);
+const isSecretSetting = (setting) => {
+  const scoped = /^ACCOUNT__[a-z][a-z0-9]{0,23}__(\w+)$/.exec(setting)?.[1];
+  return scoped ? ACCOUNT_SECRET_SETTINGS.includes(scoped) : SECRET_SETTINGS.includes(setting);
+};
+
+/** Secrets put in GATEKEEPER_ACCOUNT_SETTINGS: the template leaves them out (they would be plain app settings). */
+function checkAccountSettings() {
+  let given = {};
+  try {
+    given = JSON.parse(env.GATEKEEPER_ACCOUNT_SETTINGS || '{}');
+  } catch {
+    throw new HookError('GATEKEEPER_ACCOUNT_SETTINGS is not a JSON object');
+  }
+  const secrets = Object.keys(given).filter((name) => SECRET_SETTINGS.includes(name.split('__').at(-1)));
+  if (secrets.length > 0)
+    warn(
+      `GATEKEEPER_ACCOUNT_SETTINGS holds secrets, which were not written: ${secrets.join(', ')}; ` +
+        'hand each over as GATEKEEPER_SECRET_<SETTING> instead (docs/accounts.md)',
+    );
+}
 
 const parseList = (value) =>
   (value ?? '')
@@ -337,6 +358,7 @@ async function main() {
     );
     return;
   }
+  checkAccountSettings();
   await configureAppRegistration();
   await checkListedSecrets(await writeSecrets());
 }

@@ -227,12 +227,20 @@ describe('postprovision hook', () => {
     ]);
     expect(JSON.stringify(run.calls)).not.toContain('TOWNHALL-SECRET');
 
-    const listedUnknown = runHook(
+    // Not a secret, or not one an account may set (the app registration's is the deployment's).
+    for (const setting of ['ACCOUNT__townhall__UCWA_USERNAME', 'ACCOUNT__townhall__AZURE_CLIENT_SECRET']) {
+      const listedUnknown = runHook({}, { ...AZD_OUTPUTS, GATEKEEPER_KEY_VAULT_SETTINGS: setting });
+      expect(listedUnknown.status).toBe(1);
+      expect(listedUnknown.output).toContain(`names unknown settings: ${setting}`);
+    }
+    // A secret among the plain account settings: the template leaves it out, and the hook says so.
+    const plain = runHook(
       {},
-      { ...AZD_OUTPUTS, GATEKEEPER_KEY_VAULT_SETTINGS: 'ACCOUNT__townhall__UCWA_USERNAME' },
+      { GATEKEEPER_ACCOUNT_SETTINGS: '{"ACCOUNT__townhall__UCWA_PASSWORD": "TOWNHALL-SECRET"}' },
     );
-    expect(listedUnknown.status).toBe(1);
-    expect(listedUnknown.output).toContain('names unknown settings: ACCOUNT__townhall__UCWA_USERNAME');
+    expect(plain.status).toBe(0);
+    expect(plain.output).toContain('GATEKEEPER_ACCOUNT_SETTINGS holds secrets, which were not written');
+    expect(plain.output).not.toContain('TOWNHALL-SECRET');
   });
 
   it('waits for a role assignment that is still being applied', () => {
