@@ -62,6 +62,8 @@ export async function fanOut(
     accounts.map((account) => target.send(JSON.stringify({ job, account: account.id, ...extras }))),
   );
   const failed = sent.filter((result) => result.status === 'rejected');
+  // The timer's own run, on the job board (health): a queue that takes no message is the deployment's failure.
+  jobBoard.record(JOB_NAMES[job], failed.length === 0);
   if (failed.length > 0) {
     const [first] = failed as PromiseRejectedResult[];
     throw new Error(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fanOut, JOBS, queueOf, runAccountJob } from '../../shared/app/account-jobs.js';
 import type { Account } from '../../shared/app/accounts.js';
+import { jobBoard } from '../../shared/app/health.js';
 import type { Runtime } from '../../shared/app/runtime.js';
 import { parseSettings } from '../../shared/config.js';
 
@@ -75,6 +76,10 @@ describe('fanOut', () => {
       { job: 'watch', account: 'townhall', until },
       { job: 'watch', account: 'helpdesk', until },
     ]);
+    expect(jobBoard.status().status).toBe('degraded');
+    sent.length = 0;
+    expect(await fanOut(runtimes('townhall'), 'watch', { until }, queue)).toBe(1);
+    expect(jobBoard.status().status).toBe('ok');
     sent.length = 0;
     expect(await fanOut(runtimes('townhall'), 'digest', {}, queue)).toBe(1);
     expect(sent).toEqual([{ job: 'digest', account: 'townhall' }]);
