@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
-import { errorMessage } from '../lib/describe-error.js';
 import { compactNotice } from './compact.js';
 import { DEFAULT_SINK_TIMEOUT_MS } from './http-sink.js';
 import type { Notice } from './notice.js';
-import {
-  afterPost,
-  type BackoffPolicy,
-  DEFAULT_BACKOFF,
-  itemAfter,
-  parseSinks,
-  type SinkRecord,
-  sinkDue,
-} from './outbox-decision.js';
+import { type BackoffPolicy, DEFAULT_BACKOFF, parseSinks, type SinkRecord } from './outbox-decision.js';
+import { ItemDelivery } from './outbox-delivery.js';
 import { OutboxError, OutboxTable, outboxRowKey, type StoredEntity, toDate } from './outbox-table.js';
-import type { ChatSink, DeliveryResult } from './sink.js';
+import type { ChatSink } from './sink.js';
 
 export { compactNotice } from './compact.js';
 export { type BackoffPolicy, DEFAULT_BACKOFF, type SinkRecord, type SinkState } from './outbox-decision.js';
@@ -102,45 +94,29 @@ export interface DrainResult {
  */
 export const DEFAULT_LEASE_MS = 30_000;
 const PAGE_ITEMS = 50;
-/** Deliveries whose record could not be written, remembered so a later drain records instead of re-posting. */
-const MAX_UNRECORDED = 1_000;
 const DRAIN_BUDGET_MS = 10_000;
-
-const COUNTED: Record<DeliveryResult['outcome'], 'delivered' | 'retried' | 'failedPermanently'> = {
-  delivered: 'delivered',
-  retry: 'retried',
-  failed: 'failedPermanently',
-};
 
 export class Outbox {
   readonly #table: OutboxTable;
-  readonly #leaseMs: number;
-  readonly #backoff: BackoffPolicy;
-  readonly #random: () => number;
-  readonly #owner: string;
-  readonly #postTimeoutMs: number;
-  readonly #clock: () => number;
   readonly #account: string | undefined;
-  /**
-   * Sinks this process posted an item to (or gave up on) whose record a storage failure lost, by row key and
-   * sink: the next drain writes the record instead of posting again. A crash forgets them (at least once).
-   */
-  readonly #unrecorded = new Map<string, SinkRecord>();
+  readonly #delivery: ItemDelivery;
 
   /** `client` is bound to the outbox table (conventionally `OUTBOX_TABLE`); the table is created on first use. */
   constructor(client: TableClient, options: OutboxOptions = {}) {
     this.#table = new OutboxTable(client, options.partitionKey ?? OUTBOX_PARTITION);
-    this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.#random = options.random ?? Math.random;
-    this.#owner = options.owner ?? randomUUID();
-    this.#postTimeoutMs = options.postTimeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
     this.#account = options.account;
-    this.#clock = options.clock ?? (() => performance.now());
-    if (this.#leaseMs <= this.#postTimeoutMs)
-      throw new OutboxError(
-        `The outbox lease (${this.#leaseMs} ms) must exceed one post (${this.#postTimeoutMs} ms)`,
-      );
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const postTimeoutMs = options.postTimeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
+    if (leaseMs <= postTimeoutMs)
+      throw new OutboxError(`The outbox lease (${leaseMs} ms) must exceed one post (${postTimeoutMs} ms)`);
+    this.#delivery = new ItemDelivery(this.#table, {
+      leaseMs,
+      postTimeoutMs,
+      clock: options.clock ?? (() => performance.now()),
+      owner: options.owner ?? randomUUID(),
+      policy: { ...DEFAULT_BACKOFF, ...options.backoff },
+      random: options.random ?? Math.random,
+    });
   }
 
   /** Stores the notice once; a notice whose id is already in the outbox (pending or done) is a no-op. */
@@ -183,7 +159,7 @@ export class Outbox {
       const due = await this.#table.due(now);
       for (const entity of due.slice(0, options.maxItems ?? PAGE_ITEMS)) {
         if (options.signal?.aborted) break;
-        await this.#process(entity, options, now, result);
+        await this.#delivery.deliver(entity, options, now, result);
       }
     }
     result.pending = await this.#table.countPending();
@@ -212,93 +188,6 @@ export class Outbox {
   /** Deletes finished items completed before `before`; their ids could then be enqueued again. */
   purge(before: Date): Promise<number> {
     return this.#table.purgeDone(before);
-  }
-
-  #remember(memo: string, record: SinkRecord): void {
-    this.#unrecorded.set(memo, record);
-    const oldest = this.#unrecorded.keys().next().value;
-    if (this.#unrecorded.size > MAX_UNRECORDED && oldest !== undefined) this.#unrecorded.delete(oldest);
-  }
-
-  async #process(entity: StoredEntity, options: DrainOptions, now: Date, result: DrainResult): Promise<void> {
-    const rowKey = entity.rowKey;
-    if (!rowKey || !entity.etag) return;
-    // `now` may be a test's; the lease's time passes with the clock.
-    const started = this.#clock();
-    const elapsed = () => this.#clock() - started;
-    // Set before each write goes out, so it never claims more than the store will hold.
-    let leaseEnd = this.#leaseMs;
-    let etag = await this.#table.update(rowKey, entity.etag, {
-      leaseOwner: this.#owner,
-      nextAttemptAt: new Date(now.getTime() + leaseEnd),
-    });
-    if (!etag) {
-      result.skipped += 1;
-      return;
-    }
-    let notice: Notice;
-    const records = parseSinks(entity.sinks);
-    try {
-      notice = JSON.parse(entity.notice) as Notice;
-    } catch {
-      // Cannot happen for entities enqueue wrote; finish it rather than retry it forever.
-      await this.#table.update(rowKey, etag, { state: 'done', completedAt: now, leaseOwner: '' });
-      return;
-    }
-    const pass = { now, policy: this.#backoff, random: this.#random };
-    for (const sink of options.sinks) {
-      if (options.signal?.aborted) break;
-      // Keyed by the item's creation too: an id purged and enqueued again is a new item.
-      const memo = `${rowKey}|${toDate(entity.createdAt).getTime()}|${sink.name}`;
-      if (!sinkDue(records[sink.name], now)) {
-        this.#unrecorded.delete(memo);
-        continue;
-      }
-      let record = this.#unrecorded.get(memo);
-      if (!record) {
-        // A post the lease might not outlast could be taken over and sent again: left for the next drain.
-        if (leaseEnd - elapsed() < this.#postTimeoutMs) break;
-        const outcome = await deliver(sink, notice);
-        result[COUNTED[outcome.outcome]] += 1;
-        record = afterPost(records[sink.name], outcome, pass);
-        if (record.state !== 'pending') this.#remember(memo, record);
-      }
-      records[sink.name] = record;
-      leaseEnd = elapsed() + this.#leaseMs;
-      etag = await this.#table.update(rowKey, etag, {
-        sinks: JSON.stringify(records),
-        nextAttemptAt: new Date(now.getTime() + leaseEnd),
-      });
-      this.#unrecorded.delete(memo);
-      if (!etag) {
-        // The lease ran out and another drainer took over; it sees what was recorded before.
-        result.skipped += 1;
-        return;
-      }
-    }
-    const item = itemAfter(
-      options.sinks.map((sink) => sink.name),
-      records,
-      now,
-    );
-    await this.#table.update(rowKey, etag, {
-      leaseOwner: '',
-      ...(item.state === 'done'
-        ? { state: 'done', nextAttemptAt: now, completedAt: now }
-        : { state: 'pending', nextAttemptAt: item.nextAttemptAt }),
-    });
-  }
-}
-
-async function deliver(sink: ChatSink, notice: Notice): Promise<DeliveryResult> {
-  try {
-    return await sink.deliver(notice);
-  } catch (error) {
-    // Sinks report instead of throwing; one that throws anyway is treated as an outage, not a loss.
-    return {
-      outcome: 'retry',
-      message: `${sink.name} threw: ${errorMessage(error)}`,
-    };
   }
 }
 
