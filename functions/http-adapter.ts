@@ -43,7 +43,7 @@ function toApiRequest(request: HttpRequest): ApiRequest {
 }
 
 /** Every account whose runtime can be built (one that cannot is left out here; its jobs report it). */
-const everyAccount: AccountRuntimesOf = async () => {
+export const everyAccount: AccountRuntimesOf = async () => {
   const runtimes = accountRuntimes();
   const built = await Promise.allSettled(runtimes.accounts().accounts.map((a) => runtimes.runtimeOf(a)));
   return built.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -62,8 +62,7 @@ export function httpHandler(
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
       const rt = await getRuntime();
-      const accounts = accountsOf ?? (getRuntime === runtime ? everyAccount : undefined);
-      const response = await useCase(rt, toApiRequest(request), accounts);
+      const response = await useCase(rt, toApiRequest(request), accountsOf);
       return {
         status: response.status,
         jsonBody: response.jsonBody,

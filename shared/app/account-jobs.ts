@@ -62,8 +62,9 @@ export async function fanOut(
     accounts.map((account) => target.send(JSON.stringify({ job, account: account.id, ...extras }))),
   );
   const failed = sent.filter((result) => result.status === 'rejected');
-  // The timer's own run, on the job board (health): a queue that takes no message is the deployment's failure.
-  jobBoard.record(JOB_NAMES[job], failed.length === 0);
+  // The timer's own run, on the job board (health) beside the jobs' runs, never overwriting one: a queue that
+  // takes no message is the deployment's failure.
+  jobBoard.record(`${JOB_NAMES[job]} (queue)`, failed.length === 0);
   if (failed.length > 0) {
     const [first] = failed as PromiseRejectedResult[];
     throw new Error(
@@ -73,10 +74,18 @@ export async function fanOut(
   return accounts.length;
 }
 
+const queues = new Map<string, JobQueue>();
+
+/** One client per queue and process, so its creation is asked for once, not at every tick. */
 async function defaultQueue(name: string): Promise<JobQueue> {
   // The Queue SDK loads with the first timer run, never with an instance's first request.
   const { jobQueue } = await import('../store/job-queue.js');
-  return jobQueue(storageTargetFromEnv(), name);
+  let queue = queues.get(name);
+  if (!queue) {
+    queue = jobQueue(storageTargetFromEnv(), name);
+    queues.set(name, queue);
+  }
+  return queue;
 }
 
 /** What one message came to, for the host's log. */

@@ -72,17 +72,16 @@ export type AccountRuntimesOf = () => Promise<Runtime[]>;
  */
 async function applications(
   accountsOf: AccountRuntimesOf,
-): Promise<{ rt: Runtime; href: string }[] & { someUnread?: boolean }> {
+): Promise<{ held: { rt: Runtime; href: string }[]; someUnread: boolean }> {
   const reads = await Promise.allSettled(
     (await accountsOf()).map(async (rt) => ({ rt, href: (await rt.cursors.read()).state.applicationHref })),
   );
-  const found: { rt: Runtime; href: string }[] & { someUnread?: boolean } = reads.flatMap((read) =>
+  const held = reads.flatMap((read) =>
     read.status === 'fulfilled' && read.value.href ? [{ rt: read.value.rt, href: read.value.href }] : [],
   );
   const failed = reads.find((read) => read.status === 'rejected');
-  if (found.length === 0 && failed?.status === 'rejected') throw failed.reason;
-  if (failed) found.someUnread = true;
-  return found;
+  if (held.length === 0 && failed?.status === 'rejected') throw failed.reason;
+  return { held, someUnread: failed !== undefined };
 }
 
 /** Not found among the accounts that could be read, while some could not: maybe theirs. */
@@ -104,19 +103,17 @@ export async function receiveEvents(
   if (!('json' in admitted)) return admitted;
   let events: ChannelEvent[];
   let unreadable: Error[];
-  const held = await applications(accountsOf);
-  if (held.length === 0)
-    return fail(409, 'The gatekeeper has no UCWA application yet; nothing to deliver to.');
+  const { held, someUnread } = await applications(accountsOf);
+  const [fallback] = held;
+  if (!fallback) return fail(409, 'The gatekeeper has no UCWA application yet; nothing to deliver to.');
   let rt: Runtime;
   let applicationHref: string;
   try {
     const read = readEvents(admitted.json);
     const first = read.document.sender[0]?.href ?? '';
     const found = held.find(({ href }) => insideApplication(first, href) !== undefined);
-    if (!found && held.someUnread) return UNREAD();
-    const owner = found ?? held[0];
-    if (!owner) return fail(409, 'The gatekeeper has no UCWA application yet; nothing to deliver to.');
-    ({ rt, href: applicationHref } = owner);
+    if (!found && someUnread) return UNREAD();
+    ({ rt, href: applicationHref } = found ?? fallback);
     // Checked before they are resolved: a resolved href no longer shows an encoded traversal.
     const hrefs = read.document.sender.flatMap((sender) => [
       sender.href,
@@ -166,7 +163,7 @@ export async function previewDecision(
   const parsed = previewBody.safeParse(admitted.json);
   if (!parsed.success)
     return fail(400, 'The body must be {"href": "<absolute UCWA invitation or participant URL>"}.');
-  const held = await applications(accountsOf);
+  const { held, someUnread } = await applications(accountsOf);
   const owner = held
     .map(({ rt, href: application }) => ({
       rt,
@@ -175,7 +172,7 @@ export async function previewDecision(
     }))
     .find(({ href }) => href !== undefined);
   if (!owner?.href) {
-    if (held.someUnread) return UNREAD();
+    if (someUnread) return UNREAD();
     return fail(422, "The href is not inside the gatekeeper's UCWA application.");
   }
   const { rt, application, href } = owner;

@@ -6,7 +6,6 @@ import { type WatchDeps, type WatchResult, watchEvents } from '../gatekeeper/wat
 import { errorMessage, errorName } from '../lib/describe-error.js';
 import { scrub, scrubError } from '../scrub.js';
 import { CursorStore } from '../store/cursor-store.js';
-import { DEFAULT_ACCOUNT } from './accounts.js';
 import { jobBoard } from './health.js';
 import type { Runtime } from './runtime.js';
 
@@ -35,8 +34,7 @@ async function raiseAlert(rt: Runtime, job: string, error: unknown, what: string
   const name = errorName(error);
   const now = rt.now();
   const alert: Notice = {
-    // The account in the id too: a receiver that drops repeated webhook-ids must not drop another account's.
-    id: `alert|${rt.account === DEFAULT_ACCOUNT ? '' : `${rt.account}|`}${job}|${name}|${now.toISOString().slice(0, 13)}`,
+    id: `alert|${job}|${name}|${now.toISOString().slice(0, 13)}`,
     kind: 'alert',
     at: now.toISOString(),
     mode: rt.settings.GATEKEEPER_MODE,

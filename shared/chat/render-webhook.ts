@@ -32,5 +32,7 @@ export function webhookRequest(
 ): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify(renderWebhook(notice, options));
   const signing = typeof signer === 'string' ? new WebhookSigner(signer) : signer;
-  return { body, headers: signing.headers(webhookId(notice.id), nowSec, body) };
+  // Notice ids are unique within an account's outbox; receivers that drop repeated ids see several accounts.
+  const id = notice.account ? `${notice.account}|${notice.id}` : notice.id;
+  return { body, headers: signing.headers(webhookId(id), nowSec, body) };
 }

@@ -3,7 +3,7 @@ import { managedIdentity, StorageConfigError, type StorageTarget } from './stora
 
 /**
  * The Storage queue the timers fan the accounts' jobs out through (`functions/accountJob.ts` takes them).
- * Loaded on first use (`loadJobQueue`): the first request of an instance does not need the Queue SDK.
+ * Imported on first use (account-jobs.ts): the first request of an instance does not need the Queue SDK.
  */
 export function jobQueueClient(target: StorageTarget, name: string): QueueClient {
   if (target.connectionString) return new QueueClient(target.connectionString, name);
