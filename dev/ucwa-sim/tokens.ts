@@ -71,8 +71,7 @@ export class TokenStore {
 
   /** `origin` is the listener origin; `hostOrigin` the origin as the client named it in the Host header. */
   async check(authorization: string | undefined, origin: string, hostOrigin: string): Promise<TokenCheck> {
-    const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    const token = match?.[1];
+    const token = bearerToken(authorization);
     if (!token) return { ok: false, reason: 'no bearer token' };
     const opaque = this.opaque.get(token);
     if (opaque) {
@@ -134,13 +133,13 @@ export class TokenStore {
 
   /** Whether an Authorization header carries an opaque token this store issued. */
   known(authorization: string | undefined): boolean {
-    const token = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const token = bearerToken(authorization);
     return token !== undefined && this.opaque.has(token);
   }
 
   /** The user an opaque token was issued to (JWTs: undefined; read their claims instead). */
   userOf(authorization: string | undefined): string | undefined {
-    const token = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const token = bearerToken(authorization);
     return token ? this.opaque.get(token)?.user : undefined;
   }
 
@@ -154,4 +153,8 @@ export class TokenStore {
     }
     return keys;
   }
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  return /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
 }

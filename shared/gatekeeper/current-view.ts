@@ -89,13 +89,12 @@ export class CurrentView {
   private async seenSince(report: ClaimReport, since: string, meetings: readonly string[]): Promise<boolean> {
     if (!this.claims) return false;
     const own = effectKeys.removal(this.ucwa.resolve(report.participant));
-    for (const meeting of meetings) {
-      for (const claim of await this.claims.begunInMeeting(meeting, since)) {
-        const other = claim.key !== own ? reportOf(claim)?.facts : undefined;
-        if (other && sameGuest(other, report.facts)) return true;
-      }
-    }
-    return false;
+    const claims = this.claims;
+    const found = await Promise.all(meetings.map((meeting) => claims.begunInMeeting(meeting, since)));
+    return found.flat().some((claim) => {
+      const other = claim.key !== own ? reportOf(claim)?.facts : undefined;
+      return other !== undefined && sameGuest(other, report.facts);
+    });
   }
 
   /** One scan of the lobbies at a time: a burst of removals answered 404 shares it. */
